@@ -1,0 +1,6 @@
+import { defineProject } from 'vitest/config';
+
+// Cross-package tests run against the built packages (npm test builds first).
+export default defineProject({
+  test: { name: 'test', include: ['**/*.test.ts'], exclude: ['node_modules/**', 'bench/**'] },
+});
