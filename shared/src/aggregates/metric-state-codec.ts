@@ -1,0 +1,92 @@
+import { DDSketch } from '@datadog/sketches-js';
+import { Packr } from 'msgpackr';
+import { MetricState } from './metric-state.js';
+
+/** The first element of every encoded state; a decoder refuses versions it does not know. */
+export const metricStateFormatVersion = 1;
+
+// msgpackr: compact, fast, well kept; raw arrays (no records extension) so any MessagePack
+// reader can decode a state. Numbers that are integers go as ints, others as float64.
+const packr = new Packr({ useRecords: false, variableMapSize: true });
+
+export class MetricStateDecodeError extends Error {
+  readonly code = 'METRIC_STATE_INVALID';
+}
+
+/**
+ * The wire form of a MetricState: a MessagePack array
+ * [version, count, sumPartials[], min, max, runningMean, m2, firstTs, first, lastTs, last, sketch]
+ * where sketch is DDSketch's own protobuf encoding. Empty states encode min/max/first/last as null.
+ *
+ * @example const bytes = encodeMetricState(state); decodeMetricState(bytes).count === state.count
+ */
+export function encodeMetricState(state: MetricState): Uint8Array {
+  return packr.pack(metricStateToArray(state));
+}
+
+/** The array form, for embedding in a larger MessagePack message (an envelope's records). */
+export function metricStateToArray(state: MetricState): unknown[] {
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  return [
+    metricStateFormatVersion,
+    state.count,
+    state.sum.partials,
+    finite(state.min),
+    finite(state.max),
+    state.runningMeanValue,
+    state.m2Value,
+    finite(state.firstTs),
+    finite(state.first),
+    finite(state.lastTs),
+    finite(state.last),
+    state.sketch.toProto(),
+  ];
+}
+
+export function decodeMetricState(bytes: Uint8Array): MetricState {
+  let value: unknown;
+  try {
+    value = packr.unpack(bytes);
+  } catch (error) {
+    throw new MetricStateDecodeError(`metric state: not valid MessagePack (${(error as Error).message})`);
+  }
+  return metricStateFromArray(value);
+}
+
+function field(value: unknown, name: string, expected: string, ok: boolean): void {
+  if (!ok) throw new MetricStateDecodeError(`metric state: ${name} was ${JSON.stringify(value) ?? String(value)}, expected ${expected}`);
+}
+
+export function metricStateFromArray(value: unknown): MetricState {
+  field(value, 'state', 'an array of 12 fields', Array.isArray(value) && value.length === 12);
+  const [version, count, sumPartials, min, max, runningMean, m2, firstTs, first, lastTs, last, sketch] = value as unknown[];
+  field(version, 'version', `format version ${metricStateFormatVersion}`, version === metricStateFormatVersion);
+  field(count, 'count', 'an integer >= 0', Number.isInteger(count) && (count as number) >= 0);
+  field(sumPartials, 'sumPartials', 'an array of finite numbers', Array.isArray(sumPartials) && sumPartials.every(Number.isFinite));
+  const optional = (x: unknown, name: string, fallback: number): number => {
+    field(x, name, 'a finite number or null', x === null || Number.isFinite(x));
+    return x === null ? fallback : (x as number);
+  };
+  field(runningMean, 'runningMean', 'a finite number', Number.isFinite(runningMean));
+  field(m2, 'm2', 'a finite number', Number.isFinite(m2));
+  field(sketch, 'sketch', 'bytes', sketch instanceof Uint8Array);
+  let decodedSketch: DDSketch;
+  try {
+    decodedSketch = DDSketch.fromProto(sketch as Uint8Array);
+  } catch (error) {
+    throw new MetricStateDecodeError(`metric state: sketch is not a valid DDSketch (${(error as Error).message})`);
+  }
+  return MetricState.fromParts({
+    count: count as number,
+    sumPartials: sumPartials as number[],
+    min: optional(min, 'min', Number.POSITIVE_INFINITY),
+    max: optional(max, 'max', Number.NEGATIVE_INFINITY),
+    runningMean: runningMean as number,
+    m2: m2 as number,
+    firstTs: optional(firstTs, 'firstTs', Number.POSITIVE_INFINITY),
+    first: optional(first, 'first', Number.NaN),
+    lastTs: optional(lastTs, 'lastTs', Number.NEGATIVE_INFINITY),
+    last: optional(last, 'last', Number.NaN),
+    sketch: decodedSketch,
+  });
+}

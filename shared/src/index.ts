@@ -1,0 +1,2 @@
+export * from './rdd/index.js';
+export * from './aggregates/index.js';
