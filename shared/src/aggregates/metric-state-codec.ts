@@ -1,6 +1,5 @@
-import { DDSketch } from '@datadog/sketches-js';
 import { Packr } from 'msgpackr';
-import { MetricState } from './metric-state.js';
+import { MetricState, type SketchBuckets } from './metric-state.js';
 
 /** The first element of every encoded state; a decoder refuses versions it does not know. */
 export const metricStateFormatVersion = 1;
@@ -16,7 +15,10 @@ export class MetricStateDecodeError extends Error {
 /**
  * The wire form of a MetricState: a MessagePack array
  * [version, count, sumPartials[], min, max, runningMean, m2, firstTs, first, lastTs, last, sketch]
- * where sketch is DDSketch's own protobuf encoding. Empty states encode min/max/first/last as null.
+ * where sketch is [zeroCount, positiveMinKey, positiveCounts[], negativeMinKey, negativeCounts[]]:
+ * only the occupied range of buckets, as small integers. (DDSketch's own protobuf form pads
+ * to 128-bucket chunks, about 1 KiB for readings that occupy three buckets.) Empty states
+ * encode min/max/first/last as null.
  *
  * @example const bytes = encodeMetricState(state); decodeMetricState(bytes).count === state.count
  */
@@ -39,7 +41,7 @@ export function metricStateToArray(state: MetricState): unknown[] {
     finite(state.first),
     finite(state.lastTs),
     finite(state.last),
-    state.sketch.toProto(),
+    sketchToArray(state.sketch),
   ];
 }
 
@@ -69,13 +71,7 @@ export function metricStateFromArray(value: unknown): MetricState {
   };
   field(runningMean, 'runningMean', 'a finite number', Number.isFinite(runningMean));
   field(m2, 'm2', 'a finite number', Number.isFinite(m2));
-  field(sketch, 'sketch', 'bytes', sketch instanceof Uint8Array);
-  let decodedSketch: DDSketch;
-  try {
-    decodedSketch = DDSketch.fromProto(sketch as Uint8Array);
-  } catch (error) {
-    throw new MetricStateDecodeError(`metric state: sketch is not a valid DDSketch (${(error as Error).message})`);
-  }
+  const buckets = sketchFromArray(sketch);
   return MetricState.fromParts({
     count: count as number,
     sumPartials: sumPartials as number[],
@@ -87,6 +83,38 @@ export function metricStateFromArray(value: unknown): MetricState {
     first: optional(first, 'first', Number.NaN),
     lastTs: optional(lastTs, 'lastTs', Number.NEGATIVE_INFINITY),
     last: optional(last, 'last', Number.NaN),
-    sketch: decodedSketch,
+    sketchBuckets: buckets,
   });
+}
+
+type StoreLike = { bins: number[]; count: number; minKey: number; maxKey: number; offset: number };
+
+function storeToArray(store: StoreLike): [number, number[]] {
+  if (store.count === 0) return [0, []];
+  const counts: number[] = [];
+  for (let key = store.minKey; key <= store.maxKey; key++) counts.push(store.bins[key - store.offset] ?? 0);
+  return [store.minKey, counts];
+}
+
+function sketchToArray(sketch: MetricState['sketch']): unknown[] {
+  return [sketch.zeroCount, ...storeToArray(sketch.store), ...storeToArray(sketch.negativeStore)];
+}
+
+const isCountArray = (x: unknown) => Array.isArray(x) && x.every((n) => Number.isFinite(n) && n >= 0);
+
+function sketchFromArray(value: unknown): SketchBuckets {
+  field(value, 'sketch', 'an array of 5 fields', Array.isArray(value) && value.length === 5);
+  const [zeroCount, positiveMinKey, positiveCounts, negativeMinKey, negativeCounts] = value as unknown[];
+  field(zeroCount, 'sketch.zeroCount', 'a number >= 0', Number.isFinite(zeroCount) && (zeroCount as number) >= 0);
+  field(positiveMinKey, 'sketch.positiveMinKey', 'an integer', Number.isInteger(positiveMinKey));
+  field(positiveCounts, 'sketch.positiveCounts', 'an array of counts', isCountArray(positiveCounts));
+  field(negativeMinKey, 'sketch.negativeMinKey', 'an integer', Number.isInteger(negativeMinKey));
+  field(negativeCounts, 'sketch.negativeCounts', 'an array of counts', isCountArray(negativeCounts));
+  return {
+    zeroCount: zeroCount as number,
+    positiveMinKey: positiveMinKey as number,
+    positiveCounts: positiveCounts as number[],
+    negativeMinKey: negativeMinKey as number,
+    negativeCounts: negativeCounts as number[],
+  };
 }

@@ -1,4 +1,4 @@
-import { DDSketch, LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
+import { type DDSketch, LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import { ExactSum } from './exact-sum.js';
 
 /** Quantiles are within this relative error of the true value at that rank (DDSketch's guarantee). */
@@ -12,8 +12,41 @@ export const quantileRelativeAccuracy = 0.01;
  */
 export const sketchBucketsMax = 2048;
 
+// @datadog/sketches-js 2.1's DDSketch.merge merges the positive store only and drops the
+// negative one (and copies through a path that skips it when empty), so negative readings
+// would vanish from merged quantiles. Merging the three parts here is exact and order-free.
+function mergeSketch(into: DDSketch, from: DDSketch): void {
+  into.store.merge(from.store);
+  into.negativeStore.merge(from.negativeStore);
+  into.zeroCount += from.zeroCount;
+  into.count += from.count;
+}
+
 function newSketch(): DDSketch {
   return new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: quantileRelativeAccuracy, binLimit: sketchBucketsMax });
+}
+
+/** A sketch's occupied buckets, as the codec carries them. */
+export interface SketchBuckets {
+  zeroCount: number;
+  positiveMinKey: number;
+  positiveCounts: readonly number[];
+  negativeMinKey: number;
+  negativeCounts: readonly number[];
+}
+
+function sketchFromBuckets(buckets: SketchBuckets): DDSketch {
+  const sketch = newSketch();
+  const fill = (store: DDSketch['store'], minKey: number, counts: readonly number[]) => {
+    counts.forEach((n, i) => {
+      if (n > 0) store.add(minKey + i, n);
+    });
+  };
+  fill(sketch.store, buckets.positiveMinKey, buckets.positiveCounts);
+  fill(sketch.negativeStore, buckets.negativeMinKey, buckets.negativeCounts);
+  sketch.zeroCount = buckets.zeroCount;
+  sketch.count = sketch.store.count + sketch.negativeStore.count + buckets.zeroCount;
+  return sketch;
 }
 
 /** A readable summary of a MetricState, as the API and the example print it. */
@@ -38,8 +71,10 @@ export interface MetricSummary {
  * The mergeable aggregate of one metric's readings: count, sum, min, max, mean and variance,
  * first and last by event time, and quantiles through a DDSketch. `add` and `merge` mutate
  * and return the state (a mutable combiner, cheap in aggregateByKey); merge is associative and
- * commutative: count, sum, mean, min, max, first, last and the sketch's bucket counts come out
- * identical in any order and grouping, variance equal to rounding (Chan's formula).
+ * commutative: count, sum, mean, min, max, first and last come out identical in any order and
+ * grouping, variance equal to rounding (Chan's formula), and quantiles identical while the
+ * readings of one state span fewer than ~17 orders of magnitude (sketchBucketsMax); past
+ * that the lowest buckets collapse and low quantiles may depend on merge order.
  *
  * @example
  * const s = MetricState.empty().add(21.5, 1732400000000).add(22.1, 1732400060000);
@@ -109,7 +144,7 @@ export class MetricState {
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
     this.takeFirstLast(other.firstTs, other.first, other.lastTs, other.last);
-    this.sketch.merge(other.sketch);
+    mergeSketch(this.sketch, other.sketch);
     return this;
   }
 
@@ -180,10 +215,9 @@ export class MetricState {
     first: number;
     lastTs: number;
     last: number;
-    sketch: DDSketch;
+    sketchBuckets: SketchBuckets;
   }): MetricState {
-    const sketch = newSketch();
-    sketch.merge(parts.sketch);
+    const sketch = sketchFromBuckets(parts.sketchBuckets);
     const state = new MetricState(new ExactSum(parts.sumPartials), sketch);
     Object.assign(state, {
       count: parts.count,
