@@ -190,6 +190,8 @@ export class MetricState {
   quantile(q: number): number {
     if (!(q >= 0 && q <= 1)) throw new RangeError(`MetricState.quantile: q was ${q}, expected a number from 0 to 1`);
     if (this.count === 0) return Number.NaN;
+    if (q === 0) return this.min;
+    if (q === 1) return this.max;
     // The sketch answers with a bucket's representative value; the exact min and max are tighter bounds.
     return Math.min(this.max, Math.max(this.min, this.sketch.getValueAtQuantile(q)));
   }
