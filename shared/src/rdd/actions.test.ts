@@ -181,7 +181,7 @@ describe('actions', () => {
         return x;
       })
       .setName('readings');
-    await expect(broken.collect()).rejects.toThrow(/map failed in readings MapPartitionsRDD\[\d+\] at map: bad reading/);
+    await expect(broken.collect()).rejects.toThrow(/map failed in readings ElementwiseRDD\[\d+\] at map: bad reading/);
     const pairs = ctx.parallelize<[string, number]>([['a', 1], ['a', 2]], 1);
     await expect(
       pairs
@@ -190,6 +190,15 @@ describe('actions', () => {
         })
         .collect(),
     ).rejects.toMatchObject({ code: 'RDD_USER_FUNCTION_FAILED', message: expect.stringContaining('reduceByKey failed') });
+    const chain = ctx
+      .parallelize([1, 2, 3])
+      .map((x) => x * 2)
+      .filter((x) => {
+        if (x === 4) throw new Error('filter broke');
+        return true;
+      })
+      .map((x): [number, number] => [x, x]);
+    await expect(chain.reduceByKey((a, b) => a + b).collect()).rejects.toThrow(/^filter failed in ElementwiseRDD\[\d+\] at filter: filter broke$/);
     await expect(ctx.parallelize([1, 2]).reduce(() => { throw new Error('no'); })).rejects.toThrow('reduce failed');
     expect(await ctx.parallelize([1, 2, 3]).map((x) => x + 1).collect()).toEqual([2, 3, 4]);
   });

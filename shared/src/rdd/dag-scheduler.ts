@@ -7,7 +7,7 @@ import {
   type ShuffleDependency,
   type ShuffleStore,
   type TaskContext,
-  combineByKeyLocally,
+  keyCombiner,
   invalidArgument,
   userFunctionError,
 } from './internal.js';
@@ -129,10 +129,7 @@ export class DagScheduler {
     const stageId = this.addStage('shuffle-map', parent.rddId, partitions.length, dependency.shuffleId, running.job);
     this.metrics.shuffleMapStagesRun++;
     const outputs: (readonly (readonly [unknown, unknown])[])[] = [];
-    for (const split of partitions) {
-      const items = await this.runTask(parent, split, stageId);
-      outputs.push(this.combineMapSide(dependency, items));
-    }
+    for (const split of partitions) outputs.push(await this.runMapTask(dependency, split, stageId));
     const { partitioner } = dependency;
     if (partitioner instanceof RangePartitioner && partitioner.needsPreparation) {
       partitioner.prepare(outputs.flatMap((records) => records.map((record) => record[0])));
@@ -144,24 +141,36 @@ export class DagScheduler {
     });
   }
 
-  private combineMapSide(
+  /** One map task: the parent's records, combined per key as they stream in when the aggregator asks. */
+  private async runMapTask(
     dependency: ShuffleDependency<unknown, unknown, unknown>,
-    items: readonly (readonly [unknown, unknown])[],
-  ): readonly (readonly [unknown, unknown])[] {
-    if (!dependency.aggregator || !dependency.mapSideCombine) return items;
-    try {
-      return combineByKeyLocally(items, dependency.aggregator).toPairs();
-    } catch (error) {
-      throw userFunctionError(dependency.operation, dependency.rdd, error);
-    }
+    split: Partition,
+    stageId: number,
+  ): Promise<readonly (readonly [unknown, unknown])[]> {
+    const task = await this.startTask(split, stageId);
+    if (!dependency.aggregator || !dependency.mapSideCombine) return dependency.rdd.iterator(split, task);
+    const { combined, add } = keyCombiner(dependency.aggregator);
+    const combine = (pair: readonly [unknown, unknown]) => {
+      try {
+        add(pair);
+      } catch (error) {
+        throw userFunctionError(dependency.operation, dependency.rdd, error);
+      }
+    };
+    await dependency.rdd.forEachInPartition(split, task, combine);
+    return combined.toPairs();
   }
 
   private async runTask<T>(rdd: RDD<T>, split: Partition, stageId: number): Promise<readonly T[]> {
+    return rdd.iterator(split, await this.startTask(split, stageId));
+  }
+
+  // Yields to the event loop before every task, so a long job never starves the process.
+  private async startTask(split: Partition, stageId: number): Promise<TaskContext> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const running = this.current.getStore();
-    const task: TaskContext = { jobId: running?.job.jobId ?? -1, stageId, partitionId: split.index };
     this.metrics.tasksRun++;
-    return rdd.iterator(split, task);
+    return { jobId: running?.job.jobId ?? -1, stageId, partitionId: split.index };
   }
 
   private addStage(kind: StageInfo['kind'], rddId: number, numTasks: number, shuffleId?: number, job?: JobInfo): number {

@@ -13,6 +13,7 @@ export * from './partitioner.js';
 export * from './rdd.js';
 export * from './dependency.js';
 export * from './map-partitions-rdd.js';
+export * from './elementwise-rdd.js';
 export * from './parallel-collection-rdd.js';
 export * from './range-rdd.js';
 export * from './empty-rdd.js';

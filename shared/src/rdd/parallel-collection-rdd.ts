@@ -1,7 +1,8 @@
 import { type Partition, RDD, type RddContext } from './internal.js';
 
 interface SlicePartition extends Partition {
-  readonly items: readonly unknown[];
+  readonly start: number;
+  readonly end: number;
 }
 
 /**
@@ -22,11 +23,20 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
     const k = this.numSlices;
     return Array.from({ length: k }, (_, index): SlicePartition => ({
       index,
-      items: this.data.slice(Math.floor((index * n) / k), Math.floor(((index + 1) * n) / k)),
+      start: Math.floor((index * n) / k),
+      end: Math.floor(((index + 1) * n) / k),
     }));
   }
 
   async compute(split: Partition): Promise<readonly T[]> {
-    return (split as SlicePartition).items as readonly T[];
+    const { start, end } = split as SlicePartition;
+    return this.data.slice(start, end);
+  }
+
+  // Streams straight from the data, with no copy of the slice.
+  protected override async streamCompute(split: Partition, _task: unknown, emit: (item: T) => void): Promise<void> {
+    const { start, end } = split as SlicePartition;
+    const data = this.data;
+    for (let i = start; i < end; i++) emit(data[i]);
   }
 }

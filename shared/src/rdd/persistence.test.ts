@@ -22,6 +22,17 @@ describe('persistence', () => {
     expect(calls.count).toBe(10);
   });
 
+  it('a cached RDD inside a streamed chain is read from the cache, not recomputed', async () => {
+    const ctx = testContext();
+    const { rdd, calls } = counted(ctx);
+    rdd.cache();
+    const pairs = rdd.map((x): [number, number] => [x % 3, x]).filter(([, v]) => v >= 0);
+    const first = await pairs.reduceByKey((a, b) => a + b).collectAsMap();
+    const second = await pairs.reduceByKey((a, b) => a + b).collectAsMap();
+    expect(second).toEqual(first);
+    expect(calls.count).toBe(10);
+  });
+
   it('without persistence every action recomputes', async () => {
     const ctx = testContext();
     const { rdd, calls } = counted(ctx);
@@ -138,7 +149,7 @@ describe('persistence', () => {
     expect(rdd.toDebugString().replace(/\[\d+\]/g, '[#]')).toBe(
       [
         '(2) ShuffledRDD[#] at reduceByKey [Memory Deserialized 1x Replicated]',
-        ' +-(2) MapPartitionsRDD[#] at map []',
+        ' +-(2) ElementwiseRDD[#] at map []',
         '    |  ParallelCollectionRDD[#] at parallelize []',
       ].join('\n'),
     );

@@ -2,6 +2,7 @@ import {
   CartesianRDD,
   CheckpointRDD,
   CoalescedRDD,
+  ElementwiseRDD,
   type Dependency,
   HashPartitioner,
   MapPartitionsRDD,
@@ -96,6 +97,26 @@ export abstract class RDD<T> {
       );
     }
     return this.computeOrReadCheckpoint(split, task);
+  }
+
+  /**
+   * Calls emit with each record of a partition. Nodes that can produce records one by one
+   * (streamCompute) pass them straight on, so chains of element-wise steps build no arrays;
+   * a persisted or checkpointed RDD is read through iterator() so its stored copy is used.
+   */
+  async forEachInPartition(split: Partition, task: TaskContext, emit: (item: T) => void): Promise<void> {
+    if (this.storageLevel === StorageLevel.NONE && !this.checkpointRdd && this.streamCompute !== RDD.prototype.streamCompute) {
+      return this.streamCompute(split, task, emit);
+    }
+    const items = await this.iterator(split, task);
+    for (let i = 0; i < items.length; i++) emit(items[i]);
+  }
+
+  /** Streams a computed partition's records into emit; nodes that can, override it. */
+  protected streamCompute(split: Partition, task: TaskContext, emit: (item: T) => void): Promise<void> {
+    return this.compute(split, task).then((items) => {
+      for (let i = 0; i < items.length; i++) emit(items[i]);
+    });
   }
 
   private computeOrReadCheckpoint(split: Partition, task: TaskContext): Promise<readonly T[]> {
@@ -214,27 +235,28 @@ export abstract class RDD<T> {
   map<K, V>(f: (item: T) => [K, V]): RDD<[K, V]>;
   map<U>(f: (item: T) => U): RDD<U>;
   map<U>(f: (item: T) => U): RDD<U> {
-    return new MapPartitionsRDD<T, U>(this, 'map', (items) => {
-      const out = new Array<U>(items.length);
-      for (let i = 0; i < items.length; i++) out[i] = f(items[i]);
-      return out;
-    });
+    return new ElementwiseRDD<T, U>(this, 'map', (item, emit) => emit(f(item)));
   }
 
   /** Applies f and flattens the results. @example ctx.parallelize(['a b']).flatMap((s) => s.split(' ')) // ['a', 'b'] */
   flatMap<K, V>(f: (item: T) => Iterable<[K, V]>): RDD<[K, V]>;
   flatMap<U>(f: (item: T) => Iterable<U>): RDD<U>;
   flatMap<U>(f: (item: T) => Iterable<U>): RDD<U> {
-    return new MapPartitionsRDD<T, U>(this, 'flatMap', (items) => {
-      const out: U[] = [];
-      for (const item of items) for (const result of f(item)) out.push(result);
-      return out;
+    return new ElementwiseRDD<T, U>(this, 'flatMap', (item, emit) => {
+      for (const result of f(item)) emit(result);
     });
   }
 
   /** Keeps the elements for which f is true. @example ctx.parallelize([1, 2, 3]).filter((x) => x % 2 === 1) // [1, 3] */
   filter(f: (item: T) => boolean): RDD<T> {
-    return new MapPartitionsRDD<T, T>(this, 'filter', (items) => items.filter((item) => f(item)), true);
+    return new ElementwiseRDD<T, T>(
+      this,
+      'filter',
+      (item, emit) => {
+        if (f(item)) emit(item);
+      },
+      true,
+    );
   }
 
   /** Applies f to each whole partition. @example rdd.mapPartitions((items) => [items.length]) */
@@ -322,7 +344,7 @@ export abstract class RDD<T> {
 
   /** Pairs each element with a key: [f(x), x]. @example ctx.parallelize(['ab']).keyBy((s) => s.length) // [[2, 'ab']] */
   keyBy<K>(f: (item: T) => K): RDD<[K, T]> {
-    return new MapPartitionsRDD<T, [K, T]>(this, 'keyBy', (items) => items.map((item): [K, T] => [f(item), item]));
+    return new ElementwiseRDD<T, [K, T]>(this, 'keyBy', (item, emit) => emit([f(item), item]));
   }
 
   /** Sorts by f(element). @example rdd.sortBy((r) => r.ts, false) */
@@ -392,18 +414,16 @@ export abstract class RDD<T> {
 
   /** Applies f to each value, keeping keys and partitioning. @example pairs.mapValues((v) => v * 2) */
   mapValues<K, V, U>(this: RDD<readonly [K, V]>, f: (value: V) => U): RDD<[K, U]> {
-    return new MapPartitionsRDD<readonly [K, V], [K, U]>(this, 'mapValues', (items) => items.map(([k, v]): [K, U] => [k, f(v)]), true);
+    return new ElementwiseRDD<readonly [K, V], [K, U]>(this, 'mapValues', (pair, emit) => emit([pair[0], f(pair[1])]), true);
   }
 
   /** Applies f to each value and flattens, keeping keys. @example pairs.flatMapValues((v) => v.split(',')) */
   flatMapValues<K, V, U>(this: RDD<readonly [K, V]>, f: (value: V) => Iterable<U>): RDD<[K, U]> {
-    return new MapPartitionsRDD<readonly [K, V], [K, U]>(
+    return new ElementwiseRDD<readonly [K, V], [K, U]>(
       this,
       'flatMapValues',
-      (items) => {
-        const out: [K, U][] = [];
-        for (const [k, v] of items) for (const u of f(v)) out.push([k, u]);
-        return out;
+      (pair, emit) => {
+        for (const u of f(pair[1])) emit([pair[0], u]);
       },
       true,
     );
@@ -411,12 +431,12 @@ export abstract class RDD<T> {
 
   /** The keys. @example pairs.keys() */
   keys<K>(this: RDD<readonly [K, unknown]>): RDD<K> {
-    return new MapPartitionsRDD<readonly [K, unknown], K>(this, 'keys', (items) => items.map((pair) => pair[0]));
+    return new ElementwiseRDD<readonly [K, unknown], K>(this, 'keys', (pair, emit) => emit(pair[0]));
   }
 
   /** The values. @example pairs.values() */
   values<V>(this: RDD<readonly [unknown, V]>): RDD<V> {
-    return new MapPartitionsRDD<readonly [unknown, V], V>(this, 'values', (items) => items.map((pair) => pair[1]));
+    return new ElementwiseRDD<readonly [unknown, V], V>(this, 'values', (pair, emit) => emit(pair[1]));
   }
 
   /** Merges the values of each key with f, combining map-side first. @example pairs.reduceByKey((a, b) => a + b) */

@@ -88,21 +88,31 @@ function sortRecords<K, C>(records: [K, C][], ordering: KeyOrdering): [K, C][] {
   return records.sort((a, b) => sign * compareKeys(keyOf(a[0]), keyOf(b[0])));
 }
 
-/** Map-side combine: one combiner per key for one map partition, mutated in place when the aggregator allows. */
-export function combineByKeyLocally<K, V, C>(items: readonly (readonly [K, V])[], aggregator: Aggregator<V, C>): KeyMap<K, C> {
+/**
+ * A sink that combines [key, value] records into one combiner per key (map-side combine),
+ * mutating combiners in place when the aggregator returns the same object.
+ */
+export function keyCombiner<K, V, C>(aggregator: Aggregator<V, C>): { combined: KeyMap<K, C>; add: (pair: readonly [K, V]) => void } {
   const combined = new KeyMap<K, C>();
-  for (let i = 0; i < items.length; i++) {
-    const key = items[i][0];
-    const value = items[i][1];
+  const { createCombiner, mergeValue } = aggregator;
+  const add = (pair: readonly [K, V]) => {
+    const key = pair[0];
     const current = combined.get(key);
     if (current === undefined && !combined.has(key)) {
-      combined.set(key, aggregator.createCombiner(value));
+      combined.set(key, createCombiner(pair[1]));
     } else {
-      const next = aggregator.mergeValue(current as C, value);
+      const next = mergeValue(current as C, pair[1]);
       // Mutable combiners return themselves: skip the second hash lookup.
       if (next !== current) combined.set(key, next);
     }
-  }
+  };
+  return { combined, add };
+}
+
+/** Map-side combine of a materialized partition. */
+export function combineByKeyLocally<K, V, C>(items: readonly (readonly [K, V])[], aggregator: Aggregator<V, C>): KeyMap<K, C> {
+  const { combined, add } = keyCombiner<K, V, C>(aggregator);
+  for (let i = 0; i < items.length; i++) add(items[i]);
   return combined;
 }
 

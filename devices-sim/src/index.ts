@@ -1,0 +1,2 @@
+// The device simulator arrives with issue 5.
+export {};

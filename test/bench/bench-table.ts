@@ -1,0 +1,51 @@
+import { availableParallelism, cpus, totalmem } from 'node:os';
+
+/** One line of the bench table: a figure beside a baseline measured in the same run. */
+export interface BenchRow {
+  readonly benchmark: string;
+  readonly unit: string;
+  readonly figure: number;
+  readonly baseline: number;
+  readonly baselineName: string;
+  /** The minimum acceptable figure / baseline, when the issue names one. */
+  readonly targetRatioMin?: number;
+}
+
+/** Median wall time of `runs` interleaved runs of each measured function, in ms. */
+export async function medianMs(runs: number, fns: readonly (() => unknown)[]): Promise<number[]> {
+  const times: number[][] = fns.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < fns.length; i++) {
+      globalThis.gc?.();
+      const start = performance.now();
+      await fns[i]();
+      times[i].push(performance.now() - start);
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+}
+
+function format(n: number): string {
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);
+}
+
+export function machine(): string {
+  return `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** A Markdown table, ready to paste into the README. */
+export function renderTable(rows: readonly BenchRow[]): string {
+  const lines = [
+    '| benchmark | figure | baseline (same run) | ratio | target |',
+    '| --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const row of rows) {
+    const ratio = row.figure / row.baseline;
+    const target =
+      row.targetRatioMin === undefined ? '' : `>= ${row.targetRatioMin} ${ratio >= row.targetRatioMin ? '(met)' : '(NOT met)'}`;
+    lines.push(
+      `| ${row.benchmark} | ${format(row.figure)} ${row.unit} | ${format(row.baseline)} ${row.unit} (${row.baselineName}) | ${ratio.toFixed(2)} | ${target} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,14 @@
+import { type BenchRow, machine, renderTable } from './bench-table.js';
+import { runEngineBench } from './engine-bench.js';
+
+// Every benchmark, one table. Each figure stands beside a baseline measured in the same run,
+// so the ratio means something on a shared, noisy machine where absolute numbers do not.
+const benches: [string, () => Promise<BenchRow[]>][] = [['engine', runEngineBench]];
+
+const rows: BenchRow[] = [];
+for (const [name, run] of benches) {
+  process.stderr.write(`running ${name} bench...\n`);
+  rows.push(...(await run()));
+}
+console.log(`Machine: ${machine()}\n`);
+console.log(renderTable(rows));
