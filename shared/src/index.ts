@@ -1,2 +1,2 @@
-export * from './rdd/index.js';
 export * from './aggregates/index.js';
+export * from './rdd/index.js';

@@ -35,10 +35,7 @@ export function machine(): string {
 
 /** A Markdown table, ready to paste into the README. */
 export function renderTable(rows: readonly BenchRow[]): string {
-  const lines = [
-    '| benchmark | figure | baseline (same run) | ratio | target |',
-    '| --- | ---: | ---: | ---: | --- |',
-  ];
+  const lines = ['| benchmark | figure | baseline (same run) | ratio | target |', '| --- | ---: | ---: | ---: | --- |'];
   for (const row of rows) {
     const ratio = row.figure / row.baseline;
     const target =

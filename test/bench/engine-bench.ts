@@ -16,7 +16,12 @@ function makeReadings(): Reading[] {
   const readings = new Array<Reading>(readingsCount);
   const ids = Array.from({ length: keysCount }, (_, i) => `atm-${String(i).padStart(5, '0')}`);
   for (let i = 0; i < readingsCount; i++) {
-    readings[i] = { deviceId: ids[(i * 7919) % keysCount], metric: 'temperature', ts: 1_732_400_000_000 + i, value: 20 + ((i * 31) % 100) / 10 };
+    readings[i] = {
+      deviceId: ids[(i * 7919) % keysCount],
+      metric: 'temperature',
+      ts: 1_732_400_000_000 + i,
+      value: 20 + ((i * 31) % 100) / 10,
+    };
   }
   return readings;
 }

@@ -1,10 +1,10 @@
 export { ExactSum } from './exact-sum.js';
 export { MetricState, type MetricSummary, quantileRelativeAccuracy, sketchBucketsMax } from './metric-state.js';
 export {
-  encodeMetricState,
   decodeMetricState,
-  metricStateToArray,
-  metricStateFromArray,
-  metricStateFormatVersion,
+  encodeMetricState,
   MetricStateDecodeError,
+  metricStateFormatVersion,
+  metricStateFromArray,
+  metricStateToArray,
 } from './metric-state-codec.js';

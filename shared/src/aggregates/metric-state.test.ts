@@ -9,7 +9,12 @@ type Reading = [number, number]; // [value, ts]
 // Sensor magnitudes: 1e-3 to 1e6 either side of zero (within the sketch's uncollapsed span), and zero.
 const magnitude = fc.double({ min: 1e-3, max: 1e6, noNaN: true });
 const reading = fc.tuple(
-  fc.oneof(magnitude, magnitude.map((v) => -v), fc.integer({ min: -100, max: 100 }), fc.constant(0)),
+  fc.oneof(
+    magnitude,
+    magnitude.map((v) => -v),
+    fc.integer({ min: -100, max: 100 }),
+    fc.constant(0),
+  ),
   fc.integer({ min: 1_700_000_000_000, max: 1_700_000_100_000 }),
 );
 const groups = fc.array(fc.array(reading, { maxLength: 20 }), { maxLength: 6 });
@@ -32,7 +37,12 @@ const stateOf = (readings: readonly Reading[]) => MetricState.of(readings);
 
 describe('MetricState', () => {
   it('summarises readings: count, sum, min, max, mean, variance, first and last by event time', () => {
-    const s = MetricState.of([[4, 3000], [2, 1000], [9, 5000], [5, 2000]]);
+    const s = MetricState.of([
+      [4, 3000],
+      [2, 1000],
+      [9, 5000],
+      [5, 2000],
+    ]);
     expect(s.summary()).toMatchObject({ count: 4, sum: 20, min: 2, max: 9, mean: 5, first: 2, firstTs: 1000, last: 9, lastTs: 5000 });
     expect(s.variance).toBeCloseTo(6.5, 12);
     expect(s.sampleVariance).toBeCloseTo(26 / 3, 12);
@@ -58,7 +68,10 @@ describe('MetricState', () => {
 
   it('keeps negative readings in merged quantiles', () => {
     // Regression: @datadog/sketches-js 2.1's own merge drops the negative store.
-    const merged = MetricState.of([[-5, 1], [-5, 2]]).merge(MetricState.of([[3, 3]]));
+    const merged = MetricState.of([
+      [-5, 1],
+      [-5, 2],
+    ]).merge(MetricState.of([[3, 3]]));
     expect(merged.quantile(0)).toBe(-5);
     expect(merged.quantile(0.5)).toBeCloseTo(-5, 0);
     expect(merged.quantile(1)).toBe(3);

@@ -86,12 +86,32 @@ describe('actions', () => {
     const ctx = testContext();
     const rdd = ctx.range(1, 1001, 1, 37);
     for (const depth of [1, 2, 3, 5]) {
-      expect(await rdd.treeAggregate(0, (a, b) => a + b, (a, b) => a + b, depth)).toBe(500500);
+      expect(
+        await rdd.treeAggregate(
+          0,
+          (a, b) => a + b,
+          (a, b) => a + b,
+          depth,
+        ),
+      ).toBe(500500);
       expect(await rdd.treeReduce((a, b) => a + b, depth)).toBe(500500);
     }
-    expect(await ctx.emptyRDD<number>().treeAggregate(0, (a, b) => a + b, (a, b) => a + b)).toBe(0);
+    expect(
+      await ctx.emptyRDD<number>().treeAggregate(
+        0,
+        (a, b) => a + b,
+        (a, b) => a + b,
+      ),
+    ).toBe(0);
     await expect(ctx.parallelize<number>([], 3).treeReduce((a, b) => a + b)).rejects.toMatchObject({ code: 'RDD_EMPTY' });
-    await expect(rdd.treeAggregate(0, (a) => a, (a) => a, 0)).rejects.toThrow('treeAggregate: depth was 0');
+    await expect(
+      rdd.treeAggregate(
+        0,
+        (a) => a,
+        (a) => a,
+        0,
+      ),
+    ).rejects.toThrow('treeAggregate: depth was 0');
   });
 
   it('foreach and foreachPartition visit everything', async () => {
@@ -110,28 +130,60 @@ describe('actions', () => {
   it('countByValue and countByKey return Maps counted by value', async () => {
     const ctx = testContext();
     expect(await ctx.parallelize(['a', 'b', 'a', null, null, null], 3).countByValue()).toEqual(
-      new Map<string | null, number>([['a', 2], ['b', 1], [null, 3]]),
+      new Map<string | null, number>([
+        ['a', 2],
+        ['b', 1],
+        [null, 3],
+      ]),
     );
-    const byTuple = await ctx.parallelize<[[number, number], string]>([[[1, 2], 'x'], [[1, 2], 'y']], 2).countByKey();
+    const byTuple = await ctx
+      .parallelize<[[number, number], string]>(
+        [
+          [[1, 2], 'x'],
+          [[1, 2], 'y'],
+        ],
+        2,
+      )
+      .countByKey();
     expect([...byTuple.values()]).toEqual([2]);
     expect([...byTuple.keys()]).toEqual([[1, 2]]);
   });
 
   it('collectAsMap keeps the last value of a key', async () => {
     const ctx = testContext();
-    expect(await ctx.parallelize<[string, number]>([['a', 1], ['a', 2], ['b', 3]]).collectAsMap()).toEqual(
-      new Map([['a', 2], ['b', 3]]),
+    expect(
+      await ctx
+        .parallelize<[string, number]>([
+          ['a', 1],
+          ['a', 2],
+          ['b', 3],
+        ])
+        .collectAsMap(),
+    ).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 3],
+      ]),
     );
   });
 
   it('lookup reads one partition when the partitioner is known', async () => {
     const ctx = testContext();
-    const pairs = ctx.parallelize<[string, number]>([['a', 1], ['b', 2], ['a', 3]]);
+    const pairs = ctx.parallelize<[string, number]>([
+      ['a', 1],
+      ['b', 2],
+      ['a', 3],
+    ]);
     expect((await pairs.lookup('a')).sort()).toEqual([1, 3]);
     const partitioned = pairs.partitionBy(5).cache();
     await partitioned.count();
     expect((await partitioned.lookup('a')).sort()).toEqual([1, 3]);
-    expect(ctx.jobs().at(-1)?.stages.find((s) => s.kind === 'result')?.numTasks).toBe(1);
+    expect(
+      ctx
+        .jobs()
+        .at(-1)
+        ?.stages.find((s) => s.kind === 'result')?.numTasks,
+    ).toBe(1);
     expect(await partitioned.lookup('zzz')).toEqual([]);
   });
 
@@ -163,9 +215,18 @@ describe('actions', () => {
   it('histogram follows PySpark: even buckets, given bounds, a closed last bucket', async () => {
     const ctx = testContext();
     const rdd = ctx.range(51, undefined, 1, 4);
-    expect(await rdd.histogram(2)).toEqual([[0, 25, 50], [25, 26]]);
-    expect(await rdd.histogram([0, 5, 25, 50])).toEqual([[0, 5, 25, 50], [5, 20, 26]]);
-    expect(await rdd.histogram([0, 15, 30, 45, 60])).toEqual([[0, 15, 30, 45, 60], [15, 15, 15, 6]]);
+    expect(await rdd.histogram(2)).toEqual([
+      [0, 25, 50],
+      [25, 26],
+    ]);
+    expect(await rdd.histogram([0, 5, 25, 50])).toEqual([
+      [0, 5, 25, 50],
+      [5, 20, 26],
+    ]);
+    expect(await rdd.histogram([0, 15, 30, 45, 60])).toEqual([
+      [0, 15, 30, 45, 60],
+      [15, 15, 15, 6],
+    ]);
     expect(await ctx.parallelize([1, 1, 1]).histogram(3)).toEqual([[1, 1], [3]]);
     expect(await ctx.parallelize([1, Number.NaN, 2]).histogram([0, 10])).toEqual([[0, 10], [2]]);
     await expect(rdd.histogram([5, 1])).rejects.toThrow('sorted bounds');
@@ -182,7 +243,13 @@ describe('actions', () => {
       })
       .setName('readings');
     await expect(broken.collect()).rejects.toThrow(/map failed in readings ElementwiseRDD\[\d+\] at map: bad reading/);
-    const pairs = ctx.parallelize<[string, number]>([['a', 1], ['a', 2]], 1);
+    const pairs = ctx.parallelize<[string, number]>(
+      [
+        ['a', 1],
+        ['a', 2],
+      ],
+      1,
+    );
     await expect(
       pairs
         .reduceByKey(() => {
@@ -198,8 +265,19 @@ describe('actions', () => {
         return true;
       })
       .map((x): [number, number] => [x, x]);
-    await expect(chain.reduceByKey((a, b) => a + b).collect()).rejects.toThrow(/^filter failed in ElementwiseRDD\[\d+\] at filter: filter broke$/);
-    await expect(ctx.parallelize([1, 2]).reduce(() => { throw new Error('no'); })).rejects.toThrow('reduce failed');
-    expect(await ctx.parallelize([1, 2, 3]).map((x) => x + 1).collect()).toEqual([2, 3, 4]);
+    await expect(chain.reduceByKey((a, b) => a + b).collect()).rejects.toThrow(
+      /^filter failed in ElementwiseRDD\[\d+\] at filter: filter broke$/,
+    );
+    await expect(
+      ctx.parallelize([1, 2]).reduce(() => {
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('reduce failed');
+    expect(
+      await ctx
+        .parallelize([1, 2, 3])
+        .map((x) => x + 1)
+        .collect(),
+    ).toEqual([2, 3, 4]);
   });
 });

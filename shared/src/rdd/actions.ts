@@ -2,15 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  KeyMap,
-  type RDD,
-  RddError,
-  StatCounter,
   cloneZero,
   compareKeys,
   invalidArgument,
+  KeyMap,
   keysEqual,
+  type RDD,
+  RddError,
   randomSeed,
+  StatCounter,
   seededRandom,
   shuffleInPlace,
   userFunctionError,
@@ -39,9 +39,7 @@ export async function take<T>(rdd: RDD<T>, num: number): Promise<T[]> {
     let toTry = 1;
     if (scanned > 0) {
       toTry =
-        items.length === 0
-          ? scanned * 4
-          : Math.min(Math.max(Math.floor((1.5 * num * scanned) / items.length) - scanned, 1), scanned * 4);
+        items.length === 0 ? scanned * 4 : Math.min(Math.max(Math.floor((1.5 * num * scanned) / items.length) - scanned, 1), scanned * 4);
     }
     const left = num - items.length;
     const ids = Array.from({ length: Math.min(toTry, totalParts - scanned) }, (_, i) => scanned + i);
@@ -55,7 +53,11 @@ export async function takeOrdered<T>(rdd: RDD<T>, num: number, key: ((item: T) =
   checkCount(descending ? 'top' : 'takeOrdered', num);
   const keyOf = key ?? ((item: T) => item);
   const sign = descending ? -1 : 1;
-  const smallest = (items: readonly T[]) => items.slice().sort((a, b) => sign * compareKeys(keyOf(a), keyOf(b))).slice(0, num);
+  const smallest = (items: readonly T[]) =>
+    items
+      .slice()
+      .sort((a, b) => sign * compareKeys(keyOf(a), keyOf(b)))
+      .slice(0, num);
   const parts = await rdd.runJob(smallest, descending ? 'top' : 'takeOrdered');
   return onDriver(descending ? 'top' : 'takeOrdered', rdd, () => smallest(parts.flat(1) as T[]));
 }
@@ -110,7 +112,13 @@ export async function treeAggregate<T, U>(
 export async function treeReduce<T>(rdd: RDD<T>, f: (a: T, b: T) => T, depth: number): Promise<T> {
   type Slot = [T | null, boolean]; // [value, isEmpty]
   const op = (x: Slot, y: Slot): Slot => (x[1] ? y : y[1] ? x : [f(x[0] as T, y[0] as T), false]);
-  const [value, empty] = await treeAggregate(rdd.map((item): Slot => [item, false]), [null, true] as Slot, op, op, depth);
+  const [value, empty] = await treeAggregate(
+    rdd.map((item): Slot => [item, false]),
+    [null, true] as Slot,
+    op,
+    op,
+    depth,
+  );
   if (empty) throw new RddError('RDD_EMPTY', `treeReduce: cannot reduce empty RDD ${rdd}`);
   return value as T;
 }
@@ -125,7 +133,10 @@ export async function countByValue<T, K>(rdd: RDD<T>, operation: string, keyOf: 
     return counts;
   };
   const total = new KeyMap<K, number>();
-  for (const part of await rdd.runJob(count, operation)) part.forEach((n, key) => total.set(key, (total.get(key) ?? 0) + n));
+  for (const part of await rdd.runJob(count, operation))
+    part.forEach((n, key) => {
+      total.set(key, (total.get(key) ?? 0) + n);
+    });
   return total.toMap();
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { Level } from 'level';
-import { type Partition, RddError, type RddMetrics, type RDD, type StorageLevel } from './internal.js';
+import { type Partition, type RDD, RddError, type RddMetrics, type StorageLevel } from './internal.js';
 
 export interface BlockManagerLimits {
   /** Records kept in memory across all cached partitions; past it, least recently used blocks go. */

@@ -1,4 +1,4 @@
-import { type Partition, RDD, type RddContext, NarrowDependency, type TaskContext } from './internal.js';
+import { NarrowDependency, type Partition, RDD, type RddContext, type TaskContext } from './internal.js';
 
 interface CartesianPartition extends Partition {
   readonly left: Partition;

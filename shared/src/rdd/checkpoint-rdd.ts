@@ -1,4 +1,4 @@
-import { type Partition, type Partitioner, RDD, type RddContext, indexPartitions } from './internal.js';
+import { indexPartitions, type Partition, type Partitioner, RDD, type RddContext } from './internal.js';
 
 /** Reads a checkpointed RDD's partitions back from the context's disk store; it has no parents. */
 export class CheckpointRDD<T> extends RDD<T> {

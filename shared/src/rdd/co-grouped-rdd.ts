@@ -1,14 +1,14 @@
 import {
   type Dependency,
+  indexPartitions,
   KeyMap,
   OneToOneDependency,
   type Partition,
   type Partitioner,
+  parentPartition,
   RDD,
   ShuffleDependency,
   type TaskContext,
-  indexPartitions,
-  parentPartition,
 } from './internal.js';
 
 /**
@@ -31,9 +31,7 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
 
   protected override getDependencies(): Dependency<unknown>[] {
     return this.rdds.map((rdd) =>
-      this.part.equals(rdd.partitioner)
-        ? new OneToOneDependency(rdd)
-        : new ShuffleDependency(rdd, this.part, this.creationSite),
+      this.part.equals(rdd.partitioner) ? new OneToOneDependency(rdd) : new ShuffleDependency(rdd, this.part, this.creationSite),
     ) as Dependency<unknown>[];
   }
 

@@ -1,4 +1,4 @@
-import { type Partition, RDD, NarrowDependency, type TaskContext } from './internal.js';
+import { NarrowDependency, type Partition, RDD, type TaskContext } from './internal.js';
 
 interface CoalescedPartition extends Partition {
   readonly parentIndices: readonly number[];

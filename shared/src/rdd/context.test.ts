@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,11 @@ import { testContext } from './test-context.js';
 describe('RddContext', () => {
   it('slices parallelize as Spark: partition i holds floor(i*n/k) up to floor((i+1)*n/k)', async () => {
     const ctx = testContext();
-    expect(await ctx.parallelize([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3).glom().collect()).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]);
+    expect(await ctx.parallelize([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3).glom().collect()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8, 9],
+    ]);
   });
 
   it('leaves empty partitions when there are more slices than elements', async () => {
@@ -39,7 +43,11 @@ describe('RddContext', () => {
     expect(await ctx.range(1, 10, 3).collect()).toEqual([1, 4, 7]);
     expect(await ctx.range(10, 0, -3).collect()).toEqual([10, 7, 4, 1]);
     expect(await ctx.range(5, 5).collect()).toEqual([]);
-    expect(await ctx.range(0, 10, 1, 3).glom().collect()).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]);
+    expect(await ctx.range(0, 10, 1, 3).glom().collect()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8, 9],
+    ]);
   });
 
   it('rejects bad arguments with the name, the value and what was expected', () => {

@@ -1,19 +1,19 @@
 import { availableParallelism } from 'node:os';
 import {
   BlockManager,
+  checkPartitionCount,
   DagScheduler,
   EmptyRDD,
+  invalidArgument,
   type JobInfo,
   ParallelCollectionRDD,
   RangeRDD,
   type RDD,
   RddError,
-  ShuffleStore,
   type ShuffleDependency,
+  ShuffleStore,
   TextFileRDD,
   UnionRDD,
-  checkPartitionCount,
-  invalidArgument,
 } from './internal.js';
 
 export interface RddContextOptions {
@@ -76,11 +76,7 @@ export class RddContext {
   private stopped = false;
 
   constructor(options: RddContextOptions = {}) {
-    this.defaultParallelism = checkPartitionCount(
-      'RddContext',
-      'defaultParallelism',
-      options.defaultParallelism ?? availableParallelism(),
-    );
+    this.defaultParallelism = checkPartitionCount('RddContext', 'defaultParallelism', options.defaultParallelism ?? availableParallelism());
     const limit = (name: keyof RddContextOptions, fallback: number): number => {
       const value = (options[name] as number | undefined) ?? fallback;
       if (!Number.isInteger(value) || value < 0) invalidArgument('RddContext', name, value, 'an integer >= 0');
@@ -135,7 +131,12 @@ export class RddContext {
   }
 
   /** Runs func on the given partitions (all by default) of rdd; the heart of every action. */
-  runJob<T, R>(rdd: RDD<T>, func: (items: readonly T[], index: number) => R, operation: string, partitionIds?: readonly number[]): Promise<R[]> {
+  runJob<T, R>(
+    rdd: RDD<T>,
+    func: (items: readonly T[], index: number) => R,
+    operation: string,
+    partitionIds?: readonly number[],
+  ): Promise<R[]> {
     if (this.stopped) {
       return Promise.reject(new RddError('RDD_CONTEXT_STOPPED', `${operation} on ${rdd}: the RddContext was stopped`));
     }

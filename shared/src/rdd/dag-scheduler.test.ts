@@ -30,7 +30,15 @@ describe('DagScheduler', () => {
     // would count the first map partition's values twice.
     const ctx = testContext();
     const lists = ctx
-      .parallelize<[string, number]>([['a', 1], ['a', 2], ['a', 3], ['b', 4]], 3)
+      .parallelize<[string, number]>(
+        [
+          ['a', 1],
+          ['a', 2],
+          ['a', 3],
+          ['b', 4],
+        ],
+        3,
+      )
       .aggregateByKey(
         [] as number[],
         (acc, v) => {
@@ -51,21 +59,42 @@ describe('DagScheduler', () => {
 
   it('self-joins a shuffled RDD correctly', async () => {
     const ctx = testContext();
-    const sums = ctx.parallelize<[string, number]>([['a', 1], ['a', 2], ['b', 3]]).reduceByKey((x, y) => x + y);
-    expect((await sums.join(sums).collect()).sort()).toEqual([['a', [3, 3]], ['b', [3, 3]]]);
+    const sums = ctx
+      .parallelize<[string, number]>([
+        ['a', 1],
+        ['a', 2],
+        ['b', 3],
+      ])
+      .reduceByKey((x, y) => x + y);
+    expect((await sums.join(sums).collect()).sort()).toEqual([
+      ['a', [3, 3]],
+      ['b', [3, 3]],
+    ]);
   });
 
   it('fails a job whose shuffle would exceed shuffleRecordsMax, and keeps working for smaller ones', async () => {
     const ctx = testContext({ shuffleRecordsMax: 50 });
-    const big = ctx.range(100, undefined, 1, 2).map((x): [number, number] => [x, x]).groupByKey();
+    const big = ctx
+      .range(100, undefined, 1, 2)
+      .map((x): [number, number] => [x, x])
+      .groupByKey();
     await expect(big.count()).rejects.toMatchObject({ code: 'RDD_SHUFFLE_FULL', message: expect.stringContaining('shuffleRecordsMax 50') });
     expect(ctx.metrics.shufflesRefused).toBe(1);
-    expect(await ctx.range(20).map((x): [number, number] => [x % 2, x]).reduceByKey((a, b) => a + b).count()).toBe(2);
+    expect(
+      await ctx
+        .range(20)
+        .map((x): [number, number] => [x % 2, x])
+        .reduceByKey((a, b) => a + b)
+        .count(),
+    ).toBe(2);
   });
 
   it('releases shuffle outputs when the job ends', async () => {
     const ctx = testContext();
-    const rdd = ctx.range(100).map((x): [number, number] => [x % 7, x]).partitionBy(3);
+    const rdd = ctx
+      .range(100)
+      .map((x): [number, number] => [x % 7, x])
+      .partitionBy(3);
     await rdd.take(1); // reads one of three reduce partitions
     expect((ctx as unknown as { scheduler: { shuffles: { shuffleRecordsHeld: number } } }).scheduler.shuffles.shuffleRecordsHeld).toBe(0);
   });
@@ -73,11 +102,7 @@ describe('DagScheduler', () => {
   it('runs concurrent actions on one context', async () => {
     const ctx = testContext();
     const base = ctx.range(1000).map((x): [number, number] => [x % 5, x]);
-    const [a, b, c] = await Promise.all([
-      base.reduceByKey((x, y) => x + y).collectAsMap(),
-      base.groupByKey().count(),
-      base.values().sum(),
-    ]);
+    const [a, b, c] = await Promise.all([base.reduceByKey((x, y) => x + y).collectAsMap(), base.groupByKey().count(), base.values().sum()]);
     expect([...a.values()].reduce((x, y) => x + y)).toBe(499500);
     expect(b).toBe(5);
     expect(c).toBe(499500);
@@ -87,11 +112,14 @@ describe('DagScheduler', () => {
     const ctx = testContext();
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
-    await ctx.range(0, 200, 1, 200).map((x) => {
-      const end = Date.now() + 1;
-      while (Date.now() < end) {}
-      return x;
-    }).count();
+    await ctx
+      .range(0, 200, 1, 200)
+      .map((x) => {
+        const end = Date.now() + 1;
+        while (Date.now() < end) {}
+        return x;
+      })
+      .count();
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(10);
   });

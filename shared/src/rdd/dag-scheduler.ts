@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
+  invalidArgument,
+  keyCombiner,
   type Partition,
   RangePartitioner,
   type RDD,
@@ -7,8 +9,6 @@ import {
   type ShuffleDependency,
   type ShuffleStore,
   type TaskContext,
-  keyCombiner,
-  invalidArgument,
   userFunctionError,
 } from './internal.js';
 

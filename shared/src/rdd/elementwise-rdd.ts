@@ -1,11 +1,4 @@
-import {
-  OneToOneDependency,
-  type Partition,
-  type Partitioner,
-  RDD,
-  type TaskContext,
-  userFunctionError,
-} from './internal.js';
+import { OneToOneDependency, type Partition, type Partitioner, RDD, type TaskContext, userFunctionError } from './internal.js';
 
 /** One element-wise step: look at an item, emit zero or more results. */
 export type ElementStep<T, U> = (item: T, emit: (result: U) => void) => void;

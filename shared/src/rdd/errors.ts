@@ -37,10 +37,7 @@ export function describeValue(value: unknown): string {
 
 /** Throws RDD_INVALID_ARGUMENT naming the argument, its value and what was expected. */
 export function invalidArgument(operation: string, name: string, value: unknown, expected: string): never {
-  throw new RddError(
-    'RDD_INVALID_ARGUMENT',
-    `${operation}: ${name} was ${describeValue(value)}, expected ${expected}`,
-  );
+  throw new RddError('RDD_INVALID_ARGUMENT', `${operation}: ${name} was ${describeValue(value)}, expected ${expected}`);
 }
 
 /** Checks a partition count: a positive integer. */

@@ -1,4 +1,4 @@
-import { RddError, describeValue } from './errors.js';
+import { describeValue, RddError } from './errors.js';
 
 /**
  * Key semantics, as PySpark's: keys compare by value. A key is a string, number, bigint,

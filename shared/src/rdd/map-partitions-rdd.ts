@@ -1,4 +1,4 @@
-import { type Partition, type Partitioner, RDD, type TaskContext, OneToOneDependency, userFunctionError } from './internal.js';
+import { OneToOneDependency, type Partition, type Partitioner, RDD, type TaskContext, userFunctionError } from './internal.js';
 
 /**
  * Applies a function to each partition of its parent: the node behind map, flatMap, filter,

@@ -1,14 +1,14 @@
 import {
   type Aggregator,
   CoGroupedRDD,
+  checkPartitionCount,
+  combineByKeyLocally,
   HashPartitioner,
   MapPartitionsRDD,
   type Partitioner,
   RangePartitioner,
   type RDD,
   ShuffledRDD,
-  checkPartitionCount,
-  combineByKeyLocally,
 } from './internal.js';
 
 /**
@@ -93,7 +93,12 @@ export function join<K, V, W>(
   });
 }
 
-export function sortByKey<K, V>(rdd: RDD<readonly [K, V]>, ascending: boolean, numPartitions: number, keyfunc?: (key: K) => unknown): RDD<[K, V]> {
+export function sortByKey<K, V>(
+  rdd: RDD<readonly [K, V]>,
+  ascending: boolean,
+  numPartitions: number,
+  keyfunc?: (key: K) => unknown,
+): RDD<[K, V]> {
   const func = keyfunc as ((key: unknown) => unknown) | undefined;
   const partitioner = new RangePartitioner(checkPartitionCount('sortByKey', 'numPartitions', Math.max(1, numPartitions)), ascending, func);
   return new ShuffledRDD<K, V, V>(rdd, partitioner, 'sortByKey', undefined, false, { ascending, keyfunc: func });

@@ -21,11 +21,14 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
   protected getPartitions(): Partition[] {
     const n = this.data.length;
     const k = this.numSlices;
-    return Array.from({ length: k }, (_, index): SlicePartition => ({
-      index,
-      start: Math.floor((index * n) / k),
-      end: Math.floor(((index + 1) * n) / k),
-    }));
+    return Array.from(
+      { length: k },
+      (_, index): SlicePartition => ({
+        index,
+        start: Math.floor((index * n) / k),
+        end: Math.floor(((index + 1) * n) / k),
+      }),
+    );
   }
 
   async compute(split: Partition): Promise<readonly T[]> {

@@ -32,11 +32,7 @@ export class HashPartitioner extends Partitioner {
   }
 
   equals(other: Partitioner | undefined): boolean {
-    return (
-      other instanceof HashPartitioner &&
-      other.numPartitions === this.numPartitions &&
-      other.partitionFunc === this.partitionFunc
-    );
+    return other instanceof HashPartitioner && other.numPartitions === this.numPartitions && other.partitionFunc === this.partitionFunc;
   }
 }
 

@@ -117,7 +117,14 @@ describe('persistence', () => {
     const ctx = testContext();
     const calls = { count: 0 };
     const rdd = ctx
-      .parallelize<[string, number]>([['a', 1], ['b', 2], ['a', 3]], 2)
+      .parallelize<[string, number]>(
+        [
+          ['a', 1],
+          ['b', 2],
+          ['a', 3],
+        ],
+        2,
+      )
       .reduceByKey((x, y) => x + y)
       .mapValues((v) => {
         calls.count++;

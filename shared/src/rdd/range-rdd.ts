@@ -1,4 +1,4 @@
-import { type Partition, RDD, type RddContext, indexPartitions } from './internal.js';
+import { indexPartitions, type Partition, RDD, type RddContext } from './internal.js';
 
 /** The integers of range(start, end, step), generated per partition and sliced as parallelize slices. */
 export class RangeRDD extends RDD<number> {

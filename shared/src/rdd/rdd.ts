@@ -1,32 +1,32 @@
 import {
+  actions,
   CartesianRDD,
   CheckpointRDD,
   CoalescedRDD,
-  ElementwiseRDD,
+  checkPartitionCount,
+  cloneZero,
   type Dependency,
+  debugString,
+  ElementwiseRDD,
   HashPartitioner,
+  invalidArgument,
   MapPartitionsRDD,
   OneToOneDependency,
   type Partition,
   type Partitioner,
-  RddError,
+  pairs,
+  partitionSeed,
+  poisson,
   type RddContext,
+  RddError,
+  randomSeed,
   type StatCounter,
   StorageLevel,
+  seededRandom,
   type TaskContext,
   UnionRDD,
   ZippedPartitionsRDD,
   ZippedWithIndexRDD,
-  actions,
-  checkPartitionCount,
-  cloneZero,
-  debugString,
-  invalidArgument,
-  pairs,
-  partitionSeed,
-  poisson,
-  randomSeed,
-  seededRandom,
 } from './internal.js';
 
 /**
@@ -92,9 +92,7 @@ export abstract class RDD<T> {
   /** A partition's records: from the block manager when persisted, else computed. */
   iterator(split: Partition, task: TaskContext): Promise<readonly T[]> {
     if (this.storageLevel !== StorageLevel.NONE) {
-      return this.context.blockManager.getOrCompute(this, split, this.storageLevel, () =>
-        this.computeOrReadCheckpoint(split, task),
-      );
+      return this.context.blockManager.getOrCompute(this, split, this.storageLevel, () => this.computeOrReadCheckpoint(split, task));
     }
     return this.computeOrReadCheckpoint(split, task);
   }
@@ -205,7 +203,8 @@ export abstract class RDD<T> {
       this.checkpointState = 'running';
       try {
         const numPartitions = this.getNumPartitions();
-        await this.context.runJob(this, (items, index) => this.context.blockManager.putCheckpoint(this.rddId, index, items), 'checkpoint')
+        await this.context
+          .runJob(this, (items, index) => this.context.blockManager.putCheckpoint(this.rddId, index, items), 'checkpoint')
           .then((writes) => Promise.all(writes));
         this.checkpointRdd = new CheckpointRDD<T>(this.context, this.rddId, numPartitions, this.partitioner);
         this.checkpointState = 'done';
@@ -266,12 +265,7 @@ export abstract class RDD<T> {
 
   /** Applies f to each partition with its index. @example rdd.mapPartitionsWithIndex((i, items) => [[i, items.length]]) */
   mapPartitionsWithIndex<U>(f: (index: number, items: readonly T[]) => Iterable<U>, preservesPartitioning = false): RDD<U> {
-    return new MapPartitionsRDD<T, U>(
-      this,
-      'mapPartitionsWithIndex',
-      (items, index) => toArray(f(index, items)),
-      preservesPartitioning,
-    );
+    return new MapPartitionsRDD<T, U>(this, 'mapPartitionsWithIndex', (items, index) => toArray(f(index, items)), preservesPartitioning);
   }
 
   /** Turns each partition into one array. @example ctx.parallelize([1, 2, 3], 2).glom() // [[1], [2, 3]] */
@@ -400,13 +394,18 @@ export abstract class RDD<T> {
     return weights.map((_, s) => {
       const [low, high] = [bounds[s], s === weights.length - 1 ? 1.0000001 : bounds[s + 1]];
       // Every split draws the same numbers (same seed), so each element lands in exactly one.
-      return new MapPartitionsRDD<T, T>(this, 'randomSplit', (items, index) => {
-        const random = seededRandom(partitionSeed(seed, index));
-        return items.filter(() => {
-          const r = random();
-          return r >= low && r < high;
-        });
-      }, true);
+      return new MapPartitionsRDD<T, T>(
+        this,
+        'randomSplit',
+        (items, index) => {
+          const random = seededRandom(partitionSeed(seed, index));
+          return items.filter(() => {
+            const r = random();
+            return r >= low && r < high;
+          });
+        },
+        true,
+      );
     });
   }
 
@@ -440,12 +439,29 @@ export abstract class RDD<T> {
   }
 
   /** Merges the values of each key with f, combining map-side first. @example pairs.reduceByKey((a, b) => a + b) */
-  reduceByKey<K, V>(this: RDD<readonly [K, V]>, f: (a: V, b: V) => V, numPartitions?: number, partitionFunc?: (key: K) => number): RDD<[K, V]> {
-    return pairs.combineByKey(this, 'reduceByKey', { createCombiner: (v) => v, mergeValue: f, mergeCombiners: f }, numPartitions, partitionFunc);
+  reduceByKey<K, V>(
+    this: RDD<readonly [K, V]>,
+    f: (a: V, b: V) => V,
+    numPartitions?: number,
+    partitionFunc?: (key: K) => number,
+  ): RDD<[K, V]> {
+    return pairs.combineByKey(
+      this,
+      'reduceByKey',
+      { createCombiner: (v) => v, mergeValue: f, mergeCombiners: f },
+      numPartitions,
+      partitionFunc,
+    );
   }
 
   /** Like reduceByKey, starting each key from a copy of zero. @example pairs.foldByKey(0, (a, b) => a + b) */
-  foldByKey<K, V>(this: RDD<readonly [K, V]>, zeroValue: V, f: (a: V, b: V) => V, numPartitions?: number, partitionFunc?: (key: K) => number): RDD<[K, V]> {
+  foldByKey<K, V>(
+    this: RDD<readonly [K, V]>,
+    zeroValue: V,
+    f: (a: V, b: V) => V,
+    numPartitions?: number,
+    partitionFunc?: (key: K) => number,
+  ): RDD<[K, V]> {
     const aggregator = { createCombiner: (v: V) => f(cloneZero(zeroValue), v), mergeValue: f, mergeCombiners: f };
     return pairs.combineByKey(this, 'foldByKey', aggregator, numPartitions, partitionFunc);
   }

@@ -1,13 +1,13 @@
 import {
   type Aggregator,
+  compareKeys,
+  indexPartitions,
   KeyMap,
   type Partition,
   type Partitioner,
   RDD,
   ShuffleDependency,
   type TaskContext,
-  compareKeys,
-  indexPartitions,
   userFunctionError,
 } from './internal.js';
 

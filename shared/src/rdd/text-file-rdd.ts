@@ -1,7 +1,7 @@
+import { readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Partition, RDD, type RddContext, invalidArgument } from './internal.js';
+import { invalidArgument, type Partition, RDD, type RddContext } from './internal.js';
 
 interface FileSplit extends Partition {
   readonly path: string;

@@ -10,7 +10,12 @@ describe('transformations', () => {
     expect(await rdd.map((x) => x * 10).collect()).toEqual([10, 20, 30]);
     expect(await rdd.flatMap((x) => Array(x).fill(x)).collect()).toEqual([1, 2, 2, 3, 3, 3]);
     expect(await rdd.filter((x) => x !== 2).collect()).toEqual([1, 3]);
-    expect(await ctx.emptyRDD<number>().map((x) => x + 1).collect()).toEqual([]);
+    expect(
+      await ctx
+        .emptyRDD<number>()
+        .map((x) => x + 1)
+        .collect(),
+    ).toEqual([]);
   });
 
   it('is lazy: nothing runs until an action', async () => {
@@ -35,7 +40,12 @@ describe('transformations', () => {
           for (const item of items) yield [index, item];
         })
         .collect(),
-    ).toEqual([[0, 1], [0, 2], [1, 3], [1, 4]]);
+    ).toEqual([
+      [0, 1],
+      [0, 2],
+      [1, 3],
+      [1, 4],
+    ]);
   });
 
   it('glom turns partitions into arrays', async () => {
@@ -72,14 +82,30 @@ describe('transformations', () => {
     expect(a.union(b).getNumPartitions()).toBe(5);
     expect(sorted(await a.intersection(b).collect())).toEqual([2, 4]);
     expect(sorted(await a.subtract(b).collect())).toEqual([1, 3]);
-    expect(sorted(await ctx.parallelize([1, 1, 2]).subtract(ctx.parallelize([2])).collect())).toEqual([1, 1]);
+    expect(
+      sorted(
+        await ctx
+          .parallelize([1, 1, 2])
+          .subtract(ctx.parallelize([2]))
+          .collect(),
+      ),
+    ).toEqual([1, 1]);
   });
 
   it('cartesian pairs every element with every other', async () => {
     const ctx = testContext();
     const product = ctx.parallelize([1, 2], 2).cartesian(ctx.parallelize(['x', 'y', 'z'], 2));
     expect(product.getNumPartitions()).toBe(4);
-    expect(sorted(await product.collect())).toEqual(sorted([[1, 'x'], [1, 'y'], [1, 'z'], [2, 'x'], [2, 'y'], [2, 'z']]));
+    expect(sorted(await product.collect())).toEqual(
+      sorted([
+        [1, 'x'],
+        [1, 'y'],
+        [1, 'z'],
+        [2, 'x'],
+        [2, 'y'],
+        [2, 'z'],
+      ]),
+    );
     expect(await ctx.parallelize([1]).cartesian(ctx.emptyRDD()).collect()).toEqual([]);
   });
 
@@ -87,8 +113,21 @@ describe('transformations', () => {
     const ctx = testContext();
     const rdd = ctx.parallelize([1, 2, 3, 4, 5], 2);
     const groups = new Map((await rdd.groupBy((x) => x % 2).collect()).map(([k, vs]) => [k, vs.sort()]));
-    expect(groups).toEqual(new Map([[0, [2, 4]], [1, [1, 3, 5]]]));
-    expect(await ctx.parallelize(['ab', 'c']).keyBy((s) => s.length).collect()).toEqual([[2, 'ab'], [1, 'c']]);
+    expect(groups).toEqual(
+      new Map([
+        [0, [2, 4]],
+        [1, [1, 3, 5]],
+      ]),
+    );
+    expect(
+      await ctx
+        .parallelize(['ab', 'c'])
+        .keyBy((s) => s.length)
+        .collect(),
+    ).toEqual([
+      [2, 'ab'],
+      [1, 'c'],
+    ]);
   });
 
   it('sortBy sorts ascending and descending across partitions', async () => {
@@ -97,33 +136,53 @@ describe('transformations', () => {
     const rdd = ctx.parallelize(data, 4);
     expect(await rdd.sortBy((x) => x).collect()).toEqual(data.slice().sort((a, b) => a - b));
     expect(await rdd.sortBy((x) => x, false, 3).collect()).toEqual(data.slice().sort((a, b) => b - a));
-    expect(await ctx.parallelize(['b', 'a', 'c']).sortBy((s) => s, false).collect()).toEqual(['c', 'b', 'a']);
+    expect(
+      await ctx
+        .parallelize(['b', 'a', 'c'])
+        .sortBy((s) => s, false)
+        .collect(),
+    ).toEqual(['c', 'b', 'a']);
   });
 
   it('zip pairs elements by position and refuses mismatched partitions', async () => {
     const ctx = testContext();
     const a = ctx.parallelize([1, 2, 3], 2);
-    expect(await a.zip(a.map((x) => x * 10)).collect()).toEqual([[1, 10], [2, 20], [3, 30]]);
+    expect(await a.zip(a.map((x) => x * 10)).collect()).toEqual([
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ]);
     await expect(a.zip(ctx.parallelize([1, 2, 3], 3)).collect()).rejects.toMatchObject({ code: 'RDD_ZIP_MISMATCH' });
     await expect(a.zip(ctx.parallelize([1, 2, 3, 4], 2)).collect()).rejects.toThrow('same number of elements');
   });
 
   it('zipWithIndex numbers elements globally, empty partitions included', async () => {
     const ctx = testContext();
-    expect(await ctx.parallelize(['a', 'b', 'c'], 5).zipWithIndex().collect()).toEqual([['a', 0], ['b', 1], ['c', 2]]);
+    expect(await ctx.parallelize(['a', 'b', 'c'], 5).zipWithIndex().collect()).toEqual([
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+    ]);
   });
 
   it('zipWithUniqueId gives partition k the ids k, n+k, 2n+k', async () => {
     const ctx = testContext();
     expect(await ctx.parallelize(['a', 'b', 'c', 'd', 'e'], 3).zipWithUniqueId().collect()).toEqual([
-      ['a', 0], ['b', 1], ['c', 4], ['d', 2], ['e', 5],
+      ['a', 0],
+      ['b', 1],
+      ['c', 4],
+      ['d', 2],
+      ['e', 5],
     ]);
   });
 
   it('coalesce merges partitions without a shuffle and cannot add any', async () => {
     const ctx = testContext();
     const rdd = ctx.parallelize([1, 2, 3, 4, 5, 6], 6);
-    expect(await rdd.coalesce(2).glom().collect()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(await rdd.coalesce(2).glom().collect()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(rdd.coalesce(10).getNumPartitions()).toBe(6);
     expect(rdd.coalesce(10, true).getNumPartitions()).toBe(10);
     expect(rdd.coalesce(2).toDebugString()).not.toContain('+-');

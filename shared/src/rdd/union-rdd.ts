@@ -1,4 +1,4 @@
-import { type Dependency, type Partition, RDD, type RddContext, RangeDependency, type TaskContext } from './internal.js';
+import { type Dependency, type Partition, RangeDependency, RDD, type RddContext, type TaskContext } from './internal.js';
 
 interface UnionPartition extends Partition {
   readonly parent: RDD<unknown>;

@@ -1,4 +1,4 @@
-import { type Partition, RDD, type RddContext, OneToOneDependency, RddError, type TaskContext, indexPartitions } from './internal.js';
+import { indexPartitions, OneToOneDependency, type Partition, RDD, type RddContext, RddError, type TaskContext } from './internal.js';
 
 /** Pairs the i-th elements of two RDDs partition by partition; sizes must match, as in Spark. */
 export class ZippedPartitionsRDD<T, U> extends RDD<[T, U]> {

@@ -1,4 +1,4 @@
-import { type Partition, RDD, OneToOneDependency, type TaskContext } from './internal.js';
+import { OneToOneDependency, type Partition, RDD, type TaskContext } from './internal.js';
 
 /**
  * Pairs each element with its global index. Spark counts the partitions eagerly when
@@ -21,11 +21,13 @@ export class ZippedWithIndexRDD<T> extends RDD<[T, number]> {
   }
 
   private offsets(): Promise<number[]> {
-    this.startIndices ??= this.prev.runJob((items) => items.length, 'zipWithIndex').then((counts) => {
-      const starts = [0];
-      for (const count of counts) starts.push(starts[starts.length - 1] + count);
-      return starts;
-    });
+    this.startIndices ??= this.prev
+      .runJob((items) => items.length, 'zipWithIndex')
+      .then((counts) => {
+        const starts = [0];
+        for (const count of counts) starts.push(starts[starts.length - 1] + count);
+        return starts;
+      });
     this.startIndices.catch(() => {
       this.startIndices = undefined;
     });
