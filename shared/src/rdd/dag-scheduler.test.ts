@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testContext } from './test-context.js';
+import { appendAll, appendValue, testContext } from './test-context.js';
 
 describe('DagScheduler', () => {
   it('cuts one stage at each shuffle and pipelines the narrow steps', async () => {
@@ -39,17 +39,7 @@ describe('DagScheduler', () => {
         ],
         3,
       )
-      .aggregateByKey(
-        [] as number[],
-        (acc, v) => {
-          acc.push(v);
-          return acc;
-        },
-        (x, y) => {
-          x.push(...y);
-          return x;
-        },
-      );
+      .aggregateByKey([] as number[], appendValue, appendAll);
     const first = await lists.collectAsMap();
     expect(await lists.collectAsMap()).toEqual(first);
     expect(first.get('a')?.slice().sort()).toEqual([1, 2, 3]);

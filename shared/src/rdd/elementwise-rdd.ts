@@ -1,4 +1,4 @@
-import { OneToOneDependency, type Partition, type Partitioner, RDD, type TaskContext, userFunctionError } from './internal.js';
+import { OneParentRDD, type Partition, type RDD, type TaskContext, userFunctionError } from './internal.js';
 
 /** One element-wise step: look at an item, emit zero or more results. */
 export type ElementStep<T, U> = (item: T, emit: (result: U) => void) => void;
@@ -10,26 +10,14 @@ export type ElementStep<T, U> = (item: T, emit: (result: U) => void) => void;
  * as it is made, so no array of intermediate records is ever built. Computed for a cache or
  * an action, it collects what it emits.
  */
-export class ElementwiseRDD<T, U> extends RDD<U> {
+export class ElementwiseRDD<T, U> extends OneParentRDD<T, U> {
   constructor(
-    private readonly prev: RDD<T>,
+    prev: RDD<T>,
     creationSite: string,
     private readonly step: ElementStep<T, U>,
-    private readonly preservesPartitioning = false,
+    preservesPartitioning = false,
   ) {
-    super(prev.context, creationSite);
-  }
-
-  protected getPartitions(): Partition[] {
-    return this.prev.partitions().slice();
-  }
-
-  protected override getDependencies() {
-    return [new OneToOneDependency(this.prev)];
-  }
-
-  override get partitioner(): Partitioner | undefined {
-    return this.preservesPartitioning ? this.prev.partitioner : undefined;
+    super(prev, creationSite, preservesPartitioning);
   }
 
   async compute(split: Partition, task: TaskContext): Promise<readonly U[]> {

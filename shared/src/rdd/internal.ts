@@ -12,6 +12,7 @@ export * from './stat-counter.js';
 export * from './partitioner.js';
 export * from './rdd.js';
 export * from './dependency.js';
+export * from './one-parent-rdd.js';
 export * from './map-partitions-rdd.js';
 export * from './elementwise-rdd.js';
 export * from './parallel-collection-rdd.js';

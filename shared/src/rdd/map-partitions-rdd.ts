@@ -1,29 +1,18 @@
-import { OneToOneDependency, type Partition, type Partitioner, RDD, type TaskContext, userFunctionError } from './internal.js';
+import { OneParentRDD, type Partition, type RDD, type TaskContext, userFunctionError } from './internal.js';
 
 /**
- * Applies a function to each partition of its parent: the node behind map, flatMap, filter,
- * mapPartitions, mapValues and friends. A narrow dependency, so it runs in the parent's stage.
+ * Applies a function to each whole partition of its parent: the node behind mapPartitions,
+ * mapPartitionsWithIndex, glom, sample, randomSplit and zipWithUniqueId (element-wise steps
+ * are ElementwiseRDDs). A narrow dependency, so it runs in the parent's stage.
  */
-export class MapPartitionsRDD<T, U> extends RDD<U> {
+export class MapPartitionsRDD<T, U> extends OneParentRDD<T, U> {
   constructor(
-    private readonly prev: RDD<T>,
+    prev: RDD<T>,
     creationSite: string,
     private readonly f: (items: readonly T[], index: number) => U[],
-    private readonly preservesPartitioning = false,
+    preservesPartitioning = false,
   ) {
-    super(prev.context, creationSite);
-  }
-
-  protected getPartitions(): Partition[] {
-    return this.prev.partitions().slice();
-  }
-
-  protected override getDependencies() {
-    return [new OneToOneDependency(this.prev)];
-  }
-
-  override get partitioner(): Partitioner | undefined {
-    return this.preservesPartitioning ? this.prev.partitioner : undefined;
+    super(prev, creationSite, preservesPartitioning);
   }
 
   async compute(split: Partition, task: TaskContext): Promise<readonly U[]> {

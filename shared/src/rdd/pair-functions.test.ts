@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HashPartitioner, hashKey } from './internal.js';
-import { testContext } from './test-context.js';
+import { appendAll, appendValue, testContext } from './test-context.js';
 
 const byKey = <T extends readonly unknown[]>(items: T[]) => items.slice().sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
@@ -83,19 +83,7 @@ describe('key-value operations', () => {
       ['a', 8],
       ['b', 2],
     ]);
-    const lists = await pairs
-      .aggregateByKey(
-        [] as number[],
-        (acc, v) => {
-          acc.push(v);
-          return acc;
-        },
-        (x, y) => {
-          x.push(...y);
-          return x;
-        },
-      )
-      .collect();
+    const lists = await pairs.aggregateByKey([] as number[], appendValue, appendAll).collect();
     expect(byKey(lists.map(([k, vs]) => [k, vs.sort()] as const))).toEqual([
       ['a', [1, 3, 4]],
       ['b', [2]],

@@ -13,3 +13,13 @@ export function testContext(options: RddContextOptions = {}): RddContext {
   open.push(ctx);
   return ctx;
 }
+
+/** aggregateByKey functions that collect values into arrays, mutating their first argument. */
+export const appendValue = <V>(list: V[], value: V): V[] => {
+  list.push(value);
+  return list;
+};
+export const appendAll = <V>(list: V[], more: V[]): V[] => {
+  list.push(...more);
+  return list;
+};

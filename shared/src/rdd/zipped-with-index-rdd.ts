@@ -1,23 +1,15 @@
-import { OneToOneDependency, type Partition, RDD, type TaskContext } from './internal.js';
+import { OneParentRDD, type Partition, type RDD, type TaskContext } from './internal.js';
 
 /**
  * Pairs each element with its global index. Spark counts the partitions eagerly when
  * zipWithIndex is called; transformations here are synchronous, so the count job runs the
  * first time a partition is computed, and its offsets are kept.
  */
-export class ZippedWithIndexRDD<T> extends RDD<[T, number]> {
+export class ZippedWithIndexRDD<T> extends OneParentRDD<T, [T, number]> {
   private startIndices: Promise<number[]> | undefined;
 
-  constructor(private readonly prev: RDD<T>) {
-    super(prev.context, 'zipWithIndex');
-  }
-
-  protected getPartitions(): Partition[] {
-    return this.prev.partitions().slice();
-  }
-
-  protected override getDependencies() {
-    return [new OneToOneDependency(this.prev)];
+  constructor(prev: RDD<T>) {
+    super(prev, 'zipWithIndex');
   }
 
   private offsets(): Promise<number[]> {
