@@ -184,15 +184,16 @@ function hashString(text: string): number {
 const floatView = new DataView(new ArrayBuffer(8));
 
 /**
- * A non-negative 32-bit hash of a key, equal for equal keys. Integers hash to themselves
- * (as in Python, so partitionBy spreads small integer keys as PySpark does).
+ * A 32-bit hash of a key, equal for equal keys. Integers hash to themselves, negative ones
+ * included (as in Python, so partitionBy places integer keys as PySpark does: -3 of 4
+ * partitions goes to 1); every other key hashes to a non-negative number.
  */
 export function hashKey(key: unknown): number {
   switch (typeof key) {
     case 'string':
       return hashString(key);
     case 'number':
-      if (Number.isSafeInteger(key)) return Math.abs(key % 0x80000000);
+      if (Number.isSafeInteger(key)) return key % 0x80000000;
       floatView.setFloat64(0, key);
       return (Math.imul(floatView.getUint32(0) ^ floatView.getUint32(4), 0x9e3779b1) >>> 0) & 0x7fffffff;
     case 'bigint':

@@ -305,7 +305,8 @@ describe('key-value operations', () => {
     const partitioned = pairs.partitionBy(2);
     expect(partitioned.partitionBy(2)).toBe(partitioned);
     expect(hashKey('device-1')).toBe(hashKey('device-1'));
-    expect(new HashPartitioner(4).getPartition(-3)).toBeGreaterThanOrEqual(0);
+    expect(new HashPartitioner(4).getPartition(-3)).toBe(1);
+    await expect(pairs.partitionBy(2, () => 0.5).count()).rejects.toThrow('partitionFunc returned 0.5 for key 0, expected an integer');
   });
 
   it('joins co-partitioned RDDs without a shuffle', async () => {

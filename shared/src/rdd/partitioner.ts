@@ -1,4 +1,4 @@
-import { checkPartitionCount } from './errors.js';
+import { checkPartitionCount, describeValue, RddError } from './errors.js';
 import { compareKeys, hashKey } from './keys.js';
 
 /** Decides which partition a key goes to. Equal partitioners let joins skip a shuffle. */
@@ -27,6 +27,12 @@ export class HashPartitioner extends Partitioner {
 
   getPartition(key: unknown): number {
     const hash = this.partitionFunc ? this.partitionFunc(key) : hashKey(key);
+    if (!Number.isSafeInteger(hash)) {
+      throw new RddError(
+        'RDD_INVALID_ARGUMENT',
+        `partitionFunc returned ${describeValue(hash)} for key ${describeValue(key)}, expected an integer`,
+      );
+    }
     const p = hash % this.numPartitions;
     return p < 0 ? p + this.numPartitions : p;
   }

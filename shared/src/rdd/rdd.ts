@@ -103,9 +103,7 @@ export abstract class RDD<T> {
    * a persisted or checkpointed RDD is read through iterator() so its stored copy is used.
    */
   async forEachInPartition(split: Partition, task: TaskContext, emit: (item: T) => void): Promise<void> {
-    if (this.storageLevel === StorageLevel.NONE && !this.checkpointRdd && this.streamCompute !== RDD.prototype.streamCompute) {
-      return this.streamCompute(split, task, emit);
-    }
+    if (this.storageLevel === StorageLevel.NONE && !this.checkpointRdd) return this.streamCompute(split, task, emit);
     const items = await this.iterator(split, task);
     for (let i = 0; i < items.length; i++) emit(items[i]);
   }
@@ -170,7 +168,7 @@ export abstract class RDD<T> {
     return this;
   }
 
-  /** Drops the stored partitions and resets the level to NONE. @example await rdd.unpersist() */
+  /** Drops the stored partitions and resets the level to NONE; returns the RDD. @example rdd.unpersist() */
   unpersist(): this {
     this.storageLevel = StorageLevel.NONE;
     this.context.blockManager.removeRdd(this.rddId);
