@@ -75,6 +75,11 @@ export class KeyMap<K, V> {
     return this;
   }
 
+  delete(key: K): boolean {
+    if (isPrimitiveKey(key)) return this.primitives.delete(key);
+    return this.tuples.delete(encodeTupleKey(key));
+  }
+
   /** Calls fn for every entry; tuple keys are passed as first inserted. */
   forEach(fn: (value: V, key: K) => void): void {
     for (const [key, value] of this.primitives) fn(value, key as K);

@@ -1,0 +1,15 @@
+/** One numeric sample from a device, stamped with its own event time (epoch ms). */
+export interface Reading {
+  readonly deviceId: string;
+  readonly metric: string;
+  readonly ts: number;
+  readonly value: number;
+}
+
+/** A discrete event from a device: an error code, a door opening, a failure. */
+export interface DeviceEvent {
+  readonly deviceId: string;
+  readonly type: string;
+  readonly ts: number;
+  readonly attrs: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,38 @@
+/**
+ * The event time below which no more data is expected: the largest timestamp seen minus
+ * the allowed lateness. It only moves forward (Structured Streaming's rule), also when moved
+ * by hand, as a gateway does when a window has been idle or on restart from a checkpoint.
+ */
+export class Watermark {
+  private maxEventTimeMs = Number.NEGATIVE_INFINITY;
+  private current: number;
+
+  constructor(
+    readonly allowedLatenessMs: number,
+    initialMs = Number.NEGATIVE_INFINITY,
+  ) {
+    if (!Number.isInteger(allowedLatenessMs) || allowedLatenessMs < 0) {
+      throw new RangeError(`watermark: allowedLatenessMs was ${allowedLatenessMs}, expected an integer >= 0`);
+    }
+    this.current = initialMs;
+  }
+
+  get valueMs(): number {
+    return this.current;
+  }
+
+  get maxEventTimeSeenMs(): number {
+    return this.maxEventTimeMs;
+  }
+
+  observe(eventTimeMs: number): void {
+    if (eventTimeMs > this.maxEventTimeMs) {
+      this.maxEventTimeMs = eventTimeMs;
+      this.advanceTo(eventTimeMs - this.allowedLatenessMs);
+    }
+  }
+
+  advanceTo(ms: number): void {
+    if (ms > this.current) this.current = ms;
+  }
+}
