@@ -1,2 +1,8 @@
-// The gateway (broker, ingest, pipelines, outbox, uplink) arrives with issues 3 and 4.
-export {};
+export { ConfigError } from './config/config-errors.js';
+export { type GatewayConfig, gatewayConfigSchema, loadGatewayConfig, parseGatewayConfig } from './config/gateway-config.js';
+export { DeviceCredentials } from './credentials/device-credentials.js';
+export { Gateway, type GatewayPorts, type UserPipeline } from './gateway.js';
+export { decodePayload } from './ingest/decode-payload.js';
+export { decodeLogEntry } from './ingest/ingest-log.js';
+export type { Alert } from './pipeline/rules.js';
+export { GatewayStore } from './store/gateway-store.js';

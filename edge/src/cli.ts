@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from './config/config-errors.js';
+import { type ConfigOverrides, loadGatewayConfig } from './config/gateway-config.js';
+import { DeviceCredentials } from './credentials/device-credentials.js';
+import { Gateway } from './gateway.js';
+
+const portFlag = (value: string): number => {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError(`was ${JSON.stringify(value)}, expected a port from 0 to 65535`);
+  return port;
+};
+
+interface CommonOptions {
+  config?: string;
+  gatewayId?: string;
+  dataDir?: string;
+  mqttPort?: number;
+  opsPort?: number;
+}
+
+const withCommon = (command: Command) =>
+  command
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--gateway-id <id>', 'overrides gatewayId (env FOGLINE_GATEWAY_ID)')
+    .option('--data-dir <dir>', 'overrides dataDir (env FOGLINE_DATA_DIR)')
+    .option('--mqtt-port <port>', 'overrides mqtt.port; 0 picks a free port (env FOGLINE_MQTT_PORT)', portFlag)
+    .option('--ops-port <port>', 'overrides ops.port for /metrics and /healthz (env FOGLINE_OPS_PORT)', portFlag);
+
+function load(options: CommonOptions) {
+  const overrides: ConfigOverrides = {
+    gatewayId: options.gatewayId,
+    dataDir: options.dataDir,
+    mqttPort: options.mqttPort,
+    opsPort: options.opsPort,
+  };
+  return loadGatewayConfig(options.config, overrides);
+}
+
+function fail(error: unknown): never {
+  console.error(error instanceof ConfigError ? error.message : `fogline-gateway: ${(error as Error).message}`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+}
+
+const program = new Command('fogline-gateway')
+  .description('The fogline gateway: embedded MQTT broker, durable ingest, event-time aggregation, store-and-forward.')
+  .showHelpAfterError();
+
+withCommon(program.command('start').description('run the gateway until SIGINT or SIGTERM, then drain open windows into the outbox')).action(
+  async (options: CommonOptions) => {
+    let gateway: Gateway;
+    try {
+      gateway = await Gateway.start(load(options));
+    } catch (error) {
+      fail(error);
+    }
+    const shutdown = (signal: string) => {
+      gateway.logger.info({ signal }, 'stopping');
+      gateway.stop({ drain: true }).then(
+        () => process.exit(0),
+        (error) => {
+          gateway.logger.error({ error: error.message }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  },
+);
+
+withCommon(program.command('check-config').description('validate the configuration and print it with defaults filled in')).action(
+  (options: CommonOptions) => {
+    try {
+      console.log(JSON.stringify(load(options), null, 2));
+    } catch (error) {
+      fail(error);
+    }
+  },
+);
+
+const devices = program.command('devices').description('manage device credentials (stored hashed with scrypt)');
+
+withCommon(devices.command('add <deviceId>').description('create a device and print its secret, once'))
+  .option('--label <key=value...>', 'labels that travel with the device (site, model, ...)')
+  .action(async (deviceId: string, options: CommonOptions & { label?: string[] }) => {
+    try {
+      const labels: Record<string, string> = {};
+      for (const pair of options.label ?? []) {
+        const [key, ...rest] = pair.split('=');
+        if (!key || rest.length === 0) throw new Error(`--label was ${JSON.stringify(pair)}, expected key=value`);
+        labels[key] = rest.join('=');
+      }
+      const secret = await new DeviceCredentials(load(options).mqtt.credentialsFile as string).add(deviceId, labels);
+      console.log(JSON.stringify({ deviceId, secret, labels }));
+      console.error(`Device ${deviceId} added. Its secret is shown once; it is stored only hashed.`);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+withCommon(devices.command('list').description('list devices (never secrets)')).action((options: CommonOptions) => {
+  try {
+    for (const device of new DeviceCredentials(load(options).mqtt.credentialsFile as string).list()) console.log(JSON.stringify(device));
+  } catch (error) {
+    fail(error);
+  }
+});
+
+withCommon(devices.command('remove <deviceId>').description('remove a device; it can no longer connect')).action(
+  (deviceId: string, options: CommonOptions) => {
+    try {
+      if (!new DeviceCredentials(load(options).mqtt.credentialsFile as string).remove(deviceId)) throw new Error(`no device ${deviceId}`);
+      console.error(`Device ${deviceId} removed.`);
+    } catch (error) {
+      fail(error);
+    }
+  },
+);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,194 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { validate as validCron } from 'node-cron';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './config-errors.js';
+
+const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
+const positiveInt = z.number().int().positive();
+const cronExpression = z.string().min(1);
+
+const ruleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('threshold'),
+    name: z.string().min(1),
+    metric: z.string().min(1),
+    above: z.number().optional(),
+    below: z.number().optional(),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  }),
+  z.strictObject({
+    kind: z.literal('deadband'),
+    name: z.string().min(1),
+    metric: z.string().min(1),
+    band: z.number().positive(),
+    severity: z.enum(['info', 'warning', 'critical']).default('info'),
+  }),
+  z.strictObject({
+    kind: z.literal('rate-of-change'),
+    name: z.string().min(1),
+    metric: z.string().min(1),
+    perSecondMax: z.number().positive(),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  }),
+  z.strictObject({
+    kind: z.literal('silence'),
+    name: z.string().min(1),
+    metric: z.string().min(1).default('*'),
+    silentMsMax: positiveInt,
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  }),
+]);
+
+/** The gateway's configuration file (YAML or JSON); every field has a default but gatewayId. */
+export const gatewayConfigSchema = z.strictObject({
+  gatewayId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an id of 1-64 letters, digits, _ . -'),
+  dataDir: z.string().min(1).default('./data/gateway'),
+  mqtt: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: port.default(1883),
+      tls: z.strictObject({ port: port.default(8883), keyFile: z.string().min(1), certFile: z.string().min(1) }).optional(),
+      websocket: z.strictObject({ port: port.default(8083) }).optional(),
+      /** Devices without credentials are let in only when this says so. */
+      allowAnonymous: z.boolean().default(false),
+      credentialsFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      payloadBytesMax: positiveInt.default(64 * 1024),
+      topicLevelsMax: positiveInt.default(3),
+      readingsPerMessageMax: positiveInt.default(1000),
+      messagesPerSecondMax: positiveInt.default(100),
+      /** Readings stamped further ahead of the gateway's clock are refused; 0 turns the check off. */
+      futureSkewMsMax: z
+        .number()
+        .int()
+        .min(0)
+        .default(5 * 60_000),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      /** durable: QoS 0 goes through the ingest log like QoS 1; fast: QoS 0 skips it (best effort). */
+      qos0: z.enum(['durable', 'fast']).default('fast'),
+      logBytesMax: positiveInt.default(256 * 1024 * 1024),
+      deadLettersMax: positiveInt.default(10_000),
+      lateReadingsMax: positiveInt.default(10_000),
+    })
+    .prefault({}),
+  windows: z
+    .strictObject({
+      sizeMs: positiveInt.default(60_000),
+      allowedLatenessMs: z.number().int().min(0).default(5_000),
+      /** A window that received nothing for this long (wall clock) closes. */
+      idleCloseMs: positiveInt.default(120_000),
+      openStatesMax: positiveInt.default(500_000),
+      partitions: positiveInt.default(4),
+    })
+    .prefault({}),
+  outbox: z
+    .strictObject({
+      bytesMax: positiveInt.default(512 * 1024 * 1024),
+      compressAboveBytes: z.number().int().min(0).default(512),
+    })
+    .prefault({}),
+  rules: z.array(ruleSchema).default([]),
+  pipelines: z.array(z.strictObject({ module: z.string().min(1), batchIntervalMs: positiveInt.default(1000) })).default([]),
+  schedules: z
+    .strictObject({
+      compaction: cronExpression.default('0 */10 * * * *'),
+      status: cronExpression.default('*/30 * * * * *'),
+      windowCheck: cronExpression.default('* * * * * *'),
+    })
+    .prefault({}),
+  ops: z.strictObject({ host: z.string().default('127.0.0.1'), port: port.default(9464) }).prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+});
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayRule = GatewayConfig['rules'][number];
+
+/** Flags and environment variables that override the file, by config path. */
+export interface ConfigOverrides {
+  readonly gatewayId?: string;
+  readonly dataDir?: string;
+  readonly mqttPort?: number;
+  readonly opsPort?: number;
+}
+
+const envOverrides = (env: NodeJS.ProcessEnv): ConfigOverrides => ({
+  gatewayId: env.FOGLINE_GATEWAY_ID,
+  dataDir: env.FOGLINE_DATA_DIR,
+  mqttPort: env.FOGLINE_MQTT_PORT === undefined ? undefined : Number(env.FOGLINE_MQTT_PORT),
+  opsPort: env.FOGLINE_OPS_PORT === undefined ? undefined : Number(env.FOGLINE_OPS_PORT),
+});
+
+function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  const section = (name: string) => ({ ...((out[name] as Record<string, unknown> | undefined) ?? {}) });
+  if (overrides.gatewayId !== undefined) out.gatewayId = overrides.gatewayId;
+  if (overrides.dataDir !== undefined) out.dataDir = overrides.dataDir;
+  if (overrides.mqttPort !== undefined) out.mqtt = { ...section('mqtt'), port: overrides.mqttPort };
+  if (overrides.opsPort !== undefined) out.ops = { ...section('ops'), port: overrides.opsPort };
+  return out;
+}
+
+/** Validates a config object; throws ConfigError listing every problem. */
+export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): GatewayConfig {
+  const result = gatewayConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(describeIssues(raw, result.error.issues));
+  const config = result.data;
+  const problems: string[] = [];
+  for (const [i, rule] of config.rules.entries()) {
+    if (rule.kind === 'threshold' && rule.above === undefined && rule.below === undefined) {
+      problems.push(`rules.${i} was ${JSON.stringify(rule.name)} with neither above nor below, expected at least one bound`);
+    }
+  }
+  for (const [name, expression] of Object.entries(config.schedules)) {
+    if (!validCron(expression))
+      problems.push(`schedules.${name} was ${JSON.stringify(expression)}, expected a cron expression (sec min hour day month weekday)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const within = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  return {
+    ...config,
+    dataDir: within(config.dataDir),
+    mqtt: {
+      ...config.mqtt,
+      credentialsFile: within(config.mqtt.credentialsFile ?? resolve(within(config.dataDir), 'devices.json')),
+      tls: config.mqtt.tls && { ...config.mqtt.tls, keyFile: within(config.mqtt.tls.keyFile), certFile: within(config.mqtt.tls.certFile) },
+    },
+    pipelines: config.pipelines.map((p) => ({ ...p, module: within(p.module) })),
+  };
+}
+
+/**
+ * Reads the file (YAML or JSON), applies environment variables (FOGLINE_GATEWAY_ID,
+ * FOGLINE_DATA_DIR, FOGLINE_MQTT_PORT, FOGLINE_OPS_PORT), then flags, and validates.
+ * Relative paths are taken from the file's folder.
+ */
+export function loadGatewayConfig(path: string | undefined, flags: ConfigOverrides = {}, env = process.env): GatewayConfig {
+  let raw: unknown = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError([
+        `config file ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      ]);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (error) {
+      throw new ConfigError([`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`]);
+    }
+    if (typeof raw !== 'object' || Array.isArray(raw))
+      throw new ConfigError([`(root) was ${JSON.stringify(raw)}, expected a mapping of settings`]);
+  }
+  const merged = applyOverrides(applyOverrides(raw as Record<string, unknown>, envOverrides(env)), flags);
+  return parseGatewayConfig(merged, path ? dirname(resolve(path)) : process.cwd());
+}

@@ -1,0 +1,130 @@
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * scrypt cost for new entries. Device secrets are 24 random bytes, so a slow hash adds
+ * nothing against guessing them; the cost protects a leaked file's secrets a little and must
+ * not turn a reconnect storm of 10,000 devices into minutes of CPU. Stored per entry, so it
+ * can be raised without invalidating existing devices.
+ */
+export const scryptCostDefault = 2 ** 12;
+const keyLengthBytes = 32;
+
+interface StoredDevice {
+  readonly salt: string;
+  readonly hash: string;
+  readonly cost: number;
+  readonly createdAt: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+interface CredentialsFile {
+  readonly version: 1;
+  readonly devices: Record<string, StoredDevice>;
+}
+
+export const deviceIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function scryptAsync(secret: string, salt: Buffer, cost: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(secret, salt, keyLengthBytes, { N: cost, r: 8, p: 1, maxmem: 256 * cost * 8 + 1024 * 1024 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
+}
+
+/**
+ * Per-device credentials in a JSON file: salt, scrypt hash and labels per device id; never
+ * the secret itself. A successful check is remembered (as an HMAC of the secret under a key
+ * that lives only in this process), so reconnects skip scrypt; the memo holds one entry per
+ * known device at most.
+ */
+export class DeviceCredentials {
+  private file: CredentialsFile;
+  private readonly verified = new Map<string, Buffer>();
+  private readonly memoKey = randomBytes(32);
+
+  constructor(readonly path: string) {
+    this.file = DeviceCredentials.read(path);
+  }
+
+  private static read(path: string): CredentialsFile {
+    if (!existsSync(path)) return { version: 1, devices: {} };
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as CredentialsFile;
+    if (parsed?.version !== 1 || typeof parsed.devices !== 'object') {
+      throw new Error(`credentials file ${path}: version was ${JSON.stringify(parsed?.version)}, expected 1`);
+    }
+    return parsed;
+  }
+
+  /** Re-reads the file, as after `fogline-gateway devices add` in another process. */
+  reload(): void {
+    this.file = DeviceCredentials.read(this.path);
+    this.verified.clear();
+  }
+
+  /** Creates a device and returns its generated secret, shown once and stored only hashed. */
+  async add(deviceId: string, labels: Record<string, string> = {}, cost = scryptCostDefault): Promise<string> {
+    if (!deviceIdPattern.test(deviceId)) {
+      throw new Error(`device id was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`);
+    }
+    if (this.file.devices[deviceId]) throw new Error(`device ${deviceId} already exists; remove it first to issue a new secret`);
+    const secret = randomBytes(24).toString('base64url');
+    const salt = randomBytes(16);
+    const hash = await scryptAsync(secret, salt, cost);
+    this.file.devices[deviceId] = {
+      salt: salt.toString('base64'),
+      hash: hash.toString('base64'),
+      cost,
+      createdAt: new Date().toISOString(),
+      labels,
+    };
+    this.save();
+    return secret;
+  }
+
+  /** Removes a device; returns false if it did not exist. */
+  remove(deviceId: string): boolean {
+    if (!this.file.devices[deviceId]) return false;
+    delete this.file.devices[deviceId];
+    this.verified.delete(deviceId);
+    this.save();
+    return true;
+  }
+
+  list(): { deviceId: string; createdAt: string; labels: Readonly<Record<string, string>> }[] {
+    return Object.entries(this.file.devices)
+      .map(([deviceId, d]) => ({ deviceId, createdAt: d.createdAt, labels: d.labels }))
+      .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+  }
+
+  labels(deviceId: string): Readonly<Record<string, string>> | undefined {
+    return this.file.devices[deviceId]?.labels;
+  }
+
+  get size(): number {
+    return Object.keys(this.file.devices).length;
+  }
+
+  /** True when the secret matches the device's stored hash; timing-safe. */
+  async verify(deviceId: string, secret: string): Promise<boolean> {
+    const stored = this.file.devices[deviceId];
+    if (!stored) return false;
+    const memo = createHmac('sha256', this.memoKey).update(deviceId).update('\0').update(secret).digest();
+    const remembered = this.verified.get(deviceId);
+    if (remembered && timingSafeEqual(remembered, memo)) return true;
+    const expected = Buffer.from(stored.hash, 'base64');
+    const actual = await scryptAsync(secret, Buffer.from(stored.salt, 'base64'), stored.cost);
+    const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
+    if (ok) this.verified.set(deviceId, memo);
+    return ok;
+  }
+
+  private save(): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const temporary = `${this.path}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(this.file, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temporary, this.path); // atomic: a crash never leaves half a file
+  }
+}

@@ -1,0 +1,279 @@
+import type { Server } from 'node:http';
+import { cloudTopics, type DStream, RddContext, type Reading, StreamingContext } from '@fogline/shared';
+import { type ScheduledTask, schedule } from 'node-cron';
+import { type Logger, pino } from 'pino';
+import { type RunningBroker, startBroker } from './broker/gateway-broker.js';
+import { RateLimiter } from './broker/rate-limiter.js';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { DeviceCredentials } from './credentials/device-credentials.js';
+import { IngestLog, type LogEntry } from './ingest/ingest-log.js';
+import { type DeadLetter, PublishIngest } from './ingest/publish-ingest.js';
+import { RecentPublishes } from './ingest/recent-publishes.js';
+import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics.js';
+import { portOf, startOpsServer } from './ops/ops-server.js';
+import { type Alert, RuleEngine } from './pipeline/rules.js';
+import { WindowPipeline } from './pipeline/window-pipeline.js';
+import { BoundedRecordStore } from './store/bounded-store.js';
+import { GatewayStore } from './store/gateway-store.js';
+import { Outbox } from './store/outbox.js';
+
+/** Log entries kept behind the replay point so resends after a crash are still recognised. */
+export const dedupTailEntries = 10_000;
+
+/** What a user pipeline module exports by default: a function that wires DStreams. */
+export type UserPipeline = (
+  readings: DStream<Reading>,
+  api: { emitAlert(alert: Omit<Alert, 'gatewayId' | 'id'>): void; logger: Logger },
+) => void;
+
+export interface GatewayPorts {
+  readonly mqtt: number;
+  readonly tls?: number;
+  readonly websocket?: number;
+  readonly ops: number;
+}
+
+/**
+ * One gateway: the embedded broker, the durable ingest path, the event-time windows, rules
+ * and user pipelines, the outbox. Start order is the recovery order: open the store, read
+ * the checkpoint, replay the log into the windows, and only then accept devices.
+ */
+export class Gateway {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly streaming: StreamingContext[] = [];
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: GatewayConfig,
+    readonly logger: Logger,
+    readonly metrics: GatewayMetrics,
+    readonly store: GatewayStore,
+    readonly log: IngestLog,
+    readonly outbox: Outbox,
+    readonly pipeline: WindowPipeline,
+    readonly deadLetters: BoundedRecordStore<DeadLetter>,
+    readonly lateReadings: BoundedRecordStore<Reading>,
+    readonly credentials: DeviceCredentials,
+    private readonly rdd: RddContext,
+    private readonly rules: RuleEngine,
+    private readonly recent: RecentPublishes,
+    private broker?: RunningBroker,
+    private ops?: Server,
+  ) {}
+
+  static async start(config: GatewayConfig, logger: Logger = pino({ level: config.log.level })): Promise<Gateway> {
+    const metrics = createGatewayMetrics();
+    const store = await GatewayStore.open(config.dataDir);
+    const checkpoint = await store.readCheckpoint();
+    const outbox = new Outbox(store, config.outbox.bytesMax, config.outbox.compressAboveBytes, checkpoint.nextSeq);
+    await outbox.init();
+    const deadLetters = new BoundedRecordStore<DeadLetter>(store.dead, config.ingest.deadLettersMax);
+    const lateReadings = new BoundedRecordStore<Reading>(store.late, config.ingest.lateReadingsMax);
+    await deadLetters.init();
+    await lateReadings.init();
+    const logSize = await GatewayStore.measure(store.log);
+    const nextOffset = Math.max(checkpoint.nextOffset, logSize.lastKey === undefined ? 0 : Number(logSize.lastKey) + 1);
+    const log = new IngestLog(store, config.ingest.logBytesMax, {
+      nextOffset,
+      bytes: logSize.bytes,
+      oldestOffset: logSize.firstKey === undefined ? nextOffset : Number(logSize.firstKey),
+    });
+    const rdd = new RddContext({ defaultParallelism: 1, localDir: config.dataDir });
+    const rules = new RuleEngine(config.rules, config.gatewayId);
+    const recent = new RecentPublishes();
+    let gateway: Gateway | undefined;
+    const pipeline = new WindowPipeline(store, outbox, rdd, config, checkpoint, {
+      onLate: (reading) => gateway?.recordLate(reading),
+      onWindowsWritten: (windows, envelopes) =>
+        gateway?.afterWindowsWritten(
+          windows.length,
+          windows.some((w) => w.early),
+          envelopes,
+        ),
+    });
+    gateway = new Gateway(
+      config,
+      logger,
+      metrics,
+      store,
+      log,
+      outbox,
+      pipeline,
+      deadLetters,
+      lateReadings,
+      new DeviceCredentials(config.mqtt.credentialsFile as string),
+      rdd,
+      rules,
+      recent,
+    );
+    await gateway.replay(checkpoint.replayFromOffset, nextOffset);
+    await gateway.startServing();
+    return gateway;
+  }
+
+  /** Rebuilds the open windows (and the resend memo) from the log after the checkpoint. */
+  private async replay(replayFromOffset: number, nextOffset: number): Promise<void> {
+    let replayed = 0;
+    for await (const entry of this.log.readFrom(Math.min(replayFromOffset, Math.max(0, nextOffset - dedupTailEntries)))) {
+      this.recent.remember(entry.deviceId, entry.messageId, entry.digest);
+      if (entry.offset < replayFromOffset) continue;
+      this.pipeline.applyEntry(entry, true);
+      replayed++;
+    }
+    this.logger.info({ replayed, replayFromOffset, nextOffset }, 'ingest log replayed');
+  }
+
+  private async startServing(): Promise<void> {
+    const { config, logger, metrics } = this;
+    this.log.onCommitted = (entries) => this.onCommitted(entries);
+    const rate = new RateLimiter(config.limits.messagesPerSecondMax);
+    const ingest = new PublishIngest(config, this.log, this.pipeline, this.deadLetters, rate, this.recent, metrics, logger);
+    await this.startUserPipelines();
+    this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger);
+    this.ops = await startOpsServer(config.ops.host, config.ops.port, metrics.registry, () => this.health());
+    this.tasks.push(
+      schedule(config.schedules.windowCheck, () => this.checkWindows()),
+      schedule(config.schedules.compaction, () => void this.compact()),
+      schedule(config.schedules.status, () => this.publishStatus()),
+    );
+    this.publishStatus();
+    logger.info({ gatewayId: config.gatewayId, ports: this.ports, dataDir: config.dataDir }, 'gateway ready');
+  }
+
+  get ports(): GatewayPorts {
+    const broker = this.broker?.ports ?? { mqtt: 0 };
+    return { ...broker, ops: this.ops ? portOf(this.ops) : 0 };
+  }
+
+  private onCommitted(entries: readonly LogEntry[]): void {
+    const nowMs = Date.now();
+    const alerts: Alert[] = [];
+    let readings = 0;
+    for (const entry of entries) {
+      this.pipeline.applyEntry(entry, false, nowMs);
+      readings += entry.readings.length;
+      if (this.rules.enabled) for (const reading of entry.readings) alerts.push(...this.rules.check(reading, nowMs));
+      for (const queue of this.userQueues) queue.push(entry.readings);
+    }
+    this.metrics.readings.inc(readings);
+    if (entries.length > 0) this.metrics.commitBatch.observe(entries.length);
+    this.raise(alerts);
+  }
+
+  private raise(alerts: readonly Alert[]): void {
+    if (alerts.length === 0) return;
+    for (const alert of alerts) this.metrics.alerts.inc({ rule: alert.rule });
+    this.pipeline.writeAlerts(alerts).catch((error) => this.logger.error({ error: error.message }, 'alert write failed'));
+  }
+
+  private recordLate(reading: Reading): void {
+    this.metrics.late.inc();
+    const before = this.lateReadings.dropped;
+    const operations = this.lateReadings.append(reading);
+    if (this.lateReadings.dropped > before) this.metrics.lateDropped.inc();
+    this.log.writeOnly(operations).catch((error) => this.logger.error({ error: error.message }, 'late reading write failed'));
+  }
+
+  private afterWindowsWritten(windows: number, early: boolean, envelopes: number): void {
+    this.metrics.windowsClosed.inc({ cause: early ? 'early' : 'watermark' }, windows);
+    this.metrics.envelopes.inc(envelopes);
+    void this.compact();
+  }
+
+  /** Runs every second: closes windows the watermark passed or that went idle, and checks silence rules. */
+  private checkWindows(): void {
+    this.pipeline.closeReady().catch((error) => this.logger.error({ error: error.message }, 'window close failed'));
+    if (this.rules.enabled) this.raise(this.rules.checkSilence(Date.now()));
+    this.metrics.openStates.set(this.pipeline.aggregator.openStateCount);
+    const watermark = this.pipeline.aggregator.watermark.valueMs;
+    if (Number.isFinite(watermark)) this.metrics.watermark.set(watermark);
+    this.metrics.logBytes.set(this.log.bytesHeld);
+    this.metrics.outboxBytes.set(this.outbox.bytesHeld);
+  }
+
+  /** Drops log entries whose readings are all in written windows, keeping a tail for resend detection. */
+  private async compact(): Promise<void> {
+    const keepFrom = Math.min(this.pipeline.checkpoint.replayFromOffset, this.log.nextOffset - dedupTailEntries);
+    try {
+      await this.log.compactBelow(keepFrom);
+    } catch (error) {
+      this.logger.error({ error: (error as Error).message }, 'log compaction failed');
+    }
+  }
+
+  /** The retained status record on the gateway's own broker; the uplink forwards it. */
+  private publishStatus(): void {
+    const status = { gatewayId: this.config.gatewayId, online: true, atMs: Date.now(), ...this.health() };
+    this.broker?.aedes.publish(
+      {
+        cmd: 'publish',
+        topic: cloudTopics.status(this.config.gatewayId),
+        payload: Buffer.from(JSON.stringify(status)),
+        qos: 0,
+        retain: true,
+        dup: false,
+      },
+      () => {},
+    );
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      gatewayId: this.config.gatewayId,
+      connectedDevices: this.broker?.aedes.connectedClients ?? 0,
+      logBytes: this.log.bytesHeld,
+      outboxBytes: this.outbox.bytesHeld,
+      openWindowStates: this.pipeline.aggregator.openStateCount,
+      watermarkMs: Number.isFinite(this.pipeline.aggregator.watermark.valueMs) ? this.pipeline.aggregator.watermark.valueMs : null,
+      deadLetters: this.deadLetters.size,
+      lateReadings: this.lateReadings.size,
+    };
+  }
+
+  private readonly userQueues: { push(items: readonly Reading[]): number }[] = [];
+
+  private async startUserPipelines(): Promise<void> {
+    for (const { module, batchIntervalMs } of this.config.pipelines) {
+      const loaded = (await import(module)) as { default?: UserPipeline };
+      if (typeof loaded.default !== 'function')
+        throw new Error(`pipeline ${module}: expected a default export function (readings, api) => void`);
+      const ssc = new StreamingContext(new RddContext({ defaultParallelism: 1 }), batchIntervalMs);
+      const readings = ssc.queueStream<Reading>(100_000);
+      loaded.default(readings, {
+        emitAlert: (alert) =>
+          this.raise([
+            {
+              ...alert,
+              gatewayId: this.config.gatewayId,
+              id: `${this.config.gatewayId}/${alert.rule}/${alert.deviceId}/${alert.metric}/${alert.ts}`,
+            },
+          ]),
+        logger: this.logger.child({ pipeline: module }),
+      });
+      ssc.start();
+      this.streaming.push(ssc);
+      this.userQueues.push(readings);
+      this.logger.info({ module, batchIntervalMs }, 'user pipeline started');
+    }
+  }
+
+  /**
+   * Stops accepting devices, then (drain) closes every open window into the outbox, so the
+   * outbox holds every reading received; without drain, the next start replays the log.
+   */
+  stop({ drain = true } = {}): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const task of this.tasks) await task.stop();
+      await this.broker?.close();
+      await new Promise<void>((resolve) => (this.ops ? this.ops.close(() => resolve()) : resolve()));
+      for (const ssc of this.streaming) await ssc.stop();
+      await this.log.settled();
+      if (drain) await this.pipeline.drain();
+      await this.pipeline.flushed();
+      await this.rdd.stop();
+      await this.store.close();
+      this.logger.info({ drained: drain }, 'gateway stopped');
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,186 @@
+import { parseDeviceTopic, type Reading } from '@fogline/shared';
+import type { AedesPublishPacket, Client, PublishPacket } from 'aedes';
+import type { Logger } from 'pino';
+import type { RateLimiter } from '../broker/rate-limiter.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import type { GatewayMetrics } from '../ops/gateway-metrics.js';
+import type { WindowPipeline } from '../pipeline/window-pipeline.js';
+import type { BoundedRecordStore } from '../store/bounded-store.js';
+import type { BatchOperation } from '../store/gateway-store.js';
+import { decodePayload } from './decode-payload.js';
+import type { IngestLog } from './ingest-log.js';
+import { payloadDigest, type RecentPublishes } from './recent-publishes.js';
+
+export interface DeadLetter {
+  readonly receivedAtMs: number;
+  readonly deviceId: string;
+  readonly topic: string;
+  readonly qos: number;
+  readonly reason: string;
+  /** The first bytes of the payload, base64, to see what the device sent. */
+  readonly payloadHead: string;
+}
+
+/** Bytes of a payload kept in its dead letter. */
+export const deadLetterPayloadBytesMax = 256;
+/** How long a QoS 1 publish over the rate limit may be held before the device is refused. */
+export const throttleWaitMsMax = 5_000;
+
+type Done = (error?: Error | null) => void;
+
+/** The gateway's identity for an MQTT client, set when it authenticates. */
+export const deviceOf = new WeakMap<Client, string>();
+
+/** A short, bounded label for the dead-letter metric. */
+function reasonLabel(problem: string): string {
+  if (problem.startsWith('payload is not valid JSON')) return 'invalid-json';
+  if (problem.includes("ahead of the gateway's clock")) return 'future-timestamp';
+  if (problem.includes('is not telemetry/')) return 'unknown-topic';
+  if (problem.includes('readingsPerMessageMax')) return 'too-many-readings';
+  if (problem.startsWith('payload of')) return 'payload-too-large';
+  if (problem.startsWith('topic has')) return 'topic-too-deep';
+  return 'invalid-reading';
+}
+
+/**
+ * The ingest path of one device publish, aedes's authorizePublish hook. aedes sends PUBACK
+ * when this calls back, so for QoS 1 the readings are on disk first. Read as a sequence:
+ *
+ *   authorize (ACL) -> check limits -> throttle -> skip resends -> decode -> log -> acknowledge
+ *
+ * A publish outside the device's own topics closes its connection ([MQTT-3.3.5-2] leaves a
+ * 3.1.1 server no other refusal). Anything else a device gets wrong is dead-lettered with the
+ * reason and acknowledged: the device stays connected, and the valid readings of a partly
+ * bad publish still count.
+ */
+export class PublishIngest {
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly log: IngestLog,
+    private readonly pipeline: WindowPipeline,
+    private readonly deadLetters: BoundedRecordStore<DeadLetter>,
+    private readonly rate: RateLimiter,
+    private readonly recent: RecentPublishes,
+    private readonly metrics: GatewayMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly authorizePublish = (client: Client | null, packet: PublishPacket, done: Done): void => {
+    if (!client) return done(null); // the broker's own publishes: wills, status records
+    const deviceId = deviceOf.get(client) ?? client.id;
+    this.metrics.messages.inc({ qos: String(packet.qos) });
+    this.metrics.bytesIn.inc(packet.payload.length);
+    if (!this.authorize(client, deviceId, packet, done)) return;
+    if (!this.checkLimits(deviceId, packet, done)) return;
+    this.throttle(deviceId, packet, done, () => this.ingest(deviceId, packet, done));
+  };
+
+  private authorize(client: Client, deviceId: string, packet: PublishPacket, done: Done): boolean {
+    const topic = parseDeviceTopic(packet.topic);
+    if (topic && (topic.deviceId !== deviceId || topic.kind === 'commands')) {
+      this.metrics.aclDenied.inc({ action: 'publish' });
+      this.logger.warn({ deviceId, clientId: client.id, topic: packet.topic }, "publish outside the device's own topics refused");
+      done(new Error(`device ${deviceId} may not publish to ${packet.topic}`));
+      return false;
+    }
+    return true;
+  }
+
+  private checkLimits(deviceId: string, packet: PublishPacket, done: Done): boolean {
+    const { payloadBytesMax, topicLevelsMax } = this.config.limits;
+    let problem: string | undefined;
+    if (packet.payload.length > payloadBytesMax)
+      problem = `payload of ${packet.payload.length} bytes is over payloadBytesMax ${payloadBytesMax}`;
+    else if (packet.topic.split('/').length > topicLevelsMax)
+      problem = `topic has ${packet.topic.split('/').length} levels, over topicLevelsMax ${topicLevelsMax}`;
+    if (problem === undefined) return true;
+    void this.log
+      .writeOnly(this.deadLetterOperations(deviceId, packet, [problem]))
+      .catch((error) => this.logger.error({ error }, 'dead letter write failed'));
+    done(null);
+    return false;
+  }
+
+  private throttle(deviceId: string, packet: PublishPacket, done: Done, next: () => void, waitedMs = 0): void {
+    const waitMs = this.rate.take(deviceId);
+    if (waitMs === 0) return next();
+    if (packet.qos === 0) {
+      this.metrics.rateLimited.inc({ action: 'dropped' });
+      return done(null); // best effort: over the rate, QoS 0 is not kept
+    }
+    if (waitedMs + waitMs > throttleWaitMsMax) {
+      this.metrics.rateLimited.inc({ action: 'refused' });
+      return done(new Error(`device ${deviceId} is over messagesPerSecondMax ${this.rate.messagesPerSecondMax}`));
+    }
+    // Holding the acknowledgement slows the device down without losing anything it sent.
+    this.metrics.rateLimited.inc({ action: 'throttled' });
+    setTimeout(() => this.throttle(deviceId, packet, done, next, waitedMs + waitMs), waitMs);
+  }
+
+  private ingest(deviceId: string, packet: PublishPacket, done: Done): void {
+    const receivedAtMs = Date.now();
+    const messageId = packet.qos > 0 ? (packet.messageId ?? 0) : 0;
+    const digest = messageId > 0 ? payloadDigest(packet.payload as Uint8Array) : 0;
+    if (messageId > 0 && this.recent.isResend(deviceId, messageId, digest)) {
+      this.metrics.duplicates.inc();
+      return done(null);
+    }
+    const { readings, problems } = decodePayload(packet.topic, packet.payload as Buffer, receivedAtMs, this.config.limits);
+    const deadLetterOps = problems.length > 0 ? this.deadLetterOperations(deviceId, packet, problems) : [];
+    const durable = packet.qos > 0 || this.config.ingest.qos0 === 'durable';
+    if (readings.length === 0) {
+      void this.log.writeOnly(deadLetterOps).catch((error) => this.logger.error({ error }, 'dead letter write failed'));
+      return done(null);
+    }
+    if (!durable) {
+      this.acceptUnlogged(readings);
+      if (deadLetterOps.length > 0) void this.log.writeOnly(deadLetterOps).catch(() => {});
+      return done(null);
+    }
+    if (!this.log.hasRoomFor(readings.length * 32)) return this.refuseFull(packet, done);
+    // Remembered now, not at commit: a resend can arrive while the original is still in the batch.
+    this.recent.remember(deviceId, messageId, digest);
+    this.log.append({ deviceId, messageId, digest, receivedAtMs, readings }, deadLetterOps).then(
+      () => done(null),
+      (error: Error) => {
+        this.recent.forget(deviceId, messageId);
+        this.logger.error({ error: error.message, deviceId }, 'ingest log write failed; the device will resend');
+        done(error);
+      },
+    );
+  }
+
+  private acceptUnlogged(readings: readonly Reading[]): void {
+    this.metrics.readings.inc(readings.length);
+    this.pipeline.applyUnlogged(readings);
+  }
+
+  /** The policy at logBytesMax: close the oldest window to free the log, and refuse meanwhile. */
+  private refuseFull(packet: PublishPacket, done: Done): void {
+    void this.pipeline.closeOldest();
+    if (packet.qos === 0) {
+      this.metrics.qos0Dropped.inc();
+      return done(null);
+    }
+    this.metrics.ingestRefused.inc();
+    done(new Error(`ingest log is full (logBytesMax ${this.log.logBytesMax}); retry later`));
+  }
+
+  private deadLetterOperations(
+    deviceId: string,
+    packet: PublishPacket | AedesPublishPacket,
+    problems: readonly string[],
+  ): BatchOperation[] {
+    const payloadHead = Buffer.from(packet.payload as Uint8Array)
+      .subarray(0, deadLetterPayloadBytesMax)
+      .toString('base64');
+    const receivedAtMs = Date.now();
+    return problems.flatMap((reason) => {
+      this.metrics.deadLetters.inc({ reason: reasonLabel(reason) });
+      const before = this.deadLetters.dropped;
+      const operations = this.deadLetters.append({ receivedAtMs, deviceId, topic: packet.topic, qos: packet.qos, reason, payloadHead });
+      if (this.deadLetters.dropped > before) this.metrics.deadLettersDropped.inc();
+      return operations;
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The gateway's Prometheus metrics, in a registry of its own (several gateways can share a process in tests). */
+export function createGatewayMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fogline_gateway_process_' });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name: `fogline_gateway_${name}`, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string) => new Gauge({ name: `fogline_gateway_${name}`, help, registers: [registry] });
+  return {
+    registry,
+    messages: counter('messages_total', 'Publishes received from devices, by QoS', ['qos']),
+    bytesIn: counter('bytes_received_total', 'Payload bytes received from devices'),
+    readings: counter('readings_total', 'Valid readings accepted'),
+    deadLetters: counter('dead_letters_total', 'Publishes or parts of publishes refused, by reason', ['reason']),
+    deadLettersDropped: counter('dead_letters_dropped_total', 'Dead letters dropped from the store at deadLettersMax (oldest first)'),
+    late: counter('late_readings_total', 'Readings that arrived after their window closed (kept in the late store)'),
+    lateDropped: counter('late_readings_dropped_total', 'Late readings dropped from the late store at lateReadingsMax (oldest first)'),
+    duplicates: counter('duplicates_total', 'QoS 1 retransmissions of an already logged publish, acknowledged without counting again'),
+    authFailures: counter('auth_failures_total', 'Refused connections, by reason', ['reason']),
+    aclDenied: counter('acl_denied_total', "Publishes or subscriptions outside the device's own topics", ['action']),
+    rateLimited: counter('rate_limited_total', 'Publishes over messagesPerSecondMax: QoS 1 throttled, QoS 0 dropped', ['action']),
+    ingestRefused: counter('ingest_refused_total', 'QoS 1 publishes refused because the ingest log was full (the device retries)'),
+    qos0Dropped: counter('qos0_dropped_total', 'QoS 0 publishes dropped because the ingest log was full'),
+    windowsClosed: counter('windows_closed_total', 'Event-time windows closed, by cause', ['cause']),
+    envelopes: counter('envelopes_written_total', 'Partition envelopes written to the outbox'),
+    outboxDropped: counter('outbox_dropped_total', 'Outbox records dropped at outboxBytesMax (oldest partitions first)', ['kind']),
+    alerts: counter('alerts_total', 'Alerts raised by rules', ['rule']),
+    connected: gauge('connected_devices', 'Devices connected now'),
+    logBytes: gauge('ingest_log_bytes', 'Bytes held by the ingest log'),
+    outboxBytes: gauge('outbox_bytes', 'Bytes held by the outbox'),
+    openStates: gauge('open_window_states', 'Open (window, device, metric) states'),
+    watermark: gauge('watermark_ms', 'The event-time watermark, epoch ms'),
+    commitBatch: new Histogram({
+      name: 'fogline_gateway_commit_batch_entries',
+      help: 'Log entries per group commit',
+      buckets: [1, 4, 16, 64, 256, 1024, 4096],
+      registers: [registry],
+    }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

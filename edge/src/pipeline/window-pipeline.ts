@@ -1,0 +1,168 @@
+import {
+  type ClosedWindow,
+  EventTimeAggregator,
+  MetricState,
+  type PartitionEnvelope,
+  type RddContext,
+  type Reading,
+} from '@fogline/shared';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import type { LogEntry } from '../ingest/ingest-log.js';
+import type { Checkpoint, GatewayStore } from '../store/gateway-store.js';
+import type { Outbox } from '../store/outbox.js';
+
+export interface WindowPipelineEvents {
+  onLate(reading: Reading): void;
+  onWindowsWritten(windows: readonly ClosedWindow<string, MetricState>[], envelopes: number): void;
+}
+
+/**
+ * The default pipeline: every device x metric in tumbling event-time windows of
+ * windows.sizeMs, reduced into MetricStates. When the watermark passes a window (or the
+ * window has been idle for idleCloseMs, or a limit forces it), the window becomes an RDD of
+ * [[deviceId, metric], state], is hash-partitioned into `partitions` partitions, and each
+ * non-empty partition becomes one envelope. The envelopes and the checkpoint are written in
+ * ONE batch, so after a crash either both are on disk or neither is.
+ */
+export class WindowPipeline {
+  readonly aggregator: EventTimeAggregator<string, Reading, MetricState>;
+  private appliedUpTo: number;
+  private writes: Promise<void> = Promise.resolve();
+  private persisted: Checkpoint;
+  windowsClosed = 0;
+
+  constructor(
+    private readonly store: GatewayStore,
+    private readonly outbox: Outbox,
+    private readonly rdd: RddContext,
+    private readonly config: GatewayConfig,
+    checkpoint: Checkpoint,
+    private readonly events: WindowPipelineEvents,
+  ) {
+    this.persisted = checkpoint;
+    this.appliedUpTo = checkpoint.replayFromOffset - 1;
+    this.aggregator = new EventTimeAggregator({
+      window: { kind: 'tumbling', sizeMs: config.windows.sizeMs },
+      allowedLatenessMs: config.windows.allowedLatenessMs,
+      createState: () => MetricState.empty(),
+      addValue: (state, reading, ts) => state.add(reading.value, ts),
+      openStatesMax: config.windows.openStatesMax,
+      watermarkMs: checkpoint.watermarkMs,
+    });
+  }
+
+  /**
+   * Folds a committed log entry into the windows, in offset order. Replayed readings for
+   * windows already closed were forwarded (or counted late) before the restart: skipped.
+   */
+  applyEntry(entry: LogEntry, replaying: boolean, nowMs = Date.now()): void {
+    for (const reading of entry.readings) this.applyReading(reading, entry.offset, replaying, nowMs);
+    if (entry.offset > this.appliedUpTo) this.appliedUpTo = entry.offset;
+  }
+
+  /** QoS 0 on the fast path: into the windows without a log entry (lost if the gateway crashes first). */
+  applyUnlogged(readings: readonly Reading[], nowMs = Date.now()): void {
+    for (const reading of readings) this.applyReading(reading, Number.POSITIVE_INFINITY, false, nowMs);
+  }
+
+  private applyReading(reading: Reading, offset: number, replaying: boolean, nowMs: number): void {
+    const outcome = this.aggregator.add(`${reading.deviceId}/${reading.metric}`, reading.ts, reading, offset, nowMs);
+    if (outcome === 'late' && !replaying) this.events.onLate(reading);
+  }
+
+  /** Closes what the watermark has passed and what has been idle; writes them. */
+  closeReady(nowMs = Date.now()): Promise<void> {
+    const closed = [...this.aggregator.closeReady(), ...this.aggregator.closeIdle(this.config.windows.idleCloseMs, nowMs)];
+    return this.write(closed);
+  }
+
+  /** Closes the oldest open window now: the policy when the ingest log is full. */
+  closeOldest(): Promise<void> {
+    const oldest = this.aggregator.closeOldest();
+    return this.write(oldest ? [oldest] : []);
+  }
+
+  /** Closes everything (graceful shutdown): the outbox then holds every reading received. */
+  drain(): Promise<void> {
+    return this.write(this.aggregator.closeAll());
+  }
+
+  /** Waits for every write queued so far. */
+  flushed(): Promise<void> {
+    return this.writes;
+  }
+
+  /** The checkpoint last written. */
+  get checkpoint(): Checkpoint {
+    return this.persisted;
+  }
+
+  /**
+   * Queues alert records (or anything else for the outbox) behind the window writes, with a
+   * checkpoint that only moves the seq forward, so a seq is never reused after a crash.
+   */
+  writeAlerts(alerts: Parameters<Outbox['alertOperations']>[0]): Promise<void> {
+    if (alerts.length === 0) return this.writes;
+    this.writes = this.writes.then(async () => {
+      const operations = await this.outbox.alertOperations(alerts);
+      const checkpoint = { ...this.persisted, nextSeq: this.outbox.nextSeq };
+      await this.store.write([...operations, this.store.checkpointOperation(checkpoint)]);
+      this.persisted = checkpoint;
+    });
+    return this.writes;
+  }
+
+  private write(closed: ClosedWindow<string, MetricState>[]): Promise<void> {
+    // The replay point is taken now, when these windows leave the aggregator: a window
+    // closed later is still counted as open by this checkpoint.
+    const replayFromOffset = Math.min(this.aggregator.minOpenOffset() ?? Number.POSITIVE_INFINITY, this.appliedUpTo + 1);
+    const watermarkMs = this.aggregator.watermark.valueMs;
+    if (closed.length === 0 && replayFromOffset === this.persisted.replayFromOffset) return this.writes;
+    this.writes = this.writes.then(async () => {
+      const envelopes: Omit<PartitionEnvelope, 'seq'>[] = [];
+      for (const window of closed) envelopes.push(...(await this.envelopesOf(window)));
+      const operations = await this.outbox.partitionOperations(envelopes);
+      const checkpoint: Checkpoint = {
+        replayFromOffset: Math.max(replayFromOffset, this.persisted.replayFromOffset),
+        nextOffset: Math.max(this.appliedUpTo + 1, this.persisted.nextOffset),
+        nextSeq: this.outbox.nextSeq,
+        watermarkMs: Math.max(watermarkMs, this.persisted.watermarkMs),
+      };
+      await this.store.write([...operations, this.store.checkpointOperation(checkpoint)]);
+      this.persisted = checkpoint;
+      this.windowsClosed += closed.length;
+      this.events.onWindowsWritten(closed, envelopes.length);
+    });
+    return this.writes;
+  }
+
+  /** A closed window as envelopes: the RDD engine partitions its [key, state] records. */
+  private async envelopesOf(window: ClosedWindow<string, MetricState>): Promise<Omit<PartitionEnvelope, 'seq'>[]> {
+    const partitionCount = this.config.windows.partitions;
+    const parts = await this.rdd
+      .parallelize(window.entries, 1)
+      .map(([key, state]): [[string, string], MetricState] => {
+        const slash = key.indexOf('/');
+        return [[key.slice(0, slash), key.slice(slash + 1)], state];
+      })
+      .partitionBy(partitionCount)
+      .glom()
+      .collect();
+    const createdAtMs = Date.now();
+    return parts.flatMap((records, partition) =>
+      records.length === 0
+        ? []
+        : [
+            {
+              gatewayId: this.config.gatewayId,
+              windowStartMs: window.startMs,
+              windowEndMs: window.endMs,
+              partition,
+              partitionCount,
+              createdAtMs,
+              records,
+            },
+          ],
+    );
+  }
+}
