@@ -123,7 +123,7 @@ export function decodePayload(topic: string, payload: Buffer, receivedAtMs: numb
     } else collector.problems.push(`payload was ${show(body)}, expected a number or {"ts": ..., "value": ...}`);
   } else if (Array.isArray(body)) {
     if (body.length === 0) collector.problems.push('payload is an empty batch');
-    body.forEach((object, i) => collector.addObject(`[${i}]`, object));
+    for (const [i, object] of body.entries()) collector.addObject(`[${i}]`, object);
   } else {
     collector.addObject('payload', body);
   }
