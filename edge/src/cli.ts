@@ -55,6 +55,12 @@ withCommon(program.command('start').description('run the gateway until SIGINT or
     } catch (error) {
       fail(error);
     }
+    const { ports, config } = gateway;
+    console.error(
+      `fogline-gateway ${config.gatewayId} ready: MQTT on port ${ports.mqtt}${ports.tls ? `, MQTT over TLS on ${ports.tls}` : ''}${
+        ports.websocket ? `, MQTT over WebSocket on ${ports.websocket}` : ''
+      }; metrics on http://${config.ops.host}:${ports.ops}/metrics`,
+    );
     const shutdown = (signal: string) => {
       gateway.logger.info({ signal }, 'stopping');
       gateway.stop({ drain: true }).then(

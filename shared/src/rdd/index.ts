@@ -6,6 +6,7 @@ export {
   type Key,
   KeyMap,
   Partitioner,
+  type Random,
   RangePartitioner,
   RDD,
   RddContext,
@@ -16,4 +17,5 @@ export {
   type StageInfo,
   StatCounter,
   StorageLevel,
+  seededRandom,
 } from './internal.js';

@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Reading, seededRandom } from '@fogline/shared';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { type GatewayProcess, spawnGateway, writeConfig } from './gateway-process.js';
+import { comparable, expectedStates, readOutbox } from './test-support.js';
+
+describe('gateway crash recovery', () => {
+  it('counts every acknowledged QoS 1 reading exactly once across SIGKILLs at random moments', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fogline-crash-'));
+    const configPath = writeConfig(dataDir, {
+      gatewayId: 'gw-crash',
+      mqtt: { port: 0, allowAnonymous: true },
+      ops: { port: 0 },
+      // Windows close (and checkpoint) all through the run, so kills land between closes too.
+      windows: { sizeMs: 5_000, allowedLatenessMs: 20_000 },
+      limits: { messagesPerSecondMax: 100_000 },
+      log: { level: 'info' },
+    });
+    const random = seededRandom(20261124);
+    let gateway: GatewayProcess = await spawnGateway(configPath);
+    const mqttPort = gateway.ports.mqtt;
+    const devices = ['atm-1', 'atm-2', 'motor-1', 'env-1'];
+    const clients = await Promise.all(
+      devices.map((deviceId) =>
+        mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: deviceId, clean: false, reconnectPeriod: 50, connectTimeout: 2000 }),
+      ),
+    );
+    const killsWanted = 3;
+    let kills = 0;
+    let streaming = true;
+    // The killer: SIGKILL at a random moment, restart on the same port, repeat.
+    const killer = (async () => {
+      while (kills < killsWanted && streaming) {
+        await new Promise((resolve) => setTimeout(resolve, 300 + random() * 900));
+        if (!streaming) break;
+        gateway.child.kill('SIGKILL');
+        await gateway.exited;
+        kills++;
+        gateway = await spawnGateway(configPath, ['--mqtt-port', String(mqttPort)]);
+      }
+    })();
+
+    const sent: Reading[] = [];
+    const base = Date.now() - 3_600_000;
+    // Devices advance in lockstep, so none runs ahead of the watermark while others reconnect.
+    for (let round = 0; round < 6000 && (round < 2000 || kills < killsWanted); round++) {
+      await Promise.all(
+        clients.map(async (client, d) => {
+          const reading = {
+            deviceId: devices[d],
+            metric: 'vibration',
+            ts: base + round * 100 + d,
+            value: Math.round(random() * 10_000) / 100,
+          };
+          // Resolves on PUBACK, however many reconnects and resends that takes.
+          await client.publishAsync(`telemetry/${devices[d]}/vibration`, JSON.stringify({ ts: reading.ts, value: reading.value }), {
+            qos: 1,
+          });
+          sent.push(reading);
+        }),
+      );
+    }
+    streaming = false;
+    await killer;
+    await Promise.all(clients.map((c) => c.endAsync()));
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+
+    expect(kills).toBeGreaterThanOrEqual(killsWanted);
+    const outbox = await readOutbox(dataDir);
+    expect(comparable(outbox.states)).toEqual(comparable(expectedStates(sent)));
+    expect(new Set(outbox.seqs).size).toBe(outbox.seqs.length);
+  });
+});
