@@ -72,7 +72,7 @@ export class Gateway {
     await deadLetters.init();
     await lateReadings.init();
     const logSize = await GatewayStore.measure(store.log);
-    const nextOffset = Math.max(checkpoint.nextOffset, logSize.lastKey === undefined ? 0 : Number(logSize.lastKey) + 1);
+    const nextOffset = Math.max(checkpoint.nextOffset, await IngestLog.endOffset(store));
     const log = new IngestLog(store, config.ingest.logBytesMax, {
       nextOffset,
       bytes: logSize.bytes,

@@ -3,6 +3,6 @@ export { type GatewayConfig, gatewayConfigSchema, loadGatewayConfig, parseGatewa
 export { DeviceCredentials } from './credentials/device-credentials.js';
 export { Gateway, type GatewayPorts, type UserPipeline } from './gateway.js';
 export { decodePayload } from './ingest/decode-payload.js';
-export { decodeLogEntry } from './ingest/ingest-log.js';
+export { decodeSegment } from './ingest/ingest-log.js';
 export type { Alert } from './pipeline/rules.js';
 export { GatewayStore } from './store/gateway-store.js';

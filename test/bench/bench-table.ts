@@ -9,6 +9,8 @@ export interface BenchRow {
   readonly baselineName: string;
   /** The minimum acceptable figure / baseline, when the issue names one. */
   readonly targetRatioMin?: number;
+  /** The maximum acceptable figure itself (memory), when the issue names one. */
+  readonly absoluteMax?: number;
 }
 
 /** Median wall time of `runs` interleaved runs of each measured function, in ms. */
@@ -38,8 +40,10 @@ export function renderTable(rows: readonly BenchRow[]): string {
   const lines = ['| benchmark | figure | baseline (same run) | ratio | target |', '| --- | ---: | ---: | ---: | --- |'];
   for (const row of rows) {
     const ratio = row.figure / row.baseline;
-    const target =
-      row.targetRatioMin === undefined ? '' : `>= ${row.targetRatioMin} ${ratio >= row.targetRatioMin ? '(met)' : '(NOT met)'}`;
+    let target = '';
+    if (row.targetRatioMin !== undefined) target = `ratio >= ${row.targetRatioMin} ${ratio >= row.targetRatioMin ? '(met)' : '(NOT met)'}`;
+    if (row.absoluteMax !== undefined)
+      target = `<= ${row.absoluteMax} ${row.unit} ${row.figure <= row.absoluteMax ? '(met)' : '(NOT met)'}`;
     lines.push(
       `| ${row.benchmark} | ${format(row.figure)} ${row.unit} | ${format(row.baseline)} ${row.unit} (${row.baselineName}) | ${ratio.toFixed(2)} | ${target} |`,
     );

@@ -1,9 +1,16 @@
 import { type BenchRow, machine, renderTable } from './bench-table.js';
 import { runEngineBench } from './engine-bench.js';
+import { runGatewayBench } from './gateway-bench.js';
 
 // Every benchmark, one table. Each figure stands beside a baseline measured in the same run,
 // so the ratio means something on a shared, noisy machine where absolute numbers do not.
-const benches: [string, () => Promise<BenchRow[]>][] = [['engine', runEngineBench]];
+const all: [string, () => Promise<BenchRow[]>][] = [
+  ['engine', runEngineBench],
+  ['gateway', runGatewayBench],
+];
+// `npm run bench -- gateway` runs only the named ones.
+const only = process.argv.slice(2);
+const benches = only.length === 0 ? all : all.filter(([name]) => only.includes(name));
 
 const rows: BenchRow[] = [];
 for (const [name, run] of benches) {

@@ -1,4 +1,4 @@
-import type { Reading } from '@fogline/shared';
+import type { DeviceTopic, Reading } from '@fogline/shared';
 import { parseDeviceTopic } from '@fogline/shared';
 
 /** What a publish decodes to: the valid readings, and a reason for each part that was not. */
@@ -97,8 +97,13 @@ function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false;
  *    `event.<type>` with value 1, so the window's count is the number of such events.
  * The caller has already checked that {id} is the publishing device.
  */
-export function decodePayload(topic: string, payload: Buffer, receivedAtMs: number, limits: DecodeLimits): Decoded {
-  const parsed = parseDeviceTopic(topic);
+export function decodePayload(
+  topic: string,
+  payload: Buffer,
+  receivedAtMs: number,
+  limits: DecodeLimits,
+  parsed: DeviceTopic | undefined = parseDeviceTopic(topic),
+): Decoded {
   if (!parsed || parsed.kind === 'commands') {
     return { readings: [], problems: [`topic ${show(topic)} is not telemetry/{id}, telemetry/{id}/{metric} or events/{id}`] };
   }

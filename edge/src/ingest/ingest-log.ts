@@ -15,19 +15,33 @@ export interface LogEntry {
   readonly readings: readonly Reading[];
 }
 
+type EntryArray = [deviceId: string, messageId: number, digest: number, receivedAtMs: number, flat: (string | number)[]];
+
 /** Readings are stored flat, [metric, ts, value, metric, ts, value, ...]: the device id once per entry. */
-export function encodeLogEntry(entry: LogEntry): Uint8Array {
+function entryToArray(entry: LogEntry): EntryArray {
   const flat: (string | number)[] = [];
   for (const r of entry.readings) flat.push(r.metric, r.ts, r.value);
-  return packr.pack([entry.deviceId, entry.messageId, entry.digest, entry.receivedAtMs, flat]);
+  return [entry.deviceId, entry.messageId, entry.digest, entry.receivedAtMs, flat];
 }
 
-export function decodeLogEntry(offset: number, bytes: Uint8Array): LogEntry {
-  const [deviceId, messageId, digest, receivedAtMs, flat] = packr.unpack(bytes) as [string, number, number, number, (string | number)[]];
+function entryFromArray(offset: number, [deviceId, messageId, digest, receivedAtMs, flat]: EntryArray): LogEntry {
   const readings: Reading[] = [];
   for (let i = 0; i < flat.length; i += 3)
     readings.push({ deviceId, metric: flat[i] as string, ts: flat[i + 1] as number, value: flat[i + 2] as number });
   return { offset, deviceId, messageId, digest, receivedAtMs, readings };
+}
+
+/**
+ * A segment: the entries of one group commit, consecutive offsets, stored as ONE level value
+ * under the first offset. One put per commit instead of one per publish is what keeps the
+ * commit short, and the commit's length is what a device waits for its PUBACK.
+ */
+export function encodeSegment(entries: readonly LogEntry[]): Uint8Array {
+  return packr.pack(entries.map(entryToArray));
+}
+
+export function decodeSegment(firstOffset: number, bytes: Uint8Array): LogEntry[] {
+  return (packr.unpack(bytes) as EntryArray[]).map((array, i) => entryFromArray(firstOffset + i, array));
 }
 
 interface Pending {
@@ -81,15 +95,8 @@ export class IngestLog {
   /** Appends an entry (and any extra operations, such as dead letters) durably. */
   append(entry: Omit<LogEntry, 'offset'>, extra: BatchOperation[] = []): Promise<LogEntry> {
     const logged: LogEntry = { ...entry, offset: this.nextOffsetValue++ };
-    const value = encodeLogEntry(logged);
-    this.bytes += value.length;
     return new Promise((resolve, reject) => {
-      this.pending.push({
-        operations: [{ type: 'put', sublevel: this.store.log, key: offsetKey(logged.offset), value }, ...extra],
-        entry: logged,
-        resolve: () => resolve(logged),
-        reject,
-      });
+      this.pending.push({ operations: extra, entry: logged, resolve: () => resolve(logged), reject });
       this.schedule();
     });
   }
@@ -114,14 +121,19 @@ export class IngestLog {
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
+      const entries = batch.flatMap((p) => (p.entry ? [p.entry] : []));
+      const operations = batch.flatMap((p) => p.operations);
+      // Offsets are handed out in append order, so a batch's entries are consecutive.
+      const segment = entries.length > 0 ? encodeSegment(entries) : undefined;
+      if (segment) operations.push({ type: 'put', sublevel: this.store.log, key: offsetKey(entries[0].offset), value: segment });
       try {
-        await this.store.write(batch.flatMap((p) => p.operations));
+        await this.store.write(operations);
       } catch (error) {
         for (const p of batch) p.reject(error);
         continue;
       }
       this.batchesWritten++;
-      const entries = batch.flatMap((p) => (p.entry ? [p.entry] : []));
+      this.bytes += segment?.length ?? 0;
       this.entriesWritten += entries.length;
       this.onCommitted(entries);
       for (const p of batch) p.resolve();
@@ -129,23 +141,38 @@ export class IngestLog {
     this.flushing = false;
   }
 
+  /** Where the log ends: the offset after the last entry on disk (0 when empty). */
+  static async endOffset(store: GatewayStore): Promise<number> {
+    for await (const [key, value] of store.log.iterator({ reverse: true, limit: 1 }))
+      return Number(key) + decodeSegment(Number(key), value).length;
+    return 0;
+  }
+
   /** Resolves once every append made so far is on disk (or failed). */
   async settled(): Promise<void> {
     while (this.flushing || this.pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 2));
   }
 
-  /** Deletes entries below `offset` (their readings are in closed windows), freeing their bytes. */
+  /**
+   * Deletes the segments wholly below `offset` (their readings are in closed windows). The
+   * segment holding `offset` stays whole.
+   */
   async compactBelow(offset: number): Promise<void> {
     if (offset <= this.oldestOffset) return;
+    const holding = await this.store.log.keys({ lte: offsetKey(offset), reverse: true, limit: 1 }).all();
+    if (holding.length === 0) return;
     let freed = 0;
-    for await (const value of this.store.log.values({ lt: offsetKey(offset) })) freed += value.length;
-    await this.store.log.clear({ lt: offsetKey(offset) });
-    this.oldestOffset = offset;
+    for await (const value of this.store.log.values({ lt: holding[0] })) freed += value.length;
+    await this.store.log.clear({ lt: holding[0] });
+    this.oldestOffset = Number(holding[0]);
     this.bytes -= freed;
   }
 
   /** Entries from `offset` on, in order, for replay. */
   async *readFrom(offset: number): AsyncGenerator<LogEntry> {
-    for await (const [key, value] of this.store.log.iterator({ gte: offsetKey(offset) })) yield decodeLogEntry(Number(key), value);
+    const holding = await this.store.log.keys({ lte: offsetKey(offset), reverse: true, limit: 1 }).all();
+    for await (const [key, value] of this.store.log.iterator({ gte: holding[0] ?? offsetKey(offset) })) {
+      for (const entry of decodeSegment(Number(key), value)) if (entry.offset >= offset) yield entry;
+    }
   }
 }

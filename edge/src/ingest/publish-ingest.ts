@@ -1,4 +1,4 @@
-import { parseDeviceTopic, type Reading } from '@fogline/shared';
+import { type DeviceTopic, parseDeviceTopic, type Reading } from '@fogline/shared';
 import type { AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { RateLimiter } from '../broker/rate-limiter.js';
@@ -54,6 +54,9 @@ function reasonLabel(problem: string): string {
  * bad publish still count.
  */
 export class PublishIngest {
+  // prom-client hashes a label object on every inc(); the children are bound once here.
+  private readonly messagesByQos: { inc(n?: number): void }[];
+
   constructor(
     private readonly config: GatewayConfig,
     private readonly log: IngestLog,
@@ -63,20 +66,22 @@ export class PublishIngest {
     private readonly recent: RecentPublishes,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.messagesByQos = ['0', '1', '2'].map((qos) => metrics.messages.labels(qos));
+  }
 
   readonly authorizePublish = (client: Client | null, packet: PublishPacket, done: Done): void => {
     if (!client) return done(null); // the broker's own publishes: wills, status records
     const deviceId = deviceOf.get(client) ?? client.id;
-    this.metrics.messages.inc({ qos: String(packet.qos) });
+    this.messagesByQos[packet.qos].inc();
     this.metrics.bytesIn.inc(packet.payload.length);
-    if (!this.authorize(client, deviceId, packet, done)) return;
-    if (!this.checkLimits(deviceId, packet, done)) return;
-    this.throttle(deviceId, packet, done, () => this.ingest(deviceId, packet, done));
+    const topic = parseDeviceTopic(packet.topic);
+    if (!this.authorize(client, deviceId, topic, packet, done)) return;
+    if (!this.checkLimits(deviceId, topic, packet, done)) return;
+    this.throttle(deviceId, packet, done, () => this.ingest(deviceId, topic, packet, done));
   };
 
-  private authorize(client: Client, deviceId: string, packet: PublishPacket, done: Done): boolean {
-    const topic = parseDeviceTopic(packet.topic);
+  private authorize(client: Client, deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done): boolean {
     if (topic && (topic.deviceId !== deviceId || topic.kind === 'commands')) {
       this.metrics.aclDenied.inc({ action: 'publish' });
       this.logger.warn({ deviceId, clientId: client.id, topic: packet.topic }, "publish outside the device's own topics refused");
@@ -86,13 +91,14 @@ export class PublishIngest {
     return true;
   }
 
-  private checkLimits(deviceId: string, packet: PublishPacket, done: Done): boolean {
+  private checkLimits(deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done): boolean {
     const { payloadBytesMax, topicLevelsMax } = this.config.limits;
     let problem: string | undefined;
+    // A topic of the contract has at most 3 levels; only others need counting.
+    const levels = topic ? (topic.kind === 'telemetry' && topic.metric !== undefined ? 3 : 2) : packet.topic.split('/').length;
     if (packet.payload.length > payloadBytesMax)
       problem = `payload of ${packet.payload.length} bytes is over payloadBytesMax ${payloadBytesMax}`;
-    else if (packet.topic.split('/').length > topicLevelsMax)
-      problem = `topic has ${packet.topic.split('/').length} levels, over topicLevelsMax ${topicLevelsMax}`;
+    else if (levels > topicLevelsMax) problem = `topic has ${levels} levels, over topicLevelsMax ${topicLevelsMax}`;
     if (problem === undefined) return true;
     void this.log
       .writeOnly(this.deadLetterOperations(deviceId, packet, [problem]))
@@ -117,7 +123,7 @@ export class PublishIngest {
     setTimeout(() => this.throttle(deviceId, packet, done, next, waitedMs + waitMs), waitMs);
   }
 
-  private ingest(deviceId: string, packet: PublishPacket, done: Done): void {
+  private ingest(deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done): void {
     const receivedAtMs = Date.now();
     const messageId = packet.qos > 0 ? (packet.messageId ?? 0) : 0;
     const digest = messageId > 0 ? payloadDigest(packet.payload as Uint8Array) : 0;
@@ -125,7 +131,7 @@ export class PublishIngest {
       this.metrics.duplicates.inc();
       return done(null);
     }
-    const { readings, problems } = decodePayload(packet.topic, packet.payload as Buffer, receivedAtMs, this.config.limits);
+    const { readings, problems } = decodePayload(packet.topic, packet.payload as Buffer, receivedAtMs, this.config.limits, topic);
     const deadLetterOps = problems.length > 0 ? this.deadLetterOperations(deviceId, packet, problems) : [];
     const durable = packet.qos > 0 || this.config.ingest.qos0 === 'durable';
     if (readings.length === 0) {

@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchRow } from './bench-table.js';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const runs = 3;
+const connections = 50;
+const messagesPerConnection = 2_000;
+const memoryDevices = 10_000;
+const memorySteadyMs = 30_000;
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly opsPort?: number;
+  readonly dataDir?: string;
+}
+
+function startServer(kind: 'gateway' | 'aedes'): Promise<Server> {
+  const dataDir = kind === 'gateway' ? mkdtempSync(join(tmpdir(), 'fogline-bench-')) : undefined;
+  const child = spawn(process.execPath, ['--import', 'tsx', here('./bench-server.ts'), kind, ...(dataDir ? [dataDir] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve({ child, dataDir, ...JSON.parse(chunk.toString('utf8')) }));
+    child.once('exit', (code) => reject(new Error(`${kind} bench server exited with ${code}`)));
+  });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+  if (server.dataDir) rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+function runLoad(options: Record<string, unknown>): Promise<Record<string, number>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', here('./mqtt-load.ts'), JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk;
+  });
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited with ${code}`)))),
+  );
+}
+
+async function readingsCounted(opsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('fogline_gateway_readings_total '));
+  return Number(line?.split(' ')[1] ?? 0);
+}
+
+export async function throughputFor(kind: 'gateway' | 'aedes', qos: 0 | 1): Promise<number> {
+  const server = await startServer(kind);
+  try {
+    const result = await runLoad({ port: server.port, connections, messagesPerConnection, qos, mode: 'burst', durationMs: 0 });
+    if (server.opsPort !== undefined) {
+      const counted = await readingsCounted(server.opsPort);
+      if (counted !== result.messages) throw new Error(`gateway bench: ${counted} readings counted of ${result.messages} sent`);
+    }
+    return (result.messages / result.elapsedMs) * 1000;
+  } finally {
+    await stopServer(server);
+  }
+}
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function rssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
+}
+
+/** Peak resident memory of a server while memoryDevices devices each send one QoS 1 reading a second. */
+async function peakMemory(kind: 'gateway' | 'aedes'): Promise<number> {
+  const server = await startServer(kind);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssBytes(server.child.pid as number));
+  }, 1000);
+  try {
+    const result = await runLoad({
+      port: server.port,
+      connections: memoryDevices,
+      messagesPerConnection: 0,
+      qos: 1,
+      mode: 'steady',
+      durationMs: memorySteadyMs,
+    });
+    if (result.connections !== memoryDevices) throw new Error(`memory bench: ${result.connections} of ${memoryDevices} devices connected`);
+    peak = Math.max(peak, rssBytes(server.child.pid as number));
+    return peak;
+  } finally {
+    clearInterval(sampler);
+    await stopServer(server);
+  }
+}
+
+/**
+ * The gateway against a bare aedes broker on the same load, in the same run: 50 devices
+ * write 2,000 pre-encoded publishes each (one reading per publish) over loopback, at QoS 0
+ * and at QoS 1; the gateway's figure covers the whole pipeline (ACL, decode, durable log at
+ * QoS 1, window aggregation, outbox). Then peak resident memory with 10,000 devices each
+ * sending one reading a second.
+ */
+export async function runGatewayBench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const qos of [0, 1] as const) {
+    const gateway: number[] = [];
+    const aedes: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      aedes.push(await throughputFor('aedes', qos));
+      gateway.push(await throughputFor('gateway', qos));
+    }
+    rows.push({
+      benchmark: `Gateway, QoS ${qos}: ${connections} devices x ${messagesPerConnection.toLocaleString('en-US')} publishes${qos ? ', durable log before PUBACK' : ''}`,
+      unit: 'readings/s',
+      figure: median(gateway),
+      baseline: median(aedes),
+      baselineName: `bare aedes, QoS ${qos}, no-op hook`,
+      targetRatioMin: 0.5,
+    });
+  }
+  const gatewayPeak = await peakMemory('gateway');
+  const aedesPeak = await peakMemory('aedes');
+  const mb = (bytes: number) => bytes / 2 ** 20;
+  rows.push({
+    benchmark: `Gateway resident memory, ${memoryDevices.toLocaleString('en-US')} devices x 1 reading/s for ${memorySteadyMs / 1000} s (target: at most 300 MB)`,
+    unit: 'MB',
+    figure: mb(gatewayPeak),
+    baseline: mb(aedesPeak),
+    baselineName: 'bare aedes, same load',
+    absoluteMax: 300,
+  });
+  return rows;
+}
