@@ -48,7 +48,7 @@ interface Pending {
   readonly operations: BatchOperation[];
   readonly entry?: LogEntry;
   readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
+  readonly reject: (error: Error) => void;
 }
 
 /**
@@ -92,13 +92,22 @@ export class IngestLog {
     return this.bytes + bytes <= this.logBytesMax;
   }
 
-  /** Appends an entry (and any extra operations, such as dead letters) durably. */
-  append(entry: Omit<LogEntry, 'offset'>, extra: BatchOperation[] = []): Promise<LogEntry> {
-    const logged: LogEntry = { ...entry, offset: this.nextOffsetValue++ };
-    return new Promise((resolve, reject) => {
-      this.pending.push({ operations: extra, entry: logged, resolve: () => resolve(logged), reject });
-      this.schedule();
-    });
+  /**
+   * Appends an entry (and any extra operations, such as dead letters) durably; `committed`
+   * is called once it is on disk. A callback, not a Promise: this runs once per publish.
+   */
+  append(
+    deviceId: string,
+    messageId: number,
+    digest: number,
+    receivedAtMs: number,
+    readings: readonly Reading[],
+    extra: BatchOperation[],
+    committed: (error?: Error) => void,
+  ): void {
+    const entry: LogEntry = { offset: this.nextOffsetValue++, deviceId, messageId, digest, receivedAtMs, readings };
+    this.pending.push({ operations: extra, entry, resolve: committed, reject: committed });
+    this.schedule();
   }
 
   /** Writes operations through the same group commit, without a log entry (dead letters of a wholly bad publish). */
@@ -129,7 +138,7 @@ export class IngestLog {
       try {
         await this.store.write(operations);
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        for (const p of batch) p.reject(error as Error);
         continue;
       }
       this.batchesWritten++;

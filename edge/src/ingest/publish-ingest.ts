@@ -28,6 +28,8 @@ export const throttleWaitMsMax = 5_000;
 
 type Done = (error?: Error | null) => void;
 
+const noOperations: BatchOperation[] = [];
+
 /** The gateway's identity for an MQTT client, set when it authenticates. */
 export const deviceOf = new WeakMap<Client, string>();
 
@@ -132,7 +134,7 @@ export class PublishIngest {
       return done(null);
     }
     const { readings, problems } = decodePayload(packet.topic, packet.payload as Buffer, receivedAtMs, this.config.limits, topic);
-    const deadLetterOps = problems.length > 0 ? this.deadLetterOperations(deviceId, packet, problems) : [];
+    const deadLetterOps = problems.length > 0 ? this.deadLetterOperations(deviceId, packet, problems) : noOperations;
     const durable = packet.qos > 0 || this.config.ingest.qos0 === 'durable';
     if (readings.length === 0) {
       void this.log.writeOnly(deadLetterOps).catch((error) => this.logger.error({ error }, 'dead letter write failed'));
@@ -146,14 +148,12 @@ export class PublishIngest {
     if (!this.log.hasRoomFor(readings.length * 32)) return this.refuseFull(packet, done);
     // Remembered now, not at commit: a resend can arrive while the original is still in the batch.
     this.recent.remember(deviceId, messageId, digest);
-    this.log.append({ deviceId, messageId, digest, receivedAtMs, readings }, deadLetterOps).then(
-      () => done(null),
-      (error: Error) => {
-        this.recent.forget(deviceId, messageId);
-        this.logger.error({ error: error.message, deviceId }, 'ingest log write failed; the device will resend');
-        done(error);
-      },
-    );
+    this.log.append(deviceId, messageId, digest, receivedAtMs, readings, deadLetterOps, (error) => {
+      if (!error) return done(null);
+      this.recent.forget(deviceId, messageId);
+      this.logger.error({ error: error.message, deviceId }, 'ingest log write failed; the device will resend');
+      done(error);
+    });
   }
 
   private acceptUnlogged(readings: readonly Reading[]): void {
