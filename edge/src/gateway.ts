@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { cloudTopics, type DStream, RddContext, type Reading, StreamingContext } from '@fogline/shared';
-import { type ScheduledTask, schedule } from 'node-cron';
+import { type ScheduledTask, schedule, setLogger as setCronLogger } from 'node-cron';
 import { type Logger, pino } from 'pino';
 import { type RunningBroker, startBroker } from './broker/gateway-broker.js';
 import { RateLimiter } from './broker/rate-limiter.js';
@@ -126,6 +126,14 @@ export class Gateway {
   private async startServing(): Promise<void> {
     const { config, logger, metrics } = this;
     this.log.onCommitted = (entries) => this.onCommitted(entries);
+    // node-cron warns on the console whenever a busy second delays a tick; into our log instead.
+    const cron = logger.child({ component: 'node-cron' });
+    setCronLogger({
+      info: (message) => cron.debug(message),
+      warn: (message) => cron.debug(message),
+      error: (message) => cron.error(String(message)),
+      debug: (message) => cron.trace(String(message)),
+    });
     const rate = new RateLimiter(config.limits.messagesPerSecondMax);
     const ingest = new PublishIngest(config, this.log, this.pipeline, this.deadLetters, rate, this.recent, metrics, logger);
     await this.startUserPipelines();

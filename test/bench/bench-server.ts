@@ -8,6 +8,11 @@ import { Aedes } from 'aedes';
 import { pino } from 'pino';
 
 const [kind, dataDir] = process.argv.slice(2);
+// With --expose-gc, SIGUSR2 prints the live heap after a full collection (for investigating).
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  console.error(JSON.stringify(process.memoryUsage()));
+});
 if (kind === 'gateway') {
   const config = parseGatewayConfig({
     gatewayId: 'gw-bench',

@@ -1,3 +1,4 @@
+export { BucketStore, DDSketch } from './ddsketch.js';
 export { ExactSum } from './exact-sum.js';
 export { MetricState, type MetricSummary, quantileRelativeAccuracy, sketchBucketsMax } from './metric-state.js';
 export {

@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import type { BucketStore } from './ddsketch.js';
 import { MetricState, type SketchBuckets } from './metric-state.js';
 
 /** The first element of every encoded state; a decoder refuses versions it does not know. */
@@ -87,17 +88,18 @@ export function metricStateFromArray(value: unknown): MetricState {
   });
 }
 
-type StoreLike = { bins: number[]; count: number; minKey: number; maxKey: number; offset: number };
-
-function storeToArray(store: StoreLike): [number, number[]] {
-  if (store.count === 0) return [0, []];
-  const counts: number[] = [];
-  for (let key = store.minKey; key <= store.maxKey; key++) counts.push(store.bins[key - store.offset] ?? 0);
-  return [store.minKey, counts];
+function storeToArray(store: BucketStore): [number, number[]] {
+  if (store.total === 0) return [0, []];
+  // Trim empty buckets at both ends: only the occupied range travels.
+  let first = 0;
+  let last = store.counts.length - 1;
+  while (store.counts[first] === 0) first++;
+  while (store.counts[last] === 0) last--;
+  return [store.minKey + first, store.counts.slice(first, last + 1)];
 }
 
 function sketchToArray(sketch: MetricState['sketch']): unknown[] {
-  return [sketch.zeroCount, ...storeToArray(sketch.store), ...storeToArray(sketch.negativeStore)];
+  return [sketch.zeroCount, ...storeToArray(sketch.positive), ...storeToArray(sketch.negative)];
 }
 
 const isCountArray = (x: unknown) => Array.isArray(x) && x.every((n) => Number.isFinite(n) && n >= 0);

@@ -1,4 +1,4 @@
-import { type DDSketch, LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
+import { DDSketch } from './ddsketch.js';
 import { ExactSum } from './exact-sum.js';
 
 /** Quantiles are within this relative error of the true value at that rank (DDSketch's guarantee). */
@@ -12,18 +12,8 @@ export const quantileRelativeAccuracy = 0.01;
  */
 export const sketchBucketsMax = 2048;
 
-// @datadog/sketches-js 2.1's DDSketch.merge merges the positive store only and drops the
-// negative one (and copies through a path that skips it when empty), so negative readings
-// would vanish from merged quantiles. Merging the three parts here is exact and order-free.
-function mergeSketch(into: DDSketch, from: DDSketch): void {
-  into.store.merge(from.store);
-  into.negativeStore.merge(from.negativeStore);
-  into.zeroCount += from.zeroCount;
-  into.count += from.count;
-}
-
 function newSketch(): DDSketch {
-  return new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: quantileRelativeAccuracy, binLimit: sketchBucketsMax });
+  return new DDSketch(quantileRelativeAccuracy, sketchBucketsMax);
 }
 
 /** A sketch's occupied buckets, as the codec carries them. */
@@ -37,15 +27,13 @@ export interface SketchBuckets {
 
 function sketchFromBuckets(buckets: SketchBuckets): DDSketch {
   const sketch = newSketch();
-  const fill = (store: DDSketch['store'], minKey: number, counts: readonly number[]) => {
-    counts.forEach((n, i) => {
-      if (n > 0) store.add(minKey + i, n);
-    });
-  };
-  fill(sketch.store, buckets.positiveMinKey, buckets.positiveCounts);
-  fill(sketch.negativeStore, buckets.negativeMinKey, buckets.negativeCounts);
+  buckets.positiveCounts.forEach((n, i) => {
+    if (n > 0) sketch.positive.add(buckets.positiveMinKey + i, n);
+  });
+  buckets.negativeCounts.forEach((n, i) => {
+    if (n > 0) sketch.negative.add(buckets.negativeMinKey + i, n);
+  });
   sketch.zeroCount = buckets.zeroCount;
-  sketch.count = sketch.store.count + sketch.negativeStore.count + buckets.zeroCount;
   return sketch;
 }
 
@@ -123,7 +111,7 @@ export class MetricState {
     this.runningMean += delta / this.count;
     this.m2 += delta * (value - this.runningMean);
     this.takeFirstLast(ts, value, ts, value);
-    this.sketch.accept(value);
+    this.sketch.add(value);
     return this;
   }
 
@@ -144,7 +132,7 @@ export class MetricState {
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
     this.takeFirstLast(other.firstTs, other.first, other.lastTs, other.last);
-    mergeSketch(this.sketch, other.sketch);
+    this.sketch.merge(other.sketch);
     return this;
   }
 
@@ -193,7 +181,7 @@ export class MetricState {
     if (q === 0) return this.min;
     if (q === 1) return this.max;
     // The sketch answers with a bucket's representative value; the exact min and max are tighter bounds.
-    return Math.min(this.max, Math.max(this.min, this.sketch.getValueAtQuantile(q)));
+    return Math.min(this.max, Math.max(this.min, this.sketch.quantile(q)));
   }
 
   /** The second moment about the mean, for the codec. */
