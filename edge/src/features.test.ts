@@ -118,6 +118,17 @@ describe('gateway features', () => {
     expect(alerts[0]).toMatchObject({ rule: 'hot-devices', deviceId: 'motor-9', metric: 'vibration', value: 0.9 });
   });
 
+  it('runs a pipeline on a node-cron schedule instead of its batch interval', async () => {
+    const module = fileURLToPath(new URL('../dist/examples/hot-devices-pipeline.js', import.meta.url));
+    const g = await gateway({ pipelines: [{ module, batchIntervalMs: 1000, schedule: '* * * * * *' }] });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'motor-3' });
+    await publish(client, 'motor-3', 'vibration', Date.now() - 1000, 0.8);
+    await client.endAsync();
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const alerts = await stopAndReadAlerts(g);
+    expect(alerts.some((a) => a.rule === 'hot-devices' && a.deviceId === 'motor-3')).toBe(true);
+  });
+
   it('keeps the dead-letter store at deadLettersMax, dropping the oldest and counting the drops', async () => {
     const g = await gateway({ ingest: { deadLettersMax: 3 } });
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'noisy' });

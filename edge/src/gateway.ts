@@ -241,7 +241,7 @@ export class Gateway {
   private readonly userQueues: { push(items: readonly Reading[]): number }[] = [];
 
   private async startUserPipelines(): Promise<void> {
-    for (const { module, batchIntervalMs } of this.config.pipelines) {
+    for (const { module, batchIntervalMs, schedule: cron } of this.config.pipelines) {
       const loaded = (await import(module)) as { default?: UserPipeline };
       if (typeof loaded.default !== 'function')
         throw new Error(`pipeline ${module}: expected a default export function (readings, api) => void`);
@@ -258,10 +258,23 @@ export class Gateway {
           ]),
         logger: this.logger.child({ pipeline: module }),
       });
-      ssc.start();
+      if (cron === undefined) ssc.start();
+      else {
+        // Scheduled runs: each tick is one batch holding everything committed since the last.
+        let batchMs = 0;
+        this.tasks.push(
+          schedule(
+            cron,
+            () =>
+              void ssc
+                .runBatch((batchMs += batchIntervalMs))
+                .catch((error) => this.logger.error({ module, error: error.message }, 'pipeline batch failed')),
+          ),
+        );
+      }
       this.streaming.push(ssc);
       this.userQueues.push(readings);
-      this.logger.info({ module, batchIntervalMs }, 'user pipeline started');
+      this.logger.info({ module, batchIntervalMs, schedule: cron }, 'user pipeline started');
     }
   }
 

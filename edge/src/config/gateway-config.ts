@@ -96,7 +96,16 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .prefault({}),
   rules: z.array(ruleSchema).default([]),
-  pipelines: z.array(z.strictObject({ module: z.string().min(1), batchIntervalMs: positiveInt.default(1000) })).default([]),
+  pipelines: z
+    .array(
+      z.strictObject({
+        module: z.string().min(1),
+        batchIntervalMs: positiveInt.default(1000),
+        /** A node-cron expression: run the pipeline's batches on this schedule instead of every batchIntervalMs. */
+        schedule: cronExpression.optional(),
+      }),
+    )
+    .default([]),
   schedules: z
     .strictObject({
       compaction: cronExpression.default('0 */10 * * * *'),
