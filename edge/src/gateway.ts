@@ -262,15 +262,11 @@ export class Gateway {
       else {
         // Scheduled runs: each tick is one batch holding everything committed since the last.
         let batchMs = 0;
-        this.tasks.push(
-          schedule(
-            cron,
-            () =>
-              void ssc
-                .runBatch((batchMs += batchIntervalMs))
-                .catch((error) => this.logger.error({ module, error: error.message }, 'pipeline batch failed')),
-          ),
-        );
+        const runScheduledBatch = () => {
+          batchMs += batchIntervalMs;
+          ssc.runBatch(batchMs).catch((error: Error) => this.logger.error({ module, error: error.message }, 'pipeline batch failed'));
+        };
+        this.tasks.push(schedule(cron, runScheduledBatch));
       }
       this.streaming.push(ssc);
       this.userQueues.push(readings);
