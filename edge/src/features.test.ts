@@ -129,6 +129,15 @@ describe('gateway features', () => {
     expect(alerts.some((a) => a.rule === 'hot-devices' && a.deviceId === 'motor-3')).toBe(true);
   });
 
+  it('runs rules on QoS 0 readings of the fast path too', async () => {
+    const g = await gateway({ rules: [{ kind: 'threshold', name: 'too-hot', metric: 'temp', above: 30 }] });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'q0' });
+    await client.publishAsync('telemetry/q0/temp', JSON.stringify({ ts: Date.now() - 1000, value: 40 }), { qos: 0 });
+    await client.publishAsync('telemetry/q0/temp', JSON.stringify({ ts: Date.now() - 900, value: 20 }), { qos: 1 });
+    await client.endAsync();
+    expect((await stopAndReadAlerts(g)).map((a) => a.value)).toEqual([40]);
+  });
+
   it('keeps the dead-letter store at deadLettersMax, dropping the oldest and counting the drops', async () => {
     const g = await gateway({ ingest: { deadLettersMax: 3 } });
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'noisy' });

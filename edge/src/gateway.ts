@@ -135,7 +135,9 @@ export class Gateway {
       debug: (message) => cron.trace(String(message)),
     });
     const rate = new RateLimiter(config.limits.messagesPerSecondMax);
-    const ingest = new PublishIngest(config, this.log, this.pipeline, this.deadLetters, rate, this.recent, metrics, logger);
+    const ingest = new PublishIngest(config, this.log, this.pipeline, this.deadLetters, rate, this.recent, metrics, logger, (readings) =>
+      this.accept(readings, Number.POSITIVE_INFINITY, Date.now()),
+    );
     await this.startUserPipelines();
     this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger);
     this.ops = await startOpsServer(config.ops.host, config.ops.port, metrics.registry, () => this.health());
@@ -155,17 +157,21 @@ export class Gateway {
 
   private onCommitted(entries: readonly LogEntry[]): void {
     const nowMs = Date.now();
-    const alerts: Alert[] = [];
-    let readings = 0;
-    for (const entry of entries) {
-      this.pipeline.applyEntry(entry, false, nowMs);
-      readings += entry.readings.length;
-      if (this.rules.enabled) for (const reading of entry.readings) alerts.push(...this.rules.check(reading, nowMs));
-      for (const queue of this.userQueues) queue.push(entry.readings);
-    }
-    this.metrics.readings.inc(readings);
+    for (const entry of entries) this.accept(entry.readings, entry.offset, nowMs);
     if (entries.length > 0) this.metrics.commitBatch.observe(entries.length);
-    this.raise(alerts);
+  }
+
+  /** Accepted readings, logged (offset) or not (QoS 0 fast path): windows, rules, user pipelines. */
+  private accept(readings: readonly Reading[], offset: number, nowMs: number): void {
+    if (Number.isFinite(offset)) this.pipeline.applyEntryReadings(readings, offset, nowMs);
+    else this.pipeline.applyUnlogged(readings, nowMs);
+    this.metrics.readings.inc(readings.length);
+    if (this.rules.enabled) {
+      const alerts: Alert[] = [];
+      for (const reading of readings) alerts.push(...this.rules.check(reading, nowMs));
+      this.raise(alerts);
+    }
+    for (const queue of this.userQueues) queue.push(readings);
   }
 
   private raise(alerts: readonly Alert[]): void {
@@ -283,7 +289,10 @@ export class Gateway {
       for (const task of this.tasks) await task.stop();
       await this.broker?.close();
       await new Promise<void>((resolve) => (this.ops ? this.ops.close(() => resolve()) : resolve()));
-      for (const ssc of this.streaming) await ssc.stop();
+      for (const ssc of this.streaming) {
+        await ssc.stop();
+        await ssc.rddContext.stop();
+      }
       await this.log.settled();
       if (drain) await this.pipeline.drain();
       await this.pipeline.flushed();

@@ -10,8 +10,8 @@ const connect = (options: mqtt.IClientOptions) => mqtt.connectAsync(url(), { rec
 
 beforeEach(async () => {
   gateway = await startTestGateway();
+  // Written by another instance, as `fogline-gateway devices add` does while the gateway runs.
   secrets = await provision(gateway.config.mqtt.credentialsFile as string, ['atm-1', 'atm-2']);
-  gateway.credentials.reload();
 });
 
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -42,11 +42,17 @@ function scryptAsync(secret: string, salt: Buffer, cost: number): Promise<Buffer
  */
 export class DeviceCredentials {
   private file: CredentialsFile;
+  private fileMtimeMs = 0;
   private readonly verified = new Map<string, Buffer>();
   private readonly memoKey = randomBytes(32);
 
   constructor(readonly path: string) {
     this.file = DeviceCredentials.read(path);
+    this.fileMtimeMs = DeviceCredentials.mtimeMs(path);
+  }
+
+  private static mtimeMs(path: string): number {
+    return existsSync(path) ? statSync(path).mtimeMs : 0;
   }
 
   private static read(path: string): CredentialsFile {
@@ -61,6 +67,7 @@ export class DeviceCredentials {
   /** Re-reads the file, as after `fogline-gateway devices add` in another process. */
   reload(): void {
     this.file = DeviceCredentials.read(this.path);
+    this.fileMtimeMs = DeviceCredentials.mtimeMs(this.path);
     this.verified.clear();
   }
 
@@ -81,6 +88,7 @@ export class DeviceCredentials {
       labels,
     };
     this.save();
+    this.fileMtimeMs = DeviceCredentials.mtimeMs(this.path);
     return secret;
   }
 
@@ -90,6 +98,7 @@ export class DeviceCredentials {
     delete this.file.devices[deviceId];
     this.verified.delete(deviceId);
     this.save();
+    this.fileMtimeMs = DeviceCredentials.mtimeMs(this.path);
     return true;
   }
 
@@ -109,6 +118,9 @@ export class DeviceCredentials {
 
   /** True when the secret matches the device's stored hash; timing-safe. */
   async verify(deviceId: string, secret: string): Promise<boolean> {
+    // A device added by `fogline-gateway devices add` while the gateway runs: re-read the file
+    // when it changed (one stat per unknown device id).
+    if (!this.file.devices[deviceId] && DeviceCredentials.mtimeMs(this.path) !== this.fileMtimeMs) this.reload();
     const stored = this.file.devices[deviceId];
     if (!stored) return false;
     const memo = createHmac('sha256', this.memoKey).update(deviceId).update('\0').update(secret).digest();

@@ -68,6 +68,8 @@ export class PublishIngest {
     private readonly recent: RecentPublishes,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
+    /** Readings accepted without a log entry (QoS 0 fast path), for the windows, rules and pipelines. */
+    private readonly acceptUnlogged: (readings: readonly Reading[]) => void,
   ) {
     this.messagesByQos = ['0', '1', '2'].map((qos) => metrics.messages.labels(qos));
   }
@@ -154,11 +156,6 @@ export class PublishIngest {
       this.logger.error({ error: error.message, deviceId }, 'ingest log write failed; the device will resend');
       done(error);
     });
-  }
-
-  private acceptUnlogged(readings: readonly Reading[]): void {
-    this.metrics.readings.inc(readings.length);
-    this.pipeline.applyUnlogged(readings);
   }
 
   /** The policy at logBytesMax: close the oldest window to free the log, and refuse meanwhile. */

@@ -60,6 +60,12 @@ export class WindowPipeline {
     if (entry.offset > this.appliedUpTo) this.appliedUpTo = entry.offset;
   }
 
+  /** A committed entry's readings, live (not replaying). */
+  applyEntryReadings(readings: readonly Reading[], offset: number, nowMs = Date.now()): void {
+    for (const reading of readings) this.applyReading(reading, offset, false, nowMs);
+    if (offset > this.appliedUpTo) this.appliedUpTo = offset;
+  }
+
   /** QoS 0 on the fast path: into the windows without a log entry (lost if the gateway crashes first). */
   applyUnlogged(readings: readonly Reading[], nowMs = Date.now()): void {
     for (const reading of readings) this.applyReading(reading, Number.POSITIVE_INFINITY, false, nowMs);

@@ -19,10 +19,10 @@ export class BoundedRecordStore<T> {
   ) {}
 
   async init(): Promise<void> {
-    const { count, firstKey, lastKey } = await GatewayStore.measure(this.sublevel);
+    // Keys are consecutive (only the oldest is ever deleted), so the oldest is nextId - count.
+    const { count, lastKey } = await GatewayStore.measure(this.sublevel);
     this.count = count;
     this.nextId = lastKey === undefined ? 0 : Number(lastKey) + 1;
-    if (firstKey !== undefined && count > 0 && Number(lastKey) - Number(firstKey) + 1 !== count) this.count = count;
   }
 
   /** The operations that append one record (and drop the oldest past the limit). */
