@@ -9,35 +9,26 @@ const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a por
 const positiveInt = z.number().int().positive();
 const cronExpression = z.string().min(1);
 
+const severity = (fallback: 'info' | 'warning' | 'critical') => z.enum(['info', 'warning', 'critical']).default(fallback);
+/** Fields every rule has; `metric` matches exactly, or with * as a wildcard. */
+const ruleBase = { name: z.string().min(1), metric: z.string().min(1) };
+
 const ruleSchema = z.discriminatedUnion('kind', [
   z.strictObject({
+    ...ruleBase,
     kind: z.literal('threshold'),
-    name: z.string().min(1),
-    metric: z.string().min(1),
     above: z.number().optional(),
     below: z.number().optional(),
-    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+    severity: severity('warning'),
   }),
+  z.strictObject({ ...ruleBase, kind: z.literal('deadband'), band: z.number().positive(), severity: severity('info') }),
+  z.strictObject({ ...ruleBase, kind: z.literal('rate-of-change'), perSecondMax: z.number().positive(), severity: severity('warning') }),
   z.strictObject({
-    kind: z.literal('deadband'),
-    name: z.string().min(1),
-    metric: z.string().min(1),
-    band: z.number().positive(),
-    severity: z.enum(['info', 'warning', 'critical']).default('info'),
-  }),
-  z.strictObject({
-    kind: z.literal('rate-of-change'),
-    name: z.string().min(1),
-    metric: z.string().min(1),
-    perSecondMax: z.number().positive(),
-    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
-  }),
-  z.strictObject({
+    ...ruleBase,
     kind: z.literal('silence'),
-    name: z.string().min(1),
     metric: z.string().min(1).default('*'),
     silentMsMax: positiveInt,
-    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+    severity: severity('warning'),
   }),
 ]);
 
