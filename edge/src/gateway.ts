@@ -16,6 +16,10 @@ import { WindowPipeline } from './pipeline/window-pipeline.js';
 import { BoundedRecordStore } from './store/bounded-store.js';
 import { GatewayStore } from './store/gateway-store.js';
 import { Outbox } from './store/outbox.js';
+import { Uplink } from './uplink/uplink.js';
+
+/** How long a stopping gateway waits for the uplink to forward the outbox; what is left stays for next time. */
+export const uplinkFlushOnStopMs = 5_000;
 
 /** Log entries kept behind the replay point so resends after a crash are still recognised. */
 export const dedupTailEntries = 10_000;
@@ -40,6 +44,7 @@ export interface GatewayPorts {
  */
 export class Gateway {
   private readonly tasks: ScheduledTask[] = [];
+  private uplink: Uplink | undefined;
   private readonly streaming: StreamingContext[] = [];
   private stopping: Promise<void> | undefined;
 
@@ -141,6 +146,7 @@ export class Gateway {
     await this.startUserPipelines();
     this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger);
     this.ops = await startOpsServer(config.ops.host, config.ops.port, metrics.registry, () => this.health());
+    this.startUplink();
     this.tasks.push(
       schedule(config.schedules.windowCheck, () => this.checkWindows()),
       schedule(config.schedules.compaction, () => void this.compact()),
@@ -177,7 +183,10 @@ export class Gateway {
   private raise(alerts: readonly Alert[]): void {
     if (alerts.length === 0) return;
     for (const alert of alerts) this.metrics.alerts.inc({ rule: alert.rule });
-    this.pipeline.writeAlerts(alerts).catch((error) => this.logger.error({ error: error.message }, 'alert write failed'));
+    this.pipeline.writeAlerts(alerts).then(
+      () => void this.uplink?.pump(),
+      (error) => this.logger.error({ error: error.message }, 'alert write failed'),
+    );
   }
 
   private recordLate(reading: Reading): void {
@@ -191,7 +200,28 @@ export class Gateway {
   private afterWindowsWritten(windows: number, early: boolean, envelopes: number): void {
     this.metrics.windowsClosed.inc({ cause: early ? 'early' : 'watermark' }, windows);
     this.metrics.envelopes.inc(envelopes);
+    void this.uplink?.pump();
     void this.compact();
+  }
+
+  private startUplink(): void {
+    if (!this.config.uplink) return;
+    this.uplink = new Uplink(
+      this.config.uplink,
+      this.config.gatewayId,
+      this.outbox,
+      () => Object.fromEntries(this.credentials.list().map((d) => [d.deviceId, d.labels])),
+      () => this.health(),
+      this.logger.child({ component: 'uplink' }),
+      {
+        onSent: (record) => {
+          this.metrics.uplinkSent.inc({ kind: record.kind });
+          this.metrics.bytesForwarded.inc(record.bytes.length);
+        },
+        onConnected: (connected) => this.metrics.uplinkConnected.set(connected ? 1 : 0),
+      },
+    );
+    this.uplink.start();
   }
 
   /** Runs every second: closes windows the watermark passed or that went idle, and checks silence rules. */
@@ -217,6 +247,7 @@ export class Gateway {
 
   /** The retained status record on the gateway's own broker; the uplink forwards it. */
   private publishStatus(): void {
+    this.uplink?.publishStatus();
     const status = { gatewayId: this.config.gatewayId, online: true, atMs: Date.now(), ...this.health() };
     this.broker?.aedes.publish(
       {
@@ -241,6 +272,8 @@ export class Gateway {
       watermarkMs: Number.isFinite(this.pipeline.aggregator.watermark.valueMs) ? this.pipeline.aggregator.watermark.valueMs : null,
       deadLetters: this.deadLetters.size,
       lateReadings: this.lateReadings.size,
+      uplinkConnected: this.uplink?.connected ?? null,
+      uplinkInFlight: this.uplink?.inFlightCount ?? 0,
     };
   }
 
@@ -296,6 +329,11 @@ export class Gateway {
       await this.log.settled();
       if (drain) await this.pipeline.drain();
       await this.pipeline.flushed();
+      if (this.uplink) {
+        // Give the uplink a moment to forward what the drain wrote; the rest waits in the outbox.
+        await this.uplink.flush(uplinkFlushOnStopMs);
+        await this.uplink.stop();
+      }
       await this.rdd.stop();
       await this.store.close();
       this.logger.info({ drained: drain }, 'gateway stopped');

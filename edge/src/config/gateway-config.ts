@@ -86,6 +86,23 @@ export const gatewayConfigSchema = z.strictObject({
       compressAboveBytes: z.number().int().min(0).default(512),
     })
     .prefault({}),
+  /** Where the outbox drains to: the cloud's MQTT broker. Without it, the outbox only fills (up to outbox.bytesMax). */
+  uplink: z
+    .strictObject({
+      url: z.string().regex(/^(mqtts?|wss?):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      caFile: z.string().optional(),
+      certFile: z.string().optional(),
+      keyFile: z.string().optional(),
+      /** Envelopes published and not yet acknowledged, at most. */
+      inFlightMax: positiveInt.default(32),
+      reconnectMsMin: positiveInt.default(500),
+      reconnectMsMax: positiveInt.default(30_000),
+      /** Bytes per second the uplink may send; 0 = no cap. */
+      bandwidthBytesPerSecondMax: z.number().int().min(0).default(0),
+    })
+    .optional(),
   rules: z.array(ruleSchema).default([]),
   pipelines: z
     .array(
@@ -162,6 +179,12 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
       tls: config.mqtt.tls && { ...config.mqtt.tls, keyFile: within(config.mqtt.tls.keyFile), certFile: within(config.mqtt.tls.certFile) },
     },
     pipelines: config.pipelines.map((p) => ({ ...p, module: within(p.module) })),
+    uplink: config.uplink && {
+      ...config.uplink,
+      caFile: config.uplink.caFile && within(config.uplink.caFile),
+      certFile: config.uplink.certFile && within(config.uplink.certFile),
+      keyFile: config.uplink.keyFile && within(config.uplink.keyFile),
+    },
   };
 }
 

@@ -2,6 +2,18 @@ import { encodeEnvelope, type PartitionEnvelope } from '@fogline/shared';
 import type { Alert } from '../pipeline/rules.js';
 import { type BatchOperation, GatewayStore, offsetKey } from './gateway-store.js';
 
+export interface OutboxRecord {
+  /** Unique across both kinds: "alert:<key>" or "partition:<key>". */
+  readonly id: string;
+  readonly kind: 'alert' | 'partition';
+  readonly key: string;
+  readonly seq: number;
+  readonly partition?: number;
+  readonly bytes: Uint8Array;
+}
+
+const seqOf = (key: string): number => Number(key.slice(0, 16));
+
 /**
  * Partition envelopes and alerts waiting for the uplink, keyed by the gateway's monotonic
  * seq. Bounded by outboxBytesMax; at the limit the oldest partitions are dropped first and
@@ -33,7 +45,7 @@ export class Outbox {
     this.bytes = partitions.bytes + alerts.bytes;
     // The checkpoint's seq is authoritative, but never go below what is stored.
     for (const last of [partitions.lastKey, alerts.lastKey])
-      if (last !== undefined) this.nextSeqValue = Math.max(this.nextSeqValue, Number(last) + 1);
+      if (last !== undefined) this.nextSeqValue = Math.max(this.nextSeqValue, seqOf(last) + 1);
   }
 
   get nextSeq(): number {
@@ -48,11 +60,14 @@ export class Outbox {
   async partitionOperations(envelopes: readonly Omit<PartitionEnvelope, 'seq'>[]): Promise<BatchOperation[]> {
     const encoded = envelopes.map((e) => {
       const seq = this.nextSeqValue++;
-      return { seq, bytes: encodeEnvelope({ ...e, seq }, { compressAboveBytes: this.compressAboveBytes }) };
+      return { seq, partition: e.partition, bytes: encodeEnvelope({ ...e, seq }, { compressAboveBytes: this.compressAboveBytes }) };
     });
     const incoming = encoded.reduce((n, e) => n + e.bytes.length, 0);
     const operations = await this.makeRoom(incoming);
-    for (const { seq, bytes } of encoded) operations.push({ type: 'put', sublevel: this.store.outbox, key: offsetKey(seq), value: bytes });
+    // The key carries the partition (for the uplink's topic) after the seq that orders it.
+    for (const { seq, partition, bytes } of encoded) {
+      operations.push({ type: 'put', sublevel: this.store.outbox, key: `${offsetKey(seq)}/${partition}`, value: bytes });
+    }
     this.bytes += incoming;
     this.partitionBytes += incoming;
     this.envelopesWritten += encoded.length;
@@ -94,7 +109,41 @@ export class Outbox {
 
   /** Every stored envelope in seq order (the uplink's source, and the tests'). */
   async *envelopes(): AsyncGenerator<[seq: number, bytes: Uint8Array]> {
-    for await (const [key, value] of this.store.outbox.iterator()) yield [Number(key), value];
+    for await (const [key, value] of this.store.outbox.iterator()) yield [seqOf(key), value];
+  }
+
+  /**
+   * Up to `limit` records to send, alerts first (they are few and urgent), then partitions,
+   * each in seq order, skipping the ids in `skip` (already in flight).
+   */
+  async next(limit: number, skip: ReadonlySet<string>): Promise<OutboxRecord[]> {
+    const records: OutboxRecord[] = [];
+    for (const [sublevel, kind] of [
+      [this.store.alerts, 'alert'],
+      [this.store.outbox, 'partition'],
+    ] as const) {
+      for await (const [key, bytes] of sublevel.iterator({ limit: limit + skip.size })) {
+        if (records.length >= limit) return records;
+        const id = `${kind}:${key}`;
+        if (skip.has(id)) continue;
+        records.push({ id, kind, key, seq: seqOf(key), partition: kind === 'partition' ? Number(key.slice(17)) : undefined, bytes });
+      }
+    }
+    return records;
+  }
+
+  /** Deletes a record the cloud has acknowledged. */
+  async remove(record: OutboxRecord): Promise<void> {
+    const sublevel = record.kind === 'alert' ? this.store.alerts : this.store.outbox;
+    if ((await sublevel.get(record.key)) === undefined) return; // dropped at the limit meanwhile
+    await sublevel.del(record.key);
+    this.bytes -= record.bytes.length;
+    if (record.kind === 'partition') this.partitionBytes -= record.bytes.length;
+  }
+
+  /** How many records wait, for health and tests. */
+  async size(): Promise<number> {
+    return (await this.store.outbox.keys().all()).length + (await this.store.alerts.keys().all()).length;
   }
 
   async *alerts(): AsyncGenerator<Alert & { seq: number }> {

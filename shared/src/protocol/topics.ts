@@ -33,6 +33,8 @@ export const cloudTopics = {
   partition: (gatewayId: string, p: number) => `fogline/v1/${gatewayId}/partitions/${p}`,
   alerts: (gatewayId: string) => `fogline/v1/${gatewayId}/alerts`,
   status: (gatewayId: string) => `fogline/v1/${gatewayId}/status`,
+  /** Retained: the gateway's device registry, deviceId -> labels (site, model, ...). */
+  devices: (gatewayId: string) => `fogline/v1/${gatewayId}/devices`,
   /** What a cloud subscribes to, for every gateway. */
   allPartitions: 'fogline/v1/+/partitions/+',
   allAlerts: 'fogline/v1/+/alerts',

@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { cloudTopics } from '@fogline/shared';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import type { Outbox, OutboxRecord } from '../store/outbox.js';
+
+type UplinkConfig = NonNullable<GatewayConfig['uplink']>;
+
+export interface UplinkEvents {
+  onSent(record: OutboxRecord): void;
+  onConnected(connected: boolean): void;
+}
+
+/**
+ * Drains the outbox to the cloud broker over MQTT at QoS 1: alerts first, then partitions,
+ * older before newer, at most inFlightMax unacknowledged. A record leaves the outbox only when
+ * its PUBACK arrives; after a disconnect everything still in the outbox is sent again, and the
+ * cloud skips the (gatewayId, seq) it has already merged. The level outbox, not MQTT.js's
+ * in-memory store, is the source of truth (that store is slow to replay and can lose
+ * messages published during the replay), so each connection is a fresh client.
+ *
+ * Reconnects back off exponentially with jitter, from reconnectMsMin to reconnectMsMax. The
+ * connection's will marks the gateway offline (retained), and each connect publishes the
+ * status (online) and the device registry with its labels (retained).
+ */
+export class Uplink {
+  private client: MqttClient | undefined;
+  private readonly inFlight = new Set<string>();
+  private pumping = false;
+  private stopped = false;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private tokens: number;
+  private tokensAtMs = Date.now();
+
+  constructor(
+    private readonly config: UplinkConfig,
+    private readonly gatewayId: string,
+    private readonly outbox: Outbox,
+    private readonly registry: () => Record<string, Readonly<Record<string, string>>>,
+    private readonly status: () => Record<string, unknown>,
+    private readonly logger: Logger,
+    private readonly events: UplinkEvents,
+  ) {
+    this.tokens = config.bandwidthBytesPerSecondMax;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const { url, username, password, caFile, certFile, keyFile } = this.config;
+    const client = mqtt.connect(url, {
+      clientId: `fogline-gateway-${this.gatewayId}`,
+      clean: true,
+      reconnectPeriod: 0, // reconnects are ours: backoff with jitter, and a fresh client each time
+      connectTimeout: 10_000,
+      username,
+      password,
+      ca: caFile ? readFileSync(caFile) : undefined,
+      cert: certFile ? readFileSync(certFile) : undefined,
+      key: keyFile ? readFileSync(keyFile) : undefined,
+      will: {
+        topic: cloudTopics.status(this.gatewayId),
+        payload: Buffer.from(JSON.stringify({ gatewayId: this.gatewayId, online: false })),
+        qos: 1,
+        retain: true,
+      },
+    });
+    this.client = client;
+    client.on('connect', () => {
+      this.attempt = 0;
+      this.events.onConnected(true);
+      this.logger.info({ url }, 'uplink connected');
+      this.publishRetained(cloudTopics.devices(this.gatewayId), this.registry());
+      this.publishStatus();
+      void this.pump();
+    });
+    client.on('error', (error) => this.logger.warn({ error: error.message }, 'uplink error'));
+    client.on('close', () => {
+      if (this.client !== client) return;
+      this.inFlight.clear();
+      this.events.onConnected(false);
+      client.removeAllListeners();
+      client.end(true);
+      this.client = undefined;
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const { reconnectMsMin, reconnectMsMax } = this.config;
+    const ceiling = Math.min(reconnectMsMax, reconnectMsMin * 2 ** this.attempt);
+    const delayMs = Math.round(ceiling * (0.5 + Math.random() * 0.5)); // jitter: a fleet does not reconnect in step
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  /** Publishes the retained status record (online, with health figures). */
+  publishStatus(): void {
+    this.publishRetained(cloudTopics.status(this.gatewayId), {
+      gatewayId: this.gatewayId,
+      online: true,
+      atMs: Date.now(),
+      ...this.status(),
+    });
+  }
+
+  private publishRetained(topic: string, body: unknown): void {
+    if (this.client?.connected) this.client.publish(topic, JSON.stringify(body), { qos: 1, retain: true });
+  }
+
+  /** Sends what the outbox holds, inFlightMax at a time; call it when the outbox gains records. */
+  async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.client?.connected && !this.stopped) {
+        const room = this.config.inFlightMax - this.inFlight.size;
+        if (room <= 0) return; // an acknowledgement resumes the pump
+        const records = await this.outbox.next(room, this.inFlight);
+        if (records.length === 0) return;
+        for (const record of records) {
+          await this.waitForBandwidth(record.bytes.length);
+          if (!this.send(record)) return;
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(record: OutboxRecord): boolean {
+    const client = this.client;
+    if (!client?.connected) return false;
+    const topic =
+      record.kind === 'alert' ? cloudTopics.alerts(this.gatewayId) : cloudTopics.partition(this.gatewayId, record.partition ?? 0);
+    this.inFlight.add(record.id);
+    client.publish(topic, Buffer.from(record.bytes), { qos: 1 }, (error) => {
+      if (this.client !== client) return; // that connection is gone; the record is sent again
+      this.inFlight.delete(record.id);
+      if (error) return;
+      this.outbox.remove(record).then(
+        () => {
+          this.events.onSent(record);
+          void this.pump();
+        },
+        (removeError: Error) => this.logger.error({ error: removeError.message }, 'outbox delete failed'),
+      );
+    });
+    return true;
+  }
+
+  private async waitForBandwidth(bytes: number): Promise<void> {
+    const max = this.config.bandwidthBytesPerSecondMax;
+    if (max === 0) return;
+    for (;;) {
+      const now = Date.now();
+      this.tokens = Math.min(max, this.tokens + ((now - this.tokensAtMs) * max) / 1000);
+      this.tokensAtMs = now;
+      // A record larger than a second's budget goes alone once the bucket is full.
+      if (this.tokens >= Math.min(bytes, max)) {
+        this.tokens -= bytes;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(((Math.min(bytes, max) - this.tokens) * 1000) / max)));
+    }
+  }
+
+  /** Waits until the outbox is empty and nothing is in flight, or timeoutMs passes; true if drained. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      void this.pump();
+      if (this.inFlight.size === 0 && (await this.outbox.size()) === 0) return true;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    client.removeAllListeners('close');
+    if (client.connected) {
+      await client
+        .publishAsync(cloudTopics.status(this.gatewayId), JSON.stringify({ gatewayId: this.gatewayId, online: false, atMs: Date.now() }), {
+          qos: 1,
+          retain: true,
+        })
+        .catch(() => {});
+    }
+    await client.endAsync();
+  }
+}
