@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CredentialStore } from '@fogline/shared';
 import { describe, expect, it } from 'vitest';
-import { DeviceCredentials } from './credentials/device-credentials.js';
 import { gatewayCli } from './gateway-process.js';
 
 const run = promisify(execFile);
@@ -28,12 +28,12 @@ describe('fogline-gateway CLI', () => {
     );
     const { deviceId, secret, labels } = JSON.parse(added.stdout);
     expect({ deviceId, labels }).toEqual({ deviceId: 'atm-7', labels: { site: 'porto', model: 'x200' } });
-    expect(await new DeviceCredentials(join(dataDir, 'devices.json')).verify('atm-7', secret)).toBe(true);
+    expect(await new CredentialStore(join(dataDir, 'devices.json')).verify('atm-7', secret)).toBe(true);
     const listed = await cli('devices', 'list', '--gateway-id', 'g', '--data-dir', dataDir);
     expect(listed.stdout).toContain('"deviceId":"atm-7"');
     expect(listed.stdout).not.toContain(secret);
     await expect(cli('devices', 'add', 'atm-7', '--gateway-id', 'g', '--data-dir', dataDir)).rejects.toMatchObject({
-      stderr: expect.stringContaining('device atm-7 already exists'),
+      stderr: expect.stringContaining('atm-7 already exists'),
     });
     await cli('devices', 'remove', 'atm-7', '--gateway-id', 'g', '--data-dir', dataDir);
     expect((await cli('devices', 'list', '--gateway-id', 'g', '--data-dir', dataDir)).stdout).toBe('');

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
+import { CredentialStore } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from './config/config-errors.js';
 import { type ConfigOverrides, loadGatewayConfig } from './config/gateway-config.js';
-import { DeviceCredentials } from './credentials/device-credentials.js';
 import { Gateway } from './gateway.js';
 
 const portFlag = (value: string): number => {
@@ -98,7 +98,7 @@ withCommon(devices.command('add <deviceId>').description('create a device and pr
         if (!key || rest.length === 0) throw new Error(`--label was ${JSON.stringify(pair)}, expected key=value`);
         labels[key] = rest.join('=');
       }
-      const secret = await new DeviceCredentials(load(options).mqtt.credentialsFile as string).add(deviceId, labels);
+      const secret = await new CredentialStore(load(options).mqtt.credentialsFile as string).add(deviceId, labels);
       console.log(JSON.stringify({ deviceId, secret, labels }));
       console.error(`Device ${deviceId} added. Its secret is shown once; it is stored only hashed.`);
     } catch (error) {
@@ -108,7 +108,7 @@ withCommon(devices.command('add <deviceId>').description('create a device and pr
 
 withCommon(devices.command('list').description('list devices (never secrets)')).action((options: CommonOptions) => {
   try {
-    for (const device of new DeviceCredentials(load(options).mqtt.credentialsFile as string).list()) console.log(JSON.stringify(device));
+    for (const device of new CredentialStore(load(options).mqtt.credentialsFile as string).list()) console.log(JSON.stringify(device));
   } catch (error) {
     fail(error);
   }
@@ -117,7 +117,7 @@ withCommon(devices.command('list').description('list devices (never secrets)')).
 withCommon(devices.command('remove <deviceId>').description('remove a device; it can no longer connect')).action(
   (deviceId: string, options: CommonOptions) => {
     try {
-      if (!new DeviceCredentials(load(options).mqtt.credentialsFile as string).remove(deviceId)) throw new Error(`no device ${deviceId}`);
+      if (!new CredentialStore(load(options).mqtt.credentialsFile as string).remove(deviceId)) throw new Error(`no device ${deviceId}`);
       console.error(`Device ${deviceId} removed.`);
     } catch (error) {
       fail(error);

@@ -1,11 +1,10 @@
 import type { Server } from 'node:http';
-import { cloudTopics, type DStream, RddContext, type Reading, StreamingContext } from '@fogline/shared';
+import { CredentialStore, cloudTopics, type DStream, RddContext, type Reading, StreamingContext } from '@fogline/shared';
 import { type ScheduledTask, schedule, setLogger as setCronLogger } from 'node-cron';
 import { type Logger, pino } from 'pino';
 import { type RunningBroker, startBroker } from './broker/gateway-broker.js';
 import { RateLimiter } from './broker/rate-limiter.js';
 import type { GatewayConfig } from './config/gateway-config.js';
-import { DeviceCredentials } from './credentials/device-credentials.js';
 import { IngestLog, type LogEntry } from './ingest/ingest-log.js';
 import { type DeadLetter, PublishIngest } from './ingest/publish-ingest.js';
 import { RecentPublishes } from './ingest/recent-publishes.js';
@@ -58,7 +57,7 @@ export class Gateway {
     readonly pipeline: WindowPipeline,
     readonly deadLetters: BoundedRecordStore<DeadLetter>,
     readonly lateReadings: BoundedRecordStore<Reading>,
-    readonly credentials: DeviceCredentials,
+    readonly credentials: CredentialStore,
     private readonly rdd: RddContext,
     private readonly rules: RuleEngine,
     private readonly recent: RecentPublishes,
@@ -106,7 +105,7 @@ export class Gateway {
       pipeline,
       deadLetters,
       lateReadings,
-      new DeviceCredentials(config.mqtt.credentialsFile as string),
+      new CredentialStore(config.mqtt.credentialsFile as string),
       rdd,
       rules,
       recent,

@@ -1,6 +1,6 @@
+export { CredentialStore } from '@fogline/shared';
 export { ConfigError } from './config/config-errors.js';
 export { type GatewayConfig, gatewayConfigSchema, loadGatewayConfig, parseGatewayConfig } from './config/gateway-config.js';
-export { DeviceCredentials } from './credentials/device-credentials.js';
 export { Gateway, type GatewayPorts, type UserPipeline } from './gateway.js';
 export { decodePayload } from './ingest/decode-payload.js';
 export { decodeSegment } from './ingest/ingest-log.js';

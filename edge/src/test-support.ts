@@ -1,11 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeEnvelope, MetricState, type Reading } from '@fogline/shared';
+import { CredentialStore, decodeEnvelope, MetricState, type Reading } from '@fogline/shared';
 import { Packr } from 'msgpackr';
 import { pino } from 'pino';
 import { parseGatewayConfig } from './config/gateway-config.js';
-import { DeviceCredentials } from './credentials/device-credentials.js';
 import { Gateway } from './gateway.js';
 import { GatewayStore } from './store/gateway-store.js';
 
@@ -21,7 +20,7 @@ export async function startTestGateway(extra: Record<string, unknown> = {}) {
 
 /** Devices with generated secrets, written to the gateway's credentials file. */
 export async function provision(credentialsFile: string, ids: readonly string[]): Promise<Map<string, string>> {
-  const credentials = new DeviceCredentials(credentialsFile);
+  const credentials = new CredentialStore(credentialsFile);
   const secrets = new Map<string, string>();
   for (const id of ids) secrets.set(id, await credentials.add(id, { site: 'test' }, 2 ** 10));
   return secrets;

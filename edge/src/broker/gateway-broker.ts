@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import type { CredentialStore } from '@fogline/shared';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import type { DeviceCredentials } from '../credentials/device-credentials.js';
 import { deviceOf } from '../ingest/publish-ingest.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -35,7 +35,7 @@ function authError(message: string, returnCode: 4 | 5): AuthenticateError {
  */
 export async function startBroker(
   config: GatewayConfig,
-  credentials: DeviceCredentials,
+  credentials: CredentialStore,
   hooks: BrokerHooks,
   rate: RateLimiter,
   metrics: GatewayMetrics,

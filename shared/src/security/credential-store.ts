@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname } from 'node:path';
 
 /**
- * scrypt cost for new entries. Device secrets are 24 random bytes, so a slow hash adds
+ * scrypt cost for new entries. Secrets are 24 random bytes, so a slow hash adds
  * nothing against guessing them; the cost protects a leaked file's secrets a little and must
  * not turn a reconnect storm of 10,000 devices into minutes of CPU. Stored per entry, so it
  * can be raised without invalidating existing devices.
@@ -24,7 +24,7 @@ interface CredentialsFile {
   readonly devices: Record<string, StoredDevice>;
 }
 
-export const deviceIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const credentialIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function scryptAsync(secret: string, salt: Buffer, cost: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -35,20 +35,20 @@ function scryptAsync(secret: string, salt: Buffer, cost: number): Promise<Buffer
 }
 
 /**
- * Per-device credentials in a JSON file: salt, scrypt hash and labels per device id; never
- * the secret itself. A successful check is remembered (as an HMAC of the secret under a key
+ * Credentials in a JSON file (a gateway's devices, a cloud's gateways): salt, scrypt hash and
+ * labels per id; never the secret itself. A successful check is remembered (as an HMAC of the secret under a key
  * that lives only in this process), so reconnects skip scrypt; the memo holds one entry per
  * known device at most.
  */
-export class DeviceCredentials {
+export class CredentialStore {
   private file: CredentialsFile;
   private fileMtimeMs = 0;
   private readonly verified = new Map<string, Buffer>();
   private readonly memoKey = randomBytes(32);
 
   constructor(readonly path: string) {
-    this.file = DeviceCredentials.read(path);
-    this.fileMtimeMs = DeviceCredentials.mtimeMs(path);
+    this.file = CredentialStore.read(path);
+    this.fileMtimeMs = CredentialStore.mtimeMs(path);
   }
 
   private static mtimeMs(path: string): number {
@@ -66,17 +66,17 @@ export class DeviceCredentials {
 
   /** Re-reads the file, as after `fogline-gateway devices add` in another process. */
   reload(): void {
-    this.file = DeviceCredentials.read(this.path);
-    this.fileMtimeMs = DeviceCredentials.mtimeMs(this.path);
+    this.file = CredentialStore.read(this.path);
+    this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
     this.verified.clear();
   }
 
-  /** Creates a device and returns its generated secret, shown once and stored only hashed. */
+  /** Creates an id and returns its generated secret, shown once and stored only hashed. */
   async add(deviceId: string, labels: Record<string, string> = {}, cost = scryptCostDefault): Promise<string> {
-    if (!deviceIdPattern.test(deviceId)) {
-      throw new Error(`device id was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`);
+    if (!credentialIdPattern.test(deviceId)) {
+      throw new Error(`id was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`);
     }
-    if (this.file.devices[deviceId]) throw new Error(`device ${deviceId} already exists; remove it first to issue a new secret`);
+    if (this.file.devices[deviceId]) throw new Error(`${deviceId} already exists; remove it first to issue a new secret`);
     const secret = randomBytes(24).toString('base64url');
     const salt = randomBytes(16);
     const hash = await scryptAsync(secret, salt, cost);
@@ -88,17 +88,17 @@ export class DeviceCredentials {
       labels,
     };
     this.save();
-    this.fileMtimeMs = DeviceCredentials.mtimeMs(this.path);
+    this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
     return secret;
   }
 
-  /** Removes a device; returns false if it did not exist. */
+  /** Removes an id; returns false if it did not exist. */
   remove(deviceId: string): boolean {
     if (!this.file.devices[deviceId]) return false;
     delete this.file.devices[deviceId];
     this.verified.delete(deviceId);
     this.save();
-    this.fileMtimeMs = DeviceCredentials.mtimeMs(this.path);
+    this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
     return true;
   }
 
@@ -116,11 +116,11 @@ export class DeviceCredentials {
     return Object.keys(this.file.devices).length;
   }
 
-  /** True when the secret matches the device's stored hash; timing-safe. */
+  /** True when the secret matches the stored hash; timing-safe. */
   async verify(deviceId: string, secret: string): Promise<boolean> {
-    // A device added by `fogline-gateway devices add` while the gateway runs: re-read the file
+    // An id added by the CLI while the server runs: re-read the file
     // when it changed (one stat per unknown device id).
-    if (!this.file.devices[deviceId] && DeviceCredentials.mtimeMs(this.path) !== this.fileMtimeMs) this.reload();
+    if (!this.file.devices[deviceId] && CredentialStore.mtimeMs(this.path) !== this.fileMtimeMs) this.reload();
     const stored = this.file.devices[deviceId];
     if (!stored) return false;
     const memo = createHmac('sha256', this.memoKey).update(deviceId).update('\0').update(secret).digest();
