@@ -1,2 +1,1 @@
-// The cloud aggregation service arrives with issues 4 and 6.
-export {};
+export { deadEnvelopesMax, type GatewayStats, type IntakeOutcome, IntakeStore, type SeriesPoint } from './intake/intake-store.js';

@@ -1,0 +1,226 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  decodeEnvelope,
+  decodeMetricState,
+  EnvelopeError,
+  encodeMetricState,
+  type MetricState,
+  type PartitionEnvelope,
+  type RddContext,
+} from '@fogline/shared';
+import { Level } from 'level';
+import { Packr } from 'msgpackr';
+
+const packr = new Packr({ useRecords: false });
+const pad = (n: number) => Math.max(0, Math.floor(n)).toString().padStart(16, '0');
+
+function binarySublevel(db: Level<string, Uint8Array>, name: string) {
+  return db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' });
+}
+
+export type IntakeOutcome = 'merged' | 'duplicate' | 'dead-letter' | 'kept-newer-format';
+
+export interface GatewayStats {
+  gatewayId: string;
+  lastSeenMs: number;
+  envelopes: number;
+  duplicates: number;
+  /** Readings the gateway's envelopes summarise (the sum of their states' counts). */
+  readings: number;
+  /** Bytes of envelopes received from this gateway. */
+  bytesIn: number;
+}
+
+export interface SeriesPoint {
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  readonly state: MetricState;
+}
+
+/** Unreadable envelopes kept for an operator, at most; the oldest go first (counted). */
+export const deadEnvelopesMax = 10_000;
+
+/**
+ * The cloud's store and the heart of exactly-once: applying a partition envelope merges every
+ * record into the stored state of its (device, metric, window) AND records (gatewayId, seq)
+ * as seen, in ONE atomic level batch; an envelope already seen is skipped. A gateway resends
+ * whatever it has not had acknowledged, so a crash between the write and the acknowledgement
+ * costs a duplicate, never a double count. Applies run one at a time, since each reads the
+ * states it merges into.
+ *
+ * An envelope in a newer format is kept whole (with the reason) for a newer cloud to read;
+ * an unreadable one goes to a bounded dead-letter store with the reason.
+ */
+export class IntakeStore {
+  private readonly windows;
+  private readonly seen;
+  private readonly gateways;
+  private readonly dead;
+  private readonly newer;
+  private chain: Promise<unknown> = Promise.resolve();
+  private deadNextId = 0;
+  private deadCount = 0;
+  deadDropped = 0;
+
+  private constructor(readonly db: Level<string, Uint8Array>) {
+    this.windows = binarySublevel(db, 'series');
+    this.seen = binarySublevel(db, 'seen');
+    this.gateways = binarySublevel(db, 'gateways');
+    this.dead = binarySublevel(db, 'dead');
+    this.newer = binarySublevel(db, 'newer');
+  }
+
+  static async open(dataDir: string): Promise<IntakeStore> {
+    mkdirSync(dataDir, { recursive: true });
+    const db = new Level<string, Uint8Array>(join(dataDir, 'cloud.db'), { valueEncoding: 'view' });
+    await db.open();
+    const store = new IntakeStore(db);
+    const deadKeys = await store.dead.keys().all();
+    store.deadCount = deadKeys.length;
+    store.deadNextId = deadKeys.length === 0 ? 0 : Number(deadKeys[deadKeys.length - 1]) + 1;
+    return store;
+  }
+
+  /** Applies one partition envelope received on `topic` (fogline/v1/{gatewayId}/partitions/{p}). */
+  apply(topic: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
+    const result = this.chain.then(() => this.applyNow(topic, bytes, receivedAtMs));
+    this.chain = result.catch(() => {});
+    return result;
+  }
+
+  private async applyNow(topic: string, bytes: Uint8Array, receivedAtMs: number): Promise<IntakeOutcome> {
+    let envelope: PartitionEnvelope;
+    try {
+      envelope = decodeEnvelope(bytes);
+    } catch (error) {
+      const reason = (error as Error).message;
+      if (error instanceof EnvelopeError && error.code === 'ENVELOPE_VERSION_UNSUPPORTED') {
+        await this.newer.put(`${pad(receivedAtMs)}/${topic}`, packr.pack({ topic, reason, bytes }));
+        return 'kept-newer-format';
+      }
+      await this.deadLetter(topic, reason, bytes, receivedAtMs);
+      return 'dead-letter';
+    }
+    const topicGateway = topic.split('/')[2];
+    if (topicGateway !== envelope.gatewayId) {
+      await this.deadLetter(
+        topic,
+        `envelope gatewayId ${JSON.stringify(envelope.gatewayId)} does not match the topic's ${JSON.stringify(topicGateway)}`,
+        bytes,
+        receivedAtMs,
+      );
+      return 'dead-letter';
+    }
+    const seenKey = `${envelope.gatewayId}/${pad(envelope.seq)}`;
+    const stats = await this.gatewayStats(envelope.gatewayId);
+    stats.lastSeenMs = receivedAtMs;
+    stats.bytesIn += bytes.length;
+    if ((await this.seen.get(seenKey)) !== undefined) {
+      stats.duplicates++;
+      await this.gateways.put(envelope.gatewayId, Buffer.from(JSON.stringify(stats)));
+      return 'duplicate';
+    }
+    const keys = envelope.records.map(([[deviceId, metric]]) => `${deviceId}/${metric}/${pad(envelope.windowStartMs)}`);
+    const existing = await this.windows.getMany(keys);
+    const operations = envelope.records.map(([, state], i) => {
+      const stored = existing[i];
+      const next = stored === undefined ? state : decodeMetricState((packr.unpack(stored) as [number, Uint8Array])[1]).merge(state);
+      stats.readings += state.count;
+      return {
+        type: 'put' as const,
+        sublevel: this.windows,
+        key: keys[i],
+        value: packr.pack([envelope.windowEndMs, encodeMetricState(next)]),
+      };
+    });
+    stats.envelopes++;
+    await this.db.batch([
+      ...operations,
+      { type: 'put', sublevel: this.seen, key: seenKey, value: new Uint8Array(0) },
+      { type: 'put', sublevel: this.gateways, key: envelope.gatewayId, value: Buffer.from(JSON.stringify(stats)) },
+    ] as never);
+    return 'merged';
+  }
+
+  private async gatewayStats(gatewayId: string): Promise<GatewayStats> {
+    const bytes = await this.gateways.get(gatewayId);
+    return bytes
+      ? JSON.parse(Buffer.from(bytes).toString('utf8'))
+      : { gatewayId, lastSeenMs: 0, envelopes: 0, duplicates: 0, readings: 0, bytesIn: 0 };
+  }
+
+  private async deadLetter(topic: string, reason: string, bytes: Uint8Array, receivedAtMs: number): Promise<void> {
+    const operations: { type: 'put' | 'del'; key: string; value?: Uint8Array }[] = [
+      {
+        type: 'put',
+        key: pad(this.deadNextId++),
+        value: packr.pack({ topic, reason, receivedAtMs, head: Buffer.from(bytes.subarray(0, 256)) }),
+      },
+    ];
+    this.deadCount++;
+    if (this.deadCount > deadEnvelopesMax) {
+      operations.push({ type: 'del', key: pad(this.deadNextId - this.deadCount) });
+      this.deadCount--;
+      this.deadDropped++;
+    }
+    await this.dead.batch(operations as never);
+  }
+
+  /** The windows of one device and metric between fromMs and toMs (window starts), oldest first. */
+  async series(deviceId: string, metric: string, fromMs: number, toMs: number): Promise<SeriesPoint[]> {
+    const points: SeriesPoint[] = [];
+    const prefix = `${deviceId}/${metric}/`;
+    for await (const [key, value] of this.windows.iterator({ gte: prefix + pad(fromMs), lt: prefix + pad(toMs) })) {
+      const [windowEndMs, state] = packr.unpack(value) as [number, Uint8Array];
+      points.push({ windowStartMs: Number(key.slice(prefix.length)), windowEndMs, state: decodeMetricState(state) });
+    }
+    return points;
+  }
+
+  /**
+   * Fleet aggregates for one metric over windows starting in [fromMs, toMs), grouped by
+   * `groupOf(deviceId)`: a job on the RDD engine that merges states, so fleet means, variances
+   * and quantiles are exact merges of what the gateways sent, not averages of averages.
+   */
+  async fleet(
+    rdd: RddContext,
+    metric: string,
+    fromMs: number,
+    toMs: number,
+    groupOf: (deviceId: string) => string,
+  ): Promise<Map<string, MetricState>> {
+    const rows: [string, Uint8Array][] = [];
+    for await (const [key, value] of this.windows.iterator()) {
+      const [deviceId, keyMetric, start] = key.split('/');
+      const startMs = Number(start);
+      if (keyMetric === metric && startMs >= fromMs && startMs < toMs) rows.push([deviceId, value]);
+    }
+    const merged = await rdd
+      .parallelize(rows)
+      .map(([deviceId, value]): [string, MetricState] => [
+        groupOf(deviceId),
+        decodeMetricState((packr.unpack(value) as [number, Uint8Array])[1]),
+      ])
+      .reduceByKey((a, b) => a.merge(b))
+      .collectAsMap();
+    return merged;
+  }
+
+  async gatewayList(): Promise<GatewayStats[]> {
+    return (await this.gateways.values().all()).map((v) => JSON.parse(Buffer.from(v).toString('utf8')));
+  }
+
+  async deadLetters(): Promise<{ topic: string; reason: string }[]> {
+    return (await this.dead.values().all()).map((v) => packr.unpack(v));
+  }
+
+  async keptNewer(): Promise<{ topic: string; reason: string }[]> {
+    return (await this.newer.values().all()).map((v) => packr.unpack(v));
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    await this.db.close();
+  }
+}
