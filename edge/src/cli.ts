@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { CredentialStore } from '@fogline/shared';
+import { ConfigError, CredentialStore } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError } from './config/config-errors.js';
 import { type ConfigOverrides, loadGatewayConfig } from './config/gateway-config.js';
 import { Gateway } from './gateway.js';
 

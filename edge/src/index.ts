@@ -1,5 +1,4 @@
-export { CredentialStore } from '@fogline/shared';
-export { ConfigError } from './config/config-errors.js';
+export { ConfigError, CredentialStore } from '@fogline/shared';
 export { type GatewayConfig, gatewayConfigSchema, loadGatewayConfig, parseGatewayConfig } from './config/gateway-config.js';
 export { Gateway, type GatewayPorts, type UserPipeline } from './gateway.js';
 export { decodePayload } from './ingest/decode-payload.js';

@@ -1,4 +1,5 @@
 export * from './aggregates/index.js';
+export { ConfigError, describeIssues } from './config/config-errors.js';
 export * from './protocol/index.js';
 export * from './rdd/index.js';
 export { CredentialStore, credentialIdPattern, scryptCostDefault } from './security/credential-store.js';

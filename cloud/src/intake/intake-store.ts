@@ -58,6 +58,9 @@ export class IntakeStore {
   private readonly gateways;
   private readonly dead;
   private readonly newer;
+  private readonly alerts;
+  private readonly status;
+  private readonly registry;
   private chain: Promise<unknown> = Promise.resolve();
   private deadNextId = 0;
   private deadCount = 0;
@@ -69,6 +72,9 @@ export class IntakeStore {
     this.gateways = binarySublevel(db, 'gateways');
     this.dead = binarySublevel(db, 'dead');
     this.newer = binarySublevel(db, 'newer');
+    this.alerts = binarySublevel(db, 'alerts');
+    this.status = binarySublevel(db, 'status');
+    this.registry = binarySublevel(db, 'registry');
   }
 
   static async open(dataDir: string): Promise<IntakeStore> {
@@ -190,21 +196,80 @@ export class IntakeStore {
     toMs: number,
     groupOf: (deviceId: string) => string,
   ): Promise<Map<string, MetricState>> {
-    const rows: [string, Uint8Array][] = [];
+    // Decoded while iterating: the iterator's buffers are not ours to keep.
+    const rows: [string, MetricState][] = [];
     for await (const [key, value] of this.windows.iterator()) {
       const [deviceId, keyMetric, start] = key.split('/');
       const startMs = Number(start);
-      if (keyMetric === metric && startMs >= fromMs && startMs < toMs) rows.push([deviceId, value]);
+      if (keyMetric === metric && startMs >= fromMs && startMs < toMs)
+        rows.push([groupOf(deviceId), decodeMetricState((packr.unpack(value) as [number, Uint8Array])[1])]);
     }
     const merged = await rdd
       .parallelize(rows)
-      .map(([deviceId, value]): [string, MetricState] => [
-        groupOf(deviceId),
-        decodeMetricState((packr.unpack(value) as [number, Uint8Array])[1]),
-      ])
       .reduceByKey((a, b) => a.merge(b))
       .collectAsMap();
     return merged;
+  }
+
+  /** An alert record; keyed by (gatewayId, seq), so a resent alert is stored once. */
+  async applyAlert(gatewayId: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
+    let alert: { seq?: unknown; gatewayId?: unknown };
+    try {
+      alert = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch (error) {
+      await this.deadLetter(`fogline/v1/${gatewayId}/alerts`, `alert is not valid JSON (${(error as Error).message})`, bytes, receivedAtMs);
+      return 'dead-letter';
+    }
+    if (!Number.isSafeInteger(alert.seq) || alert.gatewayId !== gatewayId) {
+      await this.deadLetter(
+        `fogline/v1/${gatewayId}/alerts`,
+        `alert seq was ${JSON.stringify(alert.seq)} and gatewayId ${JSON.stringify(alert.gatewayId)}, expected an integer seq from gateway ${gatewayId}`,
+        bytes,
+        receivedAtMs,
+      );
+      return 'dead-letter';
+    }
+    const key = `${pad(receivedAtMs)}/${gatewayId}/${pad(alert.seq as number)}`;
+    const seenKey = `${gatewayId}/alert/${pad(alert.seq as number)}`;
+    if ((await this.seen.get(seenKey)) !== undefined) return 'duplicate';
+    await this.db.batch([
+      { type: 'put', sublevel: this.alerts, key, value: Buffer.from(bytes) },
+      { type: 'put', sublevel: this.seen, key: seenKey, value: new Uint8Array(0) },
+    ] as never);
+    return 'merged';
+  }
+
+  /** The newest alerts first. */
+  async alertList(limit: number): Promise<Record<string, unknown>[]> {
+    return (await this.alerts.values({ reverse: true, limit }).all()).map((v) => JSON.parse(Buffer.from(v).toString('utf8')));
+  }
+
+  /** A gateway's retained status record (online or not, health figures). */
+  async putStatus(gatewayId: string, status: Record<string, unknown>): Promise<void> {
+    await this.status.put(gatewayId, Buffer.from(JSON.stringify(status)));
+  }
+
+  async statusOf(gatewayId: string): Promise<Record<string, unknown> | undefined> {
+    const bytes = await this.status.get(gatewayId);
+    return bytes ? JSON.parse(Buffer.from(bytes).toString('utf8')) : undefined;
+  }
+
+  /** A gateway's device registry: deviceId -> labels. */
+  async putRegistry(gatewayId: string, devices: Record<string, Record<string, string>>): Promise<void> {
+    await this.registry.batch(
+      Object.entries(devices).map(([deviceId, labels]) => ({
+        type: 'put' as const,
+        key: deviceId,
+        value: Buffer.from(JSON.stringify({ gatewayId, labels })),
+      })) as never,
+    );
+  }
+
+  /** deviceId -> { gatewayId, labels }, for grouping fleet aggregates. */
+  async devices(): Promise<Map<string, { gatewayId: string; labels: Record<string, string> }>> {
+    const out = new Map<string, { gatewayId: string; labels: Record<string, string> }>();
+    for await (const [key, value] of this.registry.iterator()) out.set(key, JSON.parse(Buffer.from(value).toString('utf8')));
+    return out;
   }
 
   async gatewayList(): Promise<GatewayStats[]> {

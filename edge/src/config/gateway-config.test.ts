@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@fogline/shared';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config-errors.js';
 import { loadGatewayConfig } from './gateway-config.js';
 
 const example = fileURLToPath(new URL('../../gateway.example.yaml', import.meta.url));

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { ConfigError, CredentialStore } from '@fogline/shared';
+import { Command, InvalidArgumentError } from 'commander';
+import { Cloud } from './cloud.js';
+import { type CloudOverrides, loadCloudConfig } from './config/cloud-config.js';
+
+const portFlag = (value: string): number => {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError(`was ${JSON.stringify(value)}, expected a port from 0 to 65535`);
+  return port;
+};
+
+interface CommonOptions {
+  config?: string;
+  dataDir?: string;
+  brokerPort?: number;
+  httpPort?: number;
+}
+
+const withCommon = (command: Command) =>
+  command
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--data-dir <dir>', 'overrides dataDir (env FOGLINE_CLOUD_DATA_DIR)')
+    .option(
+      '--broker-port <port>',
+      'overrides broker.port of the embedded broker; 0 picks a free port (env FOGLINE_CLOUD_BROKER_PORT)',
+      portFlag,
+    )
+    .option('--http-port <port>', 'overrides http.port of the API (env FOGLINE_CLOUD_HTTP_PORT)', portFlag);
+
+const load = (options: CommonOptions) => {
+  const overrides: CloudOverrides = { dataDir: options.dataDir, brokerPort: options.brokerPort, httpPort: options.httpPort };
+  return loadCloudConfig(options.config, overrides);
+};
+
+function fail(error: unknown): never {
+  console.error(error instanceof ConfigError ? error.message : `fogline-cloud: ${(error as Error).message}`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+}
+
+const program = new Command('fogline-cloud')
+  .description('The fogline cloud: exactly-once merge of gateway partitions, storage, HTTP API.')
+  .showHelpAfterError();
+
+withCommon(program.command('start').description('run the cloud service until SIGINT or SIGTERM')).action(async (options: CommonOptions) => {
+  let cloud: Cloud;
+  try {
+    cloud = await Cloud.start(load(options));
+  } catch (error) {
+    fail(error);
+  }
+  const { ports, config } = cloud;
+  console.error(
+    `fogline-cloud ready: ${ports.broker === undefined ? `subscribed on ${config.broker.url}` : `gateway broker on port ${ports.broker}`}; API on http://${config.http.host}:${ports.http}/api/v1`,
+  );
+  const shutdown = () =>
+    cloud.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+});
+
+withCommon(program.command('check-config').description('validate the configuration and print it with defaults filled in')).action(
+  (options: CommonOptions) => {
+    try {
+      console.log(JSON.stringify(load(options), null, 2));
+    } catch (error) {
+      fail(error);
+    }
+  },
+);
+
+const gateways = program.command('gateways').description('manage gateway credentials (stored hashed with scrypt)');
+
+withCommon(gateways.command('add <gatewayId>').description('create a gateway and print its secret, once')).action(
+  async (gatewayId: string, options: CommonOptions) => {
+    try {
+      const secret = await new CredentialStore(load(options).broker.credentialsFile as string).add(gatewayId);
+      console.log(JSON.stringify({ gatewayId, secret }));
+      console.error(`Gateway ${gatewayId} added. Put the secret in its config (uplink.password); it is shown once and stored only hashed.`);
+    } catch (error) {
+      fail(error);
+    }
+  },
+);
+
+withCommon(gateways.command('list').description('list gateways (never secrets)')).action((options: CommonOptions) => {
+  try {
+    for (const g of new CredentialStore(load(options).broker.credentialsFile as string).list())
+      console.log(JSON.stringify({ gatewayId: g.deviceId, createdAt: g.createdAt }));
+  } catch (error) {
+    fail(error);
+  }
+});
+
+withCommon(gateways.command('remove <gatewayId>').description('remove a gateway; it can no longer connect')).action(
+  (gatewayId: string, options: CommonOptions) => {
+    try {
+      if (!new CredentialStore(load(options).broker.credentialsFile as string).remove(gatewayId))
+        throw new Error(`no gateway ${gatewayId}`);
+      console.error(`Gateway ${gatewayId} removed.`);
+    } catch (error) {
+      fail(error);
+    }
+  },
+);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,197 @@
+import { createServer, type Server } from 'node:net';
+import { CredentialStore, cloudTopics, RddContext } from '@fogline/shared';
+import { type ServerType, serve } from '@hono/node-server';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+import { type Logger, pino } from 'pino';
+import { type ApiDeps, createApi } from './api/api.js';
+import type { CloudConfig } from './config/cloud-config.js';
+import { IntakeStore } from './intake/intake-store.js';
+import { type CloudMetrics, createCloudMetrics } from './ops/cloud-metrics.js';
+
+export interface CloudPorts {
+  readonly broker?: number;
+  readonly http: number;
+}
+
+const gatewayOf = new WeakMap<Client, string>();
+
+function authError(message: string, returnCode: 4 | 5): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/**
+ * The cloud aggregation service: receives what gateways publish (on its embedded broker, or
+ * by subscribing on an external one), merges partitions exactly once into its store, and
+ * serves the HTTP API. In both modes a partition is acknowledged only after its merge is on
+ * disk, so a crash costs a resend, which the store recognises.
+ */
+export class Cloud {
+  private broker?: Aedes;
+  private brokerServer?: Server;
+  private external?: MqttClient;
+  private http?: ServerType;
+
+  private constructor(
+    readonly config: CloudConfig,
+    readonly logger: Logger,
+    readonly store: IntakeStore,
+    readonly metrics: CloudMetrics,
+    readonly credentials: CredentialStore,
+    readonly rdd: RddContext,
+  ) {}
+
+  static async start(config: CloudConfig, logger: Logger = pino({ level: config.log.level })): Promise<Cloud> {
+    const store = await IntakeStore.open(config.dataDir);
+    const cloud = new Cloud(
+      config,
+      logger,
+      store,
+      createCloudMetrics(),
+      new CredentialStore(config.broker.credentialsFile as string),
+      new RddContext({ defaultParallelism: 2 }),
+    );
+    if (config.broker.mode === 'embedded') await cloud.startEmbeddedBroker();
+    else await cloud.subscribeExternal();
+    await cloud.startHttp();
+    logger.info({ ports: cloud.ports, dataDir: config.dataDir, broker: config.broker.mode }, 'cloud ready');
+    return cloud;
+  }
+
+  get ports(): CloudPorts {
+    const address = (server?: { address(): unknown }) => (server?.address() as { port: number } | null)?.port;
+    return { broker: address(this.brokerServer), http: address(this.http as unknown as Server) ?? 0 };
+  }
+
+  get api() {
+    const deps: ApiDeps = {
+      store: this.store,
+      rdd: this.rdd,
+      metrics: this.metrics,
+      token: this.config.http.token,
+      broker: () => this.brokerHealth(),
+    };
+    return createApi(deps);
+  }
+
+  /** Routes one message from a gateway; resolves when it is durably handled. */
+  async receive(topic: string, payload: Uint8Array): Promise<void> {
+    const [, , gatewayId, kind] = topic.split('/');
+    this.metrics.bytesIn.inc(payload.length);
+    if (kind === 'partitions') {
+      const outcome = await this.store.apply(topic, payload);
+      this.metrics.envelopes.inc({ outcome });
+    } else if (kind === 'alerts') {
+      const outcome = await this.store.applyAlert(gatewayId, payload);
+      this.metrics.alerts.inc({ outcome });
+    } else if (kind === 'status') {
+      await this.store.putStatus(gatewayId, { ...JSON.parse(Buffer.from(payload).toString('utf8')), receivedAtMs: Date.now() });
+    } else if (kind === 'devices') {
+      await this.store.putRegistry(gatewayId, JSON.parse(Buffer.from(payload).toString('utf8')));
+    }
+  }
+
+  private async startEmbeddedBroker(): Promise<void> {
+    const { broker: config } = this.config;
+    this.broker = await Aedes.createBroker({
+      id: 'fogline-cloud',
+      authenticate: (client, username, password, done) => {
+        if (!username) {
+          if (!config.allowAnonymous) return done(authError('gateway credentials required', 5), false);
+          return done(null, true);
+        }
+        this.credentials.verify(username, password?.toString('utf8') ?? '').then(
+          (ok) => {
+            if (!ok) return done(authError('bad gateway id or secret', 4), false);
+            gatewayOf.set(client, username);
+            done(null, true);
+          },
+          (error: Error) => done(authError(error.message, 5), false),
+        );
+      },
+      authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
+      // Gateways only publish; the cloud needs no subscriptions on its own broker.
+      authorizeSubscribe: (_client, _subscription, done) => done(null, null),
+    });
+    this.brokerServer = createServer(this.broker.handle);
+    await new Promise<void>((resolve, reject) => {
+      this.brokerServer?.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(`port ${config.port} is in use; choose another with broker.port or --broker-port`)
+            : error,
+        ),
+      );
+      this.brokerServer?.listen(config.port, config.host, () => resolve());
+    });
+  }
+
+  /** A gateway may publish only under fogline/v1/{its id}/; the intake runs here, before PUBACK. */
+  private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+    if (!client) return done(null);
+    const levels = packet.topic.split('/');
+    const authenticated = gatewayOf.get(client);
+    if (levels[0] !== 'fogline' || levels[1] !== 'v1' || (authenticated !== undefined && levels[2] !== authenticated)) {
+      this.metrics.aclDenied.inc();
+      return done(new Error(`gateway ${authenticated ?? client.id} may not publish to ${packet.topic}`));
+    }
+    this.receive(packet.topic, packet.payload as Uint8Array).then(
+      () => done(null),
+      (error: Error) => {
+        this.logger.error({ error: error.message, topic: packet.topic }, 'intake failed; the gateway will resend');
+        done(error);
+      },
+    );
+  }
+
+  private async subscribeExternal(): Promise<void> {
+    const { url, username, password, clientId } = this.config.broker;
+    const client = mqtt.connect(url as string, { clientId, clean: false, username, password, reconnectPeriod: 1000 });
+    // MQTT.js sends PUBACK after handleMessage calls back: after the merge is on disk.
+    client.handleMessage = (packet, callback) => {
+      const publish = packet as { topic: string; payload: Buffer };
+      this.receive(publish.topic, publish.payload).then(
+        () => callback(),
+        (error: Error) => {
+          this.logger.error({ error: error.message }, 'intake failed');
+          callback(error);
+        },
+      );
+    };
+    client.on('connect', () => {
+      this.logger.info({ url }, 'subscribed on the external broker');
+      client.subscribe([cloudTopics.allPartitions, cloudTopics.allAlerts, cloudTopics.allStatus, 'fogline/v1/+/devices'], { qos: 1 });
+    });
+    client.on('error', (error) => this.logger.warn({ error: error.message }, 'external broker error'));
+    this.external = client;
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  }
+
+  private async startHttp(): Promise<void> {
+    const { host, port } = this.config.http;
+    const app = this.api;
+    await new Promise<void>((resolve, reject) => {
+      this.http = serve({ fetch: app.fetch, hostname: host, port }, () => resolve());
+      (this.http as unknown as Server).once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; choose another with http.port or --http-port`) : error),
+      );
+    });
+  }
+
+  private brokerHealth(): Record<string, unknown> {
+    return this.broker
+      ? { mode: 'embedded', connectedGateways: this.broker.connectedClients }
+      : { mode: 'external', connected: this.external?.connected ?? false };
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
+    if (this.broker) {
+      this.brokerServer?.close();
+      await new Promise<void>((resolve) => this.broker?.close(() => resolve()));
+    }
+    if (this.external) await this.external.endAsync();
+    await this.rdd.stop();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConfigError, describeIssues } from '@fogline/shared';
+import { validate as validCron } from 'node-cron';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
+
+/** The cloud's configuration (YAML or JSON); every field has a default. */
+export const cloudConfigSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./data/cloud'),
+  /** embedded: an aedes broker for gateways in this process; external: subscribe on `url`. */
+  broker: z
+    .strictObject({
+      mode: z.enum(['embedded', 'external']).default('embedded'),
+      host: z.string().default('0.0.0.0'),
+      port: port.default(1884),
+      /** Gateways without credentials are let in only when this says so. */
+      allowAnonymous: z.boolean().default(false),
+      credentialsFile: z.string().min(1).optional(),
+      url: z
+        .string()
+        .regex(/^(mqtts?|wss?):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL')
+        .optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      clientId: z.string().default('fogline-cloud'),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(8080),
+      /** Bearer token for /api/v1; unset: the API is open (for a local run only). */
+      token: z.string().min(16, 'a token of at least 16 characters').optional(),
+    })
+    .prefault({}),
+  schedules: z.strictObject({ gatewayStatus: z.string().default('*/10 * * * * *') }).prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+});
+
+export type CloudConfig = z.output<typeof cloudConfigSchema>;
+
+export interface CloudOverrides {
+  readonly dataDir?: string;
+  readonly brokerPort?: number;
+  readonly httpPort?: number;
+}
+
+export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudConfig {
+  const result = cloudConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(describeIssues(raw, result.error.issues));
+  const config = result.data;
+  const problems: string[] = [];
+  if (config.broker.mode === 'external' && !config.broker.url)
+    problems.push('broker.url was missing, expected the URL of the external broker when broker.mode is external');
+  for (const [name, expression] of Object.entries(config.schedules)) {
+    if (!validCron(expression))
+      problems.push(`schedules.${name} was ${JSON.stringify(expression)}, expected a cron expression (sec min hour day month weekday)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const within = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  const dataDir = within(config.dataDir);
+  return {
+    ...config,
+    dataDir,
+    broker: { ...config.broker, credentialsFile: within(config.broker.credentialsFile ?? resolve(dataDir, 'gateways.json')) },
+  };
+}
+
+/** File, then FOGLINE_CLOUD_DATA_DIR / FOGLINE_CLOUD_BROKER_PORT / FOGLINE_CLOUD_HTTP_PORT, then flags. */
+export function loadCloudConfig(path: string | undefined, flags: CloudOverrides = {}, env = process.env): CloudConfig {
+  let raw: Record<string, unknown> = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError([
+        `config file ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      ]);
+    }
+    try {
+      raw = (parseYaml(text) ?? {}) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError([`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`]);
+    }
+  }
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const overrides: CloudOverrides[] = [
+    { dataDir: env.FOGLINE_CLOUD_DATA_DIR, brokerPort: num(env.FOGLINE_CLOUD_BROKER_PORT), httpPort: num(env.FOGLINE_CLOUD_HTTP_PORT) },
+    flags,
+  ];
+  for (const o of overrides) {
+    if (o.dataDir !== undefined) raw = { ...raw, dataDir: o.dataDir };
+    if (o.brokerPort !== undefined) raw = { ...raw, broker: { ...(raw.broker as object), port: o.brokerPort } };
+    if (o.httpPort !== undefined) raw = { ...raw, http: { ...(raw.http as object), port: o.httpPort } };
+  }
+  return parseCloudConfig(raw, path ? dirname(resolve(path)) : process.cwd());
+}

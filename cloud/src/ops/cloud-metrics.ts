@@ -1,0 +1,30 @@
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+
+/** The cloud's Prometheus metrics, in a registry of its own. */
+export function createCloudMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fogline_cloud_process_' });
+  return {
+    registry,
+    envelopes: new Counter({
+      name: 'fogline_cloud_envelopes_total',
+      help: 'Partition envelopes received, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    alerts: new Counter({
+      name: 'fogline_cloud_alerts_total',
+      help: 'Alerts received, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    bytesIn: new Counter({ name: 'fogline_cloud_bytes_received_total', help: 'Bytes received from gateways', registers: [registry] }),
+    aclDenied: new Counter({
+      name: 'fogline_cloud_acl_denied_total',
+      help: "Publishes outside a gateway's own topics",
+      registers: [registry],
+    }),
+  };
+}
+
+export type CloudMetrics = ReturnType<typeof createCloudMetrics>;

@@ -1,0 +1,170 @@
+import { MetricState, quantileRelativeAccuracy, type Reading } from '@fogline/shared';
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cloudCli, gatewayCli, type Running, runCli, startProcess, stopProcess, tempDir, writeYaml } from './processes.js';
+
+const running: Running[] = [];
+afterEach(async () => {
+  for (const process of running.splice(0)) if (process.child.exitCode === null) await stopProcess(process, 'SIGKILL');
+});
+
+async function start(cli: string, args: string[], ready: string): Promise<Running> {
+  const process = await startProcess(cli, args, ready);
+  running.push(process);
+  return process;
+}
+
+interface Figures {
+  count: number;
+  sum: number;
+  mean: number;
+  min: number;
+  max: number;
+  variance: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** The figures computed independently from the sent values, checked against the API's. */
+function expectFigures(actual: Figures, values: readonly number[]): void {
+  const exact = MetricState.of(values.map((v, i): [number, number] => [v, i])).summary();
+  expect({ count: actual.count, sum: actual.sum, mean: actual.mean, min: actual.min, max: actual.max }).toEqual({
+    count: exact.count,
+    sum: exact.sum,
+    mean: exact.mean,
+    min: exact.min,
+    max: exact.max,
+  });
+  expect(Math.abs(actual.variance - exact.variance)).toBeLessThanOrEqual(1e-9 * exact.variance);
+  const sorted = values.slice().sort((a, b) => a - b);
+  for (const [q, got] of [
+    [0.5, actual.p50],
+    [0.95, actual.p95],
+    [0.99, actual.p99],
+  ] as const) {
+    const rank = q * (sorted.length - 1);
+    expect(got).toBeGreaterThanOrEqual(sorted[Math.floor(rank)] * (1 - quantileRelativeAccuracy));
+    expect(got).toBeLessThanOrEqual(sorted[Math.ceil(rank)] * (1 + quantileRelativeAccuracy));
+  }
+}
+
+describe('cloud with two gateways, as processes', () => {
+  it('merges what both gateways forwarded into series and fleet figures that match the sent readings', async () => {
+    const cloudDir = tempDir('cloud');
+    const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', {
+      dataDir: cloudDir,
+      broker: { port: 0 },
+      http: { port: 0 },
+      log: { level: 'info' },
+    });
+    const gatewaySecrets = new Map<string, string>();
+    for (const gatewayId of ['gw-lisbon', 'gw-porto']) {
+      gatewaySecrets.set(gatewayId, JSON.parse(await runCli(cloudCli, ['gateways', 'add', gatewayId, '-c', cloudConfig])).secret);
+    }
+    const cloud = await start(cloudCli, ['-c', cloudConfig], 'cloud ready');
+
+    const sent: (Reading & { site: string; model: string; gatewayId: string })[] = [];
+    const base = Math.floor((Date.now() - 600_000) / 10_000) * 10_000; // on a window boundary
+    const gateways: Running[] = [];
+    for (const [gatewayId, site] of [
+      ['gw-lisbon', 'lisbon'],
+      ['gw-porto', 'porto'],
+    ] as const) {
+      const dir = tempDir(gatewayId);
+      const config = writeYaml(dir, 'gateway.yaml', {
+        gatewayId,
+        dataDir: dir,
+        mqtt: { port: 0 },
+        ops: { port: 0 },
+        windows: { sizeMs: 10_000, allowedLatenessMs: 1_000 },
+        uplink: { url: `mqtt://127.0.0.1:${cloud.ports.broker}`, username: gatewayId, password: gatewaySecrets.get(gatewayId) },
+        log: { level: 'info' },
+      });
+      const devices = new Map<string, [string, string]>();
+      for (const model of ['atm-x200', 'motor-m7']) {
+        const deviceId = `${model.split('-')[0]}-${site}`;
+        const { secret } = JSON.parse(
+          await runCli(gatewayCli, ['devices', 'add', deviceId, '--label', `site=${site}`, '--label', `model=${model}`, '-c', config]),
+        );
+        devices.set(deviceId, [secret, model]);
+      }
+      const gateway = await start(gatewayCli, ['-c', config], 'gateway ready');
+      gateways.push(gateway);
+      const clients = await Promise.all(
+        [...devices].map(async ([deviceId, [secret, model]]) => ({
+          deviceId,
+          model,
+          client: await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.ports.mqtt}`, {
+            clientId: deviceId,
+            username: deviceId,
+            password: secret,
+          }),
+        })),
+      );
+      // Devices publish side by side, as a fleet does, so none runs ahead of the watermark.
+      for (let i = 0; i < 120; i++) {
+        for (const { deviceId, model, client } of clients) {
+          const reading = {
+            deviceId,
+            metric: 'temperature',
+            ts: base + i * 1000,
+            value: Math.round((30 + 10 * Math.sin(i / 5 + deviceId.length)) * 100) / 100,
+          };
+          await client.publishAsync(`telemetry/${deviceId}/temperature`, JSON.stringify({ ts: reading.ts, value: reading.value }), {
+            qos: 1,
+          });
+          sent.push({ ...reading, site, model, gatewayId });
+        }
+      }
+      for (const { client } of clients) await client.endAsync();
+    }
+    // A graceful stop closes every window and forwards the outbox before the gateway exits.
+    for (const gateway of gateways) expect(await stopProcess(gateway)).toBe(0);
+
+    const api = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${cloud.ports.http}/api/v1/${path}`);
+      expect(response.status).toBe(200);
+      return response.json() as Promise<Record<string, unknown>>;
+    };
+    const valuesWhere = (keep: (r: (typeof sent)[number]) => boolean) => sent.filter(keep).map((r) => r.value);
+
+    const series = (await api('series?deviceId=atm-lisbon&metric=temperature')) as { points: (Figures & { windowStartMs: number })[] };
+    expect(series.points).toHaveLength(12); // 120 s of readings in 10 s windows
+    for (const point of series.points) {
+      expectFigures(
+        point,
+        valuesWhere((r) => r.deviceId === 'atm-lisbon' && r.ts >= point.windowStartMs && r.ts < point.windowStartMs + 10_000),
+      );
+    }
+    for (const [groupBy, key] of [
+      ['device', (r: (typeof sent)[number]) => r.deviceId],
+      ['gateway', (r: (typeof sent)[number]) => r.gatewayId],
+      ['site', (r: (typeof sent)[number]) => r.site],
+      ['model', (r: (typeof sent)[number]) => r.model],
+      ['fleet', () => 'fleet'],
+    ] as const) {
+      const { groups } = (await api(`fleet?metric=temperature&groupBy=${groupBy}`)) as { groups: Record<string, Figures> };
+      const names = [...new Set(sent.map(key))].sort();
+      expect(Object.keys(groups)).toEqual(names);
+      for (const name of names)
+        expectFigures(
+          groups[name],
+          valuesWhere((r) => key(r) === name),
+        );
+    }
+    const { gateways: stats } = (await api('gateways')) as {
+      gateways: { gatewayId: string; readings: number; status: { online: boolean } }[];
+    };
+    expect(stats.map((g) => [g.gatewayId, g.readings, g.status.online]).sort()).toEqual([
+      ['gw-lisbon', 240, false],
+      ['gw-porto', 240, false],
+    ]);
+    const bad = await fetch(`http://127.0.0.1:${cloud.ports.http}/api/v1/fleet?metric=temperature&groupBy=color&from=yesterday`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: string[] }).errors).toEqual([
+      'from was "yesterday", expected a number',
+      'groupBy was "color", expected fleet, gateway, device, site, model or label:<name>',
+    ]);
+  });
+});

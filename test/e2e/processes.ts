@@ -1,0 +1,64 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+
+export const gatewayCli = fileURLToPath(new URL('../../edge/dist/cli.js', import.meta.url));
+export const cloudCli = fileURLToPath(new URL('../../cloud/dist/cli.js', import.meta.url));
+
+export interface Running {
+  readonly child: ChildProcess;
+  readonly ports: Record<string, number>;
+  readonly exited: Promise<number | null>;
+  readonly output: () => string;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `fogline-${prefix}-`));
+}
+
+export function writeYaml(dir: string, name: string, config: Record<string, unknown>): string {
+  const path = join(dir, name);
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+export async function runCli(cli: string, args: string[]): Promise<string> {
+  return (await promisify(execFile)(process.execPath, [cli, ...args])).stdout;
+}
+
+/** Spawns a CLI's `start` and resolves once it logs `readyMessage` (a pino JSON line) with its ports. */
+export function startProcess(cli: string, args: string[], readyMessage: string): Promise<Running> {
+  const child = spawn(process.execPath, [cli, 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let all = '';
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stderr?.on('data', (chunk) => {
+      all += chunk;
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      all += chunk;
+      buffered += chunk.toString('utf8');
+      for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        try {
+          const record = JSON.parse(line) as { msg?: string; ports?: Record<string, number> };
+          if (record.msg === readyMessage && record.ports) resolve({ child, ports: record.ports, exited, output: () => all });
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    exited.then((code) => reject(new Error(`${cli} exited with ${code} before it was ready:\n${all}`)));
+  });
+}
+
+export async function stopProcess(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  running.child.kill(signal);
+  return running.exited;
+}
