@@ -158,13 +158,18 @@ export class Cloud {
         },
       );
     };
-    client.on('connect', () => {
-      this.logger.info({ url }, 'subscribed on the external broker');
-      client.subscribe([cloudTopics.allPartitions, cloudTopics.allAlerts, cloudTopics.allStatus, 'fogline/v1/+/devices'], { qos: 1 });
-    });
     client.on('error', (error) => this.logger.warn({ error: error.message }, 'external broker error'));
     this.external = client;
-    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    // Subscribed before start() resolves, so nothing a gateway publishes next is missed; the
+    // persistent session (clean: false) keeps the subscriptions across reconnects.
+    await client.subscribeAsync([cloudTopics.allPartitions, cloudTopics.allAlerts, cloudTopics.allStatus, 'fogline/v1/+/devices'], {
+      qos: 1,
+    });
+    this.logger.info({ url }, 'subscribed on the external broker');
   }
 
   private async startHttp(): Promise<void> {

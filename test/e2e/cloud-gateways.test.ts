@@ -49,20 +49,29 @@ function expectFigures(actual: Figures, values: readonly number[]): void {
   }
 }
 
+/** The external broker this machine runs (Mosquitto); the external-mode test needs it. */
+const externalBrokerUrl = process.env.FOGLINE_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+
 describe('cloud with two gateways, as processes', () => {
-  it('merges what both gateways forwarded into series and fleet figures that match the sent readings', async () => {
+  it('merges what both gateways forwarded into series and fleet figures that match the sent readings', () => wholePath('embedded'));
+
+  // Needs the Mosquitto running on 127.0.0.1:1883 (FOGLINE_TEST_MQTT_URL to point elsewhere).
+  it('does the same with the cloud subscribed on an external Mosquitto instead of its embedded broker', () => wholePath('external'));
+});
+
+async function wholePath(mode: 'embedded' | 'external'): Promise<void> {
+  {
     const cloudDir = tempDir('cloud');
-    const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', {
-      dataDir: cloudDir,
-      broker: { port: 0 },
-      http: { port: 0 },
-      log: { level: 'info' },
-    });
+    // Ids unique to this run: an external broker is shared, and keeps retained records.
+    const run = Math.random().toString(36).slice(2, 8);
+    const broker = mode === 'embedded' ? { port: 0 } : { mode: 'external', url: externalBrokerUrl, clientId: `fogline-cloud-test-${run}` };
+    const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', { dataDir: cloudDir, broker, http: { port: 0 }, log: { level: 'info' } });
     const gatewaySecrets = new Map<string, string>();
     for (const gatewayId of ['gw-lisbon', 'gw-porto']) {
       gatewaySecrets.set(gatewayId, JSON.parse(await runCli(cloudCli, ['gateways', 'add', gatewayId, '-c', cloudConfig])).secret);
     }
     const cloud = await start(cloudCli, ['-c', cloudConfig], 'cloud ready');
+    const gatewayIdOf = (name: string) => (mode === 'embedded' ? name : `${name}-${run}`);
 
     const sent: (Reading & { site: string; model: string; gatewayId: string })[] = [];
     const base = Math.floor((Date.now() - 600_000) / 10_000) * 10_000; // on a window boundary
@@ -72,18 +81,22 @@ describe('cloud with two gateways, as processes', () => {
       ['gw-porto', 'porto'],
     ] as const) {
       const dir = tempDir(gatewayId);
+      const uplink =
+        mode === 'embedded'
+          ? { url: `mqtt://127.0.0.1:${cloud.ports.broker}`, username: gatewayId, password: gatewaySecrets.get(gatewayId) }
+          : { url: externalBrokerUrl };
       const config = writeYaml(dir, 'gateway.yaml', {
-        gatewayId,
+        gatewayId: gatewayIdOf(gatewayId),
         dataDir: dir,
         mqtt: { port: 0 },
         ops: { port: 0 },
         windows: { sizeMs: 10_000, allowedLatenessMs: 1_000 },
-        uplink: { url: `mqtt://127.0.0.1:${cloud.ports.broker}`, username: gatewayId, password: gatewaySecrets.get(gatewayId) },
+        uplink,
         log: { level: 'info' },
       });
       const devices = new Map<string, [string, string]>();
       for (const model of ['atm-x200', 'motor-m7']) {
-        const deviceId = `${model.split('-')[0]}-${site}`;
+        const deviceId = `${model.split('-')[0]}-${site}${mode === 'embedded' ? '' : `-${run}`}`;
         const { secret } = JSON.parse(
           await runCli(gatewayCli, ['devices', 'add', deviceId, '--label', `site=${site}`, '--label', `model=${model}`, '-c', config]),
         );
@@ -114,7 +127,7 @@ describe('cloud with two gateways, as processes', () => {
           await client.publishAsync(`telemetry/${deviceId}/temperature`, JSON.stringify({ ts: reading.ts, value: reading.value }), {
             qos: 1,
           });
-          sent.push({ ...reading, site, model, gatewayId });
+          sent.push({ ...reading, site, model, gatewayId: gatewayIdOf(gatewayId) });
         }
       }
       for (const { client } of clients) await client.endAsync();
@@ -129,12 +142,13 @@ describe('cloud with two gateways, as processes', () => {
     };
     const valuesWhere = (keep: (r: (typeof sent)[number]) => boolean) => sent.filter(keep).map((r) => r.value);
 
-    const series = (await api('series?deviceId=atm-lisbon&metric=temperature')) as { points: (Figures & { windowStartMs: number })[] };
+    const firstDevice = sent[0].deviceId;
+    const series = (await api(`series?deviceId=${firstDevice}&metric=temperature`)) as { points: (Figures & { windowStartMs: number })[] };
     expect(series.points).toHaveLength(12); // 120 s of readings in 10 s windows
     for (const point of series.points) {
       expectFigures(
         point,
-        valuesWhere((r) => r.deviceId === 'atm-lisbon' && r.ts >= point.windowStartMs && r.ts < point.windowStartMs + 10_000),
+        valuesWhere((r) => r.deviceId === firstDevice && r.ts >= point.windowStartMs && r.ts < point.windowStartMs + 10_000),
       );
     }
     for (const [groupBy, key] of [
@@ -157,8 +171,8 @@ describe('cloud with two gateways, as processes', () => {
       gateways: { gatewayId: string; readings: number; status: { online: boolean } }[];
     };
     expect(stats.map((g) => [g.gatewayId, g.readings, g.status.online]).sort()).toEqual([
-      ['gw-lisbon', 240, false],
-      ['gw-porto', 240, false],
+      [gatewayIdOf('gw-lisbon'), 240, false],
+      [gatewayIdOf('gw-porto'), 240, false],
     ]);
     const bad = await fetch(`http://127.0.0.1:${cloud.ports.http}/api/v1/fleet?metric=temperature&groupBy=color&from=yesterday`);
     expect(bad.status).toBe(400);
@@ -166,5 +180,5 @@ describe('cloud with two gateways, as processes', () => {
       'from was "yesterday", expected a number',
       'groupBy was "color", expected fleet, gateway, device, site, model or label:<name>',
     ]);
-  });
-});
+  }
+}
