@@ -44,6 +44,8 @@ export interface GatewayPorts {
 export class Gateway {
   private readonly tasks: ScheduledTask[] = [];
   private uplink: Uplink | undefined;
+  /** Bytes received from devices and forwarded to the cloud, for the status record and the bandwidth figure. */
+  readonly counters = { bytesReceived: 0, bytesForwarded: 0 };
   private readonly streaming: StreamingContext[] = [];
   private stopping: Promise<void> | undefined;
 
@@ -139,8 +141,17 @@ export class Gateway {
       debug: (message) => cron.trace(String(message)),
     });
     const rate = new RateLimiter(config.limits.messagesPerSecondMax);
-    const ingest = new PublishIngest(config, this.log, this.pipeline, this.deadLetters, rate, this.recent, metrics, logger, (readings) =>
-      this.accept(readings, Number.POSITIVE_INFINITY, Date.now()),
+    const ingest = new PublishIngest(
+      config,
+      this.log,
+      this.pipeline,
+      this.deadLetters,
+      rate,
+      this.recent,
+      metrics,
+      logger,
+      (readings) => this.accept(readings, Number.POSITIVE_INFINITY, Date.now()),
+      this.counters,
     );
     await this.startUserPipelines();
     this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger);
@@ -216,6 +227,7 @@ export class Gateway {
         onSent: (record) => {
           this.metrics.uplinkSent.inc({ kind: record.kind });
           this.metrics.bytesForwarded.inc(record.bytes.length);
+          this.counters.bytesForwarded += record.bytes.length;
         },
         onConnected: (connected) => this.metrics.uplinkConnected.set(connected ? 1 : 0),
       },
@@ -271,6 +283,8 @@ export class Gateway {
       watermarkMs: Number.isFinite(this.pipeline.aggregator.watermark.valueMs) ? this.pipeline.aggregator.watermark.valueMs : null,
       deadLetters: this.deadLetters.size,
       lateReadings: this.lateReadings.size,
+      bytesReceivedFromDevices: this.counters.bytesReceived,
+      bytesForwarded: this.counters.bytesForwarded,
       uplinkConnected: this.uplink?.connected ?? null,
       uplinkInFlight: this.uplink?.inFlightCount ?? 0,
     };

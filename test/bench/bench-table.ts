@@ -11,6 +11,8 @@ export interface BenchRow {
   readonly targetRatioMin?: number;
   /** The maximum acceptable figure itself (memory), when the issue names one. */
   readonly absoluteMax?: number;
+  /** The maximum acceptable figure / baseline (bandwidth), when the issue names one. */
+  readonly targetRatioMax?: number;
 }
 
 /** Median wall time of `runs` interleaved runs of each measured function, in ms. */
@@ -42,10 +44,11 @@ export function renderTable(rows: readonly BenchRow[]): string {
     const ratio = row.figure / row.baseline;
     let target = '';
     if (row.targetRatioMin !== undefined) target = `ratio >= ${row.targetRatioMin} ${ratio >= row.targetRatioMin ? '(met)' : '(NOT met)'}`;
+    if (row.targetRatioMax !== undefined) target = `ratio <= ${row.targetRatioMax} ${ratio <= row.targetRatioMax ? '(met)' : '(NOT met)'}`;
     if (row.absoluteMax !== undefined)
       target = `<= ${row.absoluteMax} ${row.unit} ${row.figure <= row.absoluteMax ? '(met)' : '(NOT met)'}`;
     lines.push(
-      `| ${row.benchmark} | ${format(row.figure)} ${row.unit} | ${format(row.baseline)} ${row.unit} (${row.baselineName}) | ${ratio.toFixed(2)} | ${target} |`,
+      `| ${row.benchmark} | ${format(row.figure)} ${row.unit} | ${format(row.baseline)} ${row.unit} (${row.baselineName}) | ${ratio < 0.1 ? ratio.toFixed(4) : ratio.toFixed(2)} | ${target} |`,
     );
   }
   return lines.join('\n');

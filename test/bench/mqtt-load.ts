@@ -14,12 +14,14 @@ interface Options {
   qos: 0 | 1;
   mode: 'burst' | 'steady';
   durationMs: number;
+  /** Event time between a device's readings; default 100 ms in burst mode, 1 s steady. */
+  stepMs?: number;
 }
 
 const options = JSON.parse(process.argv[2]) as Options;
 const base = Date.now() - 24 * 3_600_000;
 
-function publish(device: number, i: number, qos: 0 | 1, stepMs = options.mode === 'burst' ? 100 : 1000): Buffer {
+function publish(device: number, i: number, qos: 0 | 1, stepMs = options.stepMs ?? (options.mode === 'burst' ? 100 : 1000)): Buffer {
   // Like a real sensor: each device wanders a few percent around its own level.
   const value = Math.round((20 + (device % 50) / 10) * (1 + 0.03 * Math.sin(i / 7 + device)) * 1000) / 1000;
   const payload = JSON.stringify({ ts: base + i * stepMs, value });

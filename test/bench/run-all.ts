@@ -1,4 +1,5 @@
 import { type BenchRow, machine, renderTable } from './bench-table.js';
+import { runCloudBench } from './cloud-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runGatewayBench } from './gateway-bench.js';
 
@@ -7,6 +8,7 @@ import { runGatewayBench } from './gateway-bench.js';
 const all: [string, () => Promise<BenchRow[]>][] = [
   ['engine', runEngineBench],
   ['gateway', runGatewayBench],
+  ['cloud', runCloudBench],
 ];
 // `npm run bench -- gateway` runs only the named ones.
 const only = process.argv.slice(2);

@@ -33,6 +33,12 @@ const noOperations: BatchOperation[] = [];
 /** The gateway's identity for an MQTT client, set when it authenticates. */
 export const deviceOf = new WeakMap<Client, string>();
 
+/** A PUBLISH packet's size on the wire: fixed header with its remaining-length varint, topic, packet id, payload. */
+export function publishPacketBytes(packet: PublishPacket): number {
+  const remaining = 2 + Buffer.byteLength(packet.topic) + (packet.qos > 0 ? 2 : 0) + packet.payload.length;
+  return 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4) + remaining;
+}
+
 /** A short, bounded label for the dead-letter metric. */
 function reasonLabel(problem: string): string {
   if (problem.startsWith('payload is not valid JSON')) return 'invalid-json';
@@ -70,6 +76,8 @@ export class PublishIngest {
     private readonly logger: Logger,
     /** Readings accepted without a log entry (QoS 0 fast path), for the windows, rules and pipelines. */
     private readonly acceptUnlogged: (readings: readonly Reading[]) => void,
+    /** Plain counters the status record carries (prom-client's are async to read). */
+    private readonly counters: { bytesReceived: number },
   ) {
     this.messagesByQos = ['0', '1', '2'].map((qos) => metrics.messages.labels(qos));
   }
@@ -78,7 +86,9 @@ export class PublishIngest {
     if (!client) return done(null); // the broker's own publishes: wills, status records
     const deviceId = deviceOf.get(client) ?? client.id;
     this.messagesByQos[packet.qos].inc();
-    this.metrics.bytesIn.inc(packet.payload.length);
+    const bytes = publishPacketBytes(packet);
+    this.metrics.bytesIn.inc(bytes);
+    this.counters.bytesReceived += bytes;
     const topic = parseDeviceTopic(packet.topic);
     if (!this.authorize(client, deviceId, topic, packet, done)) return;
     if (!this.checkLimits(deviceId, topic, packet, done)) return;

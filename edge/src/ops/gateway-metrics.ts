@@ -10,7 +10,7 @@ export function createGatewayMetrics() {
   return {
     registry,
     messages: counter('messages_total', 'Publishes received from devices, by QoS', ['qos']),
-    bytesIn: counter('bytes_received_total', 'Payload bytes received from devices'),
+    bytesIn: counter('bytes_received_total', 'Bytes of PUBLISH packets received from devices (header, topic, packet id, payload)'),
     readings: counter('readings_total', 'Valid readings accepted'),
     deadLetters: counter('dead_letters_total', 'Publishes or parts of publishes refused, by reason', ['reason']),
     deadLettersDropped: counter('dead_letters_dropped_total', 'Dead letters dropped from the store at deadLettersMax (oldest first)'),
