@@ -3,6 +3,7 @@ import { CredentialStore, cloudTopics, RddContext } from '@fogline/shared';
 import { type ServerType, serve } from '@hono/node-server';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import { type ScheduledTask, schedule } from 'node-cron';
 import { type Logger, pino } from 'pino';
 import { type ApiDeps, createApi } from './api/api.js';
 import type { CloudConfig } from './config/cloud-config.js';
@@ -31,6 +32,7 @@ export class Cloud {
   private brokerServer?: Server;
   private external?: MqttClient;
   private http?: ServerType;
+  private retentionTask?: ScheduledTask;
 
   private constructor(
     readonly config: CloudConfig,
@@ -54,6 +56,7 @@ export class Cloud {
     if (config.broker.mode === 'embedded') await cloud.startEmbeddedBroker();
     else await cloud.subscribeExternal();
     await cloud.startHttp();
+    cloud.retentionTask = schedule(config.schedules.retention, () => void cloud.applyRetention());
     logger.info({ ports: cloud.ports, dataDir: config.dataDir, broker: config.broker.mode }, 'cloud ready');
     return cloud;
   }
@@ -183,6 +186,15 @@ export class Cloud {
     });
   }
 
+  /** Deletes windows, hours and days older than their retention. */
+  async applyRetention(nowMs = Date.now()): Promise<number> {
+    const { windowsDays, hoursDays, daysDays } = this.config.retention;
+    const day = 24 * 3_600_000;
+    const deleted = await this.store.applyRetention(nowMs, { window: windowsDays * day, hour: hoursDays * day, day: daysDays * day });
+    this.logger.info({ deleted }, 'retention applied');
+    return deleted;
+  }
+
   private brokerHealth(): Record<string, unknown> {
     return this.broker
       ? { mode: 'embedded', connectedGateways: this.broker.connectedClients }
@@ -190,6 +202,7 @@ export class Cloud {
   }
 
   async stop(): Promise<void> {
+    await this.retentionTask?.stop();
     await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     if (this.broker) {
       this.brokerServer?.close();

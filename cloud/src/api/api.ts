@@ -19,6 +19,7 @@ const seriesQuery = z.strictObject({
   metric: z.string().min(1),
   from: epochMs.default(0),
   to: epochMs.default(Number.MAX_SAFE_INTEGER),
+  step: z.enum(['window', 'hour', 'day']).default('window'),
 });
 const fleetQuery = z.strictObject({
   metric: z.string().min(1),
@@ -54,7 +55,7 @@ function figures(state: MetricState) {
  *
  *   GET /api/v1/health
  *   GET /api/v1/gateways
- *   GET /api/v1/series?deviceId=atm-001&metric=cabinet_temp_c&from=<ms>&to=<ms>
+ *   GET /api/v1/series?deviceId=atm-001&metric=cabinet_temp_c&from=<ms>&to=<ms>&step=window|hour|day
  *   GET /api/v1/fleet?metric=vibration_rms_g&groupBy=site&from=<ms>&to=<ms>
  *   GET /api/v1/alerts?limit=100
  */
@@ -92,8 +93,8 @@ export function createApi(deps: ApiDeps): Hono {
   app.get('/api/v1/series', async (c) => {
     const query = parse(seriesQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
-    const { deviceId, metric, from, to } = query.value;
-    const points = await deps.store.series(deviceId, metric, from, to);
+    const { deviceId, metric, from, to, step } = query.value;
+    const points = await deps.store.series(deviceId, metric, from, to, step);
     return c.json({
       deviceId,
       metric,

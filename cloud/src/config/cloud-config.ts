@@ -36,7 +36,15 @@ export const cloudConfigSchema = z.strictObject({
       token: z.string().min(16, 'a token of at least 16 characters').optional(),
     })
     .prefault({}),
-  schedules: z.strictObject({ gatewayStatus: z.string().default('*/10 * * * * *') }).prefault({}),
+  /** How long each resolution is kept; the retention schedule deletes what is older. */
+  retention: z
+    .strictObject({
+      windowsDays: z.number().positive().default(7),
+      hoursDays: z.number().positive().default(90),
+      daysDays: z.number().positive().default(3650),
+    })
+    .prefault({}),
+  schedules: z.strictObject({ retention: z.string().default('0 15 * * * *') }).prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 

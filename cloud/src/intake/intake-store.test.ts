@@ -98,6 +98,44 @@ describe('IntakeStore', () => {
     expect([state.count, state.sum.value()]).toEqual([50, (49 * 50) / 2]);
   });
 
+  it('keeps exact hour and day rollups, also for a partition that arrives late, and applies retention', async () => {
+    const { store: s } = await store();
+    const hour = 3_600_000;
+    const at = (startMs: number, seq: number, values: number[]) => {
+      const e: PartitionEnvelope = {
+        gatewayId: 'gw',
+        seq,
+        windowStartMs: startMs,
+        windowEndMs: startMs + 60_000,
+        partition: 0,
+        partitionCount: 1,
+        createdAtMs: startMs,
+        records: [[['d', 'm'], MetricState.of(values.map((v, i): [number, number] => [v, startMs + i]))]],
+      };
+      return encodeEnvelope(e);
+    };
+    const day0 = Date.UTC(2026, 10, 1);
+    await s.apply(topic('gw'), at(day0, 0, [1, 2]));
+    await s.apply(topic('gw'), at(day0 + 60_000, 1, [3]));
+    await s.apply(topic('gw'), at(day0 + 2 * hour, 2, [10]));
+    await s.apply(topic('gw'), at(day0 + 120_000, 3, [4])); // late, into an hour that already had windows
+    const hours = await s.series('d', 'm', 0, Number.MAX_SAFE_INTEGER, 'hour');
+    expect(hours.map((p) => [p.windowStartMs - day0, p.state.count, p.state.sum.value()])).toEqual([
+      [0, 4, 10],
+      [2 * hour, 1, 10],
+    ]);
+    const days = await s.series('d', 'm', 0, Number.MAX_SAFE_INTEGER, 'day');
+    expect(days.map((p) => [p.windowStartMs, p.windowEndMs - p.windowStartMs, p.state.count, p.state.max])).toEqual([
+      [day0, 24 * hour, 5, 10],
+    ]);
+    expect((await s.series('d', 'm', 0, Number.MAX_SAFE_INTEGER)).length).toBe(4);
+    // Keep windows one hour, hours a day, days forever, as of day0 + 3 h.
+    const deleted = await s.applyRetention(day0 + 3 * hour, { window: hour, hour: 24 * hour, day: Number.POSITIVE_INFINITY });
+    expect(deleted).toBe(3);
+    expect((await s.series('d', 'm', 0, Number.MAX_SAFE_INTEGER)).map((p) => p.windowStartMs - day0)).toEqual([2 * hour]);
+    expect(await s.series('d', 'm', 0, Number.MAX_SAFE_INTEGER, 'hour')).toHaveLength(2);
+  });
+
   it('computes fleet aggregates by merging states on the RDD engine', async () => {
     const { store: s } = await store();
     await s.apply(

@@ -21,6 +21,11 @@ function binarySublevel(db: Level<string, Uint8Array>, name: string) {
 
 export type IntakeOutcome = 'merged' | 'duplicate' | 'dead-letter' | 'kept-newer-format';
 
+/** The resolutions the store keeps: each window as forwarded, and hour and day rollups. */
+export type Resolution = 'window' | 'hour' | 'day';
+const hourMs = 3_600_000;
+const dayMs = 24 * hourMs;
+
 export interface GatewayStats {
   gatewayId: string;
   lastSeenMs: number;
@@ -53,7 +58,9 @@ export const deadEnvelopesMax = 10_000;
  * an unreadable one goes to a bounded dead-letter store with the reason.
  */
 export class IntakeStore {
-  private readonly windows;
+  private readonly windows: ReturnType<typeof binarySublevel>;
+  private readonly hours: ReturnType<typeof binarySublevel>;
+  private readonly days: ReturnType<typeof binarySublevel>;
   private readonly seen;
   private readonly gateways;
   private readonly dead;
@@ -68,6 +75,8 @@ export class IntakeStore {
 
   private constructor(readonly db: Level<string, Uint8Array>) {
     this.windows = binarySublevel(db, 'series');
+    this.hours = binarySublevel(db, 'hours');
+    this.days = binarySublevel(db, 'days');
     this.seen = binarySublevel(db, 'seen');
     this.gateways = binarySublevel(db, 'gateways');
     this.dead = binarySublevel(db, 'dead');
@@ -127,19 +136,26 @@ export class IntakeStore {
       await this.gateways.put(envelope.gatewayId, Buffer.from(JSON.stringify(stats)));
       return 'duplicate';
     }
-    const keys = envelope.records.map(([[deviceId, metric]]) => `${deviceId}/${metric}/${pad(envelope.windowStartMs)}`);
-    const existing = await this.windows.getMany(keys);
-    const operations = envelope.records.map(([, state], i) => {
-      const stored = existing[i];
-      const next = stored === undefined ? state : decodeMetricState((packr.unpack(stored) as [number, Uint8Array])[1]).merge(state);
-      stats.readings += state.count;
-      return {
-        type: 'put' as const,
-        sublevel: this.windows,
-        key: keys[i],
-        value: packr.pack([envelope.windowEndMs, encodeMetricState(next)]),
-      };
-    });
+    // The window, its hour and its day are merged in the same batch, so the rollups stay exact
+    // whenever a partition arrives (late ones after an outage included).
+    const hourStartMs = envelope.windowStartMs - (envelope.windowStartMs % hourMs);
+    const dayStartMs = envelope.windowStartMs - (envelope.windowStartMs % dayMs);
+    const operations: { type: 'put'; sublevel: ReturnType<typeof binarySublevel>; key: string; value: Uint8Array }[] = [];
+    for (const [sublevel, startMs, endMs] of [
+      [this.windows, envelope.windowStartMs, envelope.windowEndMs],
+      [this.hours, hourStartMs, hourStartMs + hourMs],
+      [this.days, dayStartMs, dayStartMs + dayMs],
+    ] as const) {
+      const keys = envelope.records.map(([[deviceId, metric]]) => `${deviceId}/${metric}/${pad(startMs)}`);
+      const existing = await sublevel.getMany(keys);
+      envelope.records.forEach(([, state], i) => {
+        const stored = existing[i];
+        const next =
+          stored === undefined ? state.clone() : decodeMetricState((packr.unpack(stored) as [number, Uint8Array])[1]).merge(state);
+        operations.push({ type: 'put', sublevel, key: keys[i], value: packr.pack([endMs, encodeMetricState(next)]) });
+      });
+    }
+    for (const [, state] of envelope.records) stats.readings += state.count;
     stats.envelopes++;
     await this.db.batch([
       ...operations,
@@ -173,11 +189,30 @@ export class IntakeStore {
     await this.dead.batch(operations as never);
   }
 
-  /** The windows of one device and metric between fromMs and toMs (window starts), oldest first. */
-  async series(deviceId: string, metric: string, fromMs: number, toMs: number): Promise<SeriesPoint[]> {
+  private sublevelOf(resolution: Resolution) {
+    return resolution === 'window' ? this.windows : resolution === 'hour' ? this.hours : this.days;
+  }
+
+  /** Deletes what is older than each resolution's retention; returns how many entries went. */
+  async applyRetention(nowMs: number, keepMs: Record<Resolution, number>): Promise<number> {
+    let deleted = 0;
+    for (const resolution of ['window', 'hour', 'day'] as const) {
+      const sublevel = this.sublevelOf(resolution);
+      const cutoff = nowMs - keepMs[resolution];
+      const old: string[] = [];
+      for await (const key of sublevel.keys()) if (Number(key.slice(key.lastIndexOf('/') + 1)) < cutoff) old.push(key);
+      for (let k = 0; k < old.length; k += 10_000)
+        await sublevel.batch(old.slice(k, k + 10_000).map((key) => ({ type: 'del' as const, key })) as never);
+      deleted += old.length;
+    }
+    return deleted;
+  }
+
+  /** The states of one device and metric starting in [fromMs, toMs), per window, hour or day, oldest first. */
+  async series(deviceId: string, metric: string, fromMs: number, toMs: number, resolution: Resolution = 'window'): Promise<SeriesPoint[]> {
     const points: SeriesPoint[] = [];
     const prefix = `${deviceId}/${metric}/`;
-    for await (const [key, value] of this.windows.iterator({ gte: prefix + pad(fromMs), lt: prefix + pad(toMs) })) {
+    for await (const [key, value] of this.sublevelOf(resolution).iterator({ gte: prefix + pad(fromMs), lt: prefix + pad(toMs) })) {
       const [windowEndMs, state] = packr.unpack(value) as [number, Uint8Array];
       points.push({ windowStartMs: Number(key.slice(prefix.length)), windowEndMs, state: decodeMetricState(state) });
     }
