@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { ConfigError, CredentialStore } from '@fogline/shared';
+import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cloud } from './cloud.js';
 import { type CloudOverrides, loadCloudConfig } from './config/cloud-config.js';
 
 const portFlag = (value: string): number => {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError(`was ${JSON.stringify(value)}, expected a port from 0 to 65535`);
-  return port;
+  try {
+    return parsePort(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 };
 
 interface CommonOptions {
@@ -34,10 +35,7 @@ const load = (options: CommonOptions) => {
   return loadCloudConfig(options.config, overrides);
 };
 
-function fail(error: unknown): never {
-  console.error(error instanceof ConfigError ? error.message : `fogline-cloud: ${(error as Error).message}`);
-  process.exit(error instanceof ConfigError ? 2 : 1);
-}
+const fail: (error: unknown) => never = (error) => exitWithError('fogline-cloud', error);
 
 const program = new Command('fogline-cloud')
   .description('The fogline cloud: exactly-once merge of gateway partitions, storage, HTTP API.')

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { ConfigError, CredentialStore } from '@fogline/shared';
+import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { type ConfigOverrides, loadGatewayConfig } from './config/gateway-config.js';
 import { Gateway } from './gateway.js';
 
 const portFlag = (value: string): number => {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError(`was ${JSON.stringify(value)}, expected a port from 0 to 65535`);
-  return port;
+  try {
+    return parsePort(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 };
 
 interface CommonOptions {
@@ -37,10 +38,7 @@ function load(options: CommonOptions) {
   return loadGatewayConfig(options.config, overrides);
 }
 
-function fail(error: unknown): never {
-  console.error(error instanceof ConfigError ? error.message : `fogline-gateway: ${(error as Error).message}`);
-  process.exit(error instanceof ConfigError ? 2 : 1);
-}
+const fail: (error: unknown) => never = (error) => exitWithError('fogline-gateway', error);
 
 const program = new Command('fogline-gateway')
   .description('The fogline gateway: embedded MQTT broker, durable ingest, event-time aggregation, store-and-forward.')

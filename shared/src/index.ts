@@ -1,5 +1,6 @@
 export * from './aggregates/index.js';
 export { ConfigError, describeIssues } from './config/config-errors.js';
+export { exitWithError, parsePort, readConfigFile } from './config/config-file.js';
 export * from './protocol/index.js';
 export * from './rdd/index.js';
 export { CredentialStore, credentialIdPattern, scryptCostDefault } from './security/credential-store.js';

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigError, describeIssues } from '@fogline/shared';
+import { ConfigError, describeIssues, readConfigFile } from '@fogline/shared';
 import { validate as validCron } from 'node-cron';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
@@ -79,22 +77,7 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
 
 /** File, then FOGLINE_CLOUD_DATA_DIR / FOGLINE_CLOUD_BROKER_PORT / FOGLINE_CLOUD_HTTP_PORT, then flags. */
 export function loadCloudConfig(path: string | undefined, flags: CloudOverrides = {}, env = process.env): CloudConfig {
-  let raw: Record<string, unknown> = {};
-  if (path) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new ConfigError([
-        `config file ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      ]);
-    }
-    try {
-      raw = (parseYaml(text) ?? {}) as Record<string, unknown>;
-    } catch (error) {
-      throw new ConfigError([`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`]);
-    }
-  }
+  let raw = readConfigFile(path);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const overrides: CloudOverrides[] = [
     { dataDir: env.FOGLINE_CLOUD_DATA_DIR, brokerPort: num(env.FOGLINE_CLOUD_BROKER_PORT), httpPort: num(env.FOGLINE_CLOUD_HTTP_PORT) },

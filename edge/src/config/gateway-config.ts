@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigError, describeIssues } from '@fogline/shared';
+import { ConfigError, describeIssues, readConfigFile } from '@fogline/shared';
 import { validate as validCron } from 'node-cron';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
@@ -194,24 +192,7 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
  * Relative paths are taken from the file's folder.
  */
 export function loadGatewayConfig(path: string | undefined, flags: ConfigOverrides = {}, env = process.env): GatewayConfig {
-  let raw: unknown = {};
-  if (path) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new ConfigError([
-        `config file ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      ]);
-    }
-    try {
-      raw = parseYaml(text) ?? {};
-    } catch (error) {
-      throw new ConfigError([`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`]);
-    }
-    if (typeof raw !== 'object' || Array.isArray(raw))
-      throw new ConfigError([`(root) was ${JSON.stringify(raw)}, expected a mapping of settings`]);
-  }
-  const merged = applyOverrides(applyOverrides(raw as Record<string, unknown>, envOverrides(env)), flags);
+  const raw = readConfigFile(path);
+  const merged = applyOverrides(applyOverrides(raw, envOverrides(env)), flags);
   return parseGatewayConfig(merged, path ? dirname(resolve(path)) : process.cwd());
 }
