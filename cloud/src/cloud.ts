@@ -87,10 +87,19 @@ export class Cloud {
     } else if (kind === 'alerts') {
       const outcome = await this.store.applyAlert(gatewayId, payload);
       this.metrics.alerts.inc({ outcome });
-    } else if (kind === 'status') {
-      await this.store.putStatus(gatewayId, { ...JSON.parse(Buffer.from(payload).toString('utf8')), receivedAtMs: Date.now() });
-    } else if (kind === 'devices') {
-      await this.store.putRegistry(gatewayId, JSON.parse(Buffer.from(payload).toString('utf8')));
+    } else if (kind === 'status' || kind === 'devices') {
+      // A malformed record is dead-lettered with the reason; the gateway stays connected.
+      let record: unknown;
+      try {
+        record = JSON.parse(Buffer.from(payload).toString('utf8'));
+      } catch (error) {
+        return this.store.reject(topic, `${kind} record is not valid JSON (${(error as Error).message})`, payload);
+      }
+      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+        return this.store.reject(topic, `${kind} record was ${JSON.stringify(record)}, expected an object`, payload);
+      }
+      if (kind === 'status') await this.store.putStatus(gatewayId, { ...record, receivedAtMs: Date.now() });
+      else await this.store.putRegistry(gatewayId, record as Record<string, Record<string, string>>);
     }
   }
 

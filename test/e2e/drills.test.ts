@@ -83,6 +83,9 @@ describe('failure drills: nothing lost, nothing counted twice', () => {
       });
       await gateway.publishAsync('fogline/v1/gw-dup/partitions/2', envelope, { qos: 1 });
       await gateway.publishAsync('fogline/v1/gw-dup/partitions/2', envelope, { qos: 1 });
+      // A malformed status record is kept aside; the gateway stays connected.
+      await gateway.publishAsync('fogline/v1/gw-dup/status', 'not json', { qos: 1 });
+      expect(gateway.connected).toBe(true);
       await gateway.endAsync();
       const { groups } = (await (await fetch(`http://127.0.0.1:${cloud.ports.http}/api/v1/fleet?metric=temp&groupBy=device`)).json()) as {
         groups: Record<string, { count: number; sum: number }>;

@@ -172,6 +172,11 @@ export class IntakeStore {
       : { gatewayId, lastSeenMs: 0, envelopes: 0, duplicates: 0, readings: 0, bytesIn: 0 };
   }
 
+  /** Keeps a message that could not be used, with the reason, in the bounded dead-letter store. */
+  reject(topic: string, reason: string, bytes: Uint8Array): Promise<void> {
+    return this.deadLetter(topic, reason, bytes, Date.now());
+  }
+
   private async deadLetter(topic: string, reason: string, bytes: Uint8Array, receivedAtMs: number): Promise<void> {
     const operations: { type: 'put' | 'del'; key: string; value?: Uint8Array }[] = [
       {
