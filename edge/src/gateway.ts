@@ -1,5 +1,14 @@
 import type { Server } from 'node:http';
-import { CredentialStore, cloudTopics, type DStream, RddContext, type Reading, StreamingContext } from '@fogline/shared';
+import {
+  BoundedRecordStore,
+  CredentialStore,
+  cloudTopics,
+  type DStream,
+  measureSublevel,
+  RddContext,
+  type Reading,
+  StreamingContext,
+} from '@fogline/shared';
 import { type ScheduledTask, schedule, setLogger as setCronLogger } from 'node-cron';
 import { type Logger, pino } from 'pino';
 import { type RunningBroker, startBroker } from './broker/gateway-broker.js';
@@ -12,7 +21,6 @@ import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics
 import { portOf, startOpsServer } from './ops/ops-server.js';
 import { type Alert, RuleEngine } from './pipeline/rules.js';
 import { WindowPipeline } from './pipeline/window-pipeline.js';
-import { BoundedRecordStore } from './store/bounded-store.js';
 import { GatewayStore } from './store/gateway-store.js';
 import { Outbox } from './store/outbox.js';
 import { Uplink } from './uplink/uplink.js';
@@ -77,7 +85,7 @@ export class Gateway {
     const lateReadings = new BoundedRecordStore<Reading>(store.late, config.ingest.lateReadingsMax);
     await deadLetters.init();
     await lateReadings.init();
-    const logSize = await GatewayStore.measure(store.log);
+    const logSize = await measureSublevel(store.log);
     const nextOffset = Math.max(checkpoint.nextOffset, await IngestLog.endOffset(store));
     const log = new IngestLog(store, config.ingest.logBytesMax, {
       nextOffset,
@@ -123,7 +131,7 @@ export class Gateway {
     for await (const entry of this.log.readFrom(Math.min(replayFromOffset, Math.max(0, nextOffset - dedupTailEntries)))) {
       this.recent.remember(entry.deviceId, entry.messageId, entry.digest);
       if (entry.offset < replayFromOffset) continue;
-      this.pipeline.applyEntry(entry, true);
+      this.pipeline.apply(entry.readings, entry.offset, true);
       replayed++;
     }
     this.logger.info({ replayed, replayFromOffset, nextOffset }, 'ingest log replayed');
@@ -179,8 +187,7 @@ export class Gateway {
 
   /** Accepted readings, logged (offset) or not (QoS 0 fast path): windows, rules, user pipelines. */
   private accept(readings: readonly Reading[], offset: number, nowMs: number): void {
-    if (Number.isFinite(offset)) this.pipeline.applyEntryReadings(readings, offset, nowMs);
-    else this.pipeline.applyUnlogged(readings, nowMs);
+    this.pipeline.apply(readings, offset, false, nowMs);
     this.metrics.readings.inc(readings.length);
     if (this.rules.enabled) {
       const alerts: Alert[] = [];

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  BoundedRecordStore,
+  binarySublevel,
   decodeEnvelope,
   decodeMetricState,
   EnvelopeError,
@@ -8,16 +10,14 @@ import {
   type MetricState,
   type PartitionEnvelope,
   type RddContext,
+  type Sublevel,
+  sortableKey,
 } from '@fogline/shared';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 
 const packr = new Packr({ useRecords: false });
-const pad = (n: number) => Math.max(0, Math.floor(n)).toString().padStart(16, '0');
-
-function binarySublevel(db: Level<string, Uint8Array>, name: string) {
-  return db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' });
-}
+const pad = sortableKey;
 
 export type IntakeOutcome = 'merged' | 'duplicate' | 'dead-letter' | 'kept-newer-format';
 
@@ -58,20 +58,18 @@ export const deadEnvelopesMax = 10_000;
  * an unreadable one goes to a bounded dead-letter store with the reason.
  */
 export class IntakeStore {
-  private readonly windows: ReturnType<typeof binarySublevel>;
-  private readonly hours: ReturnType<typeof binarySublevel>;
-  private readonly days: ReturnType<typeof binarySublevel>;
+  private readonly windows: Sublevel;
+  private readonly hours: Sublevel;
+  private readonly days: Sublevel;
   private readonly seen;
   private readonly gateways;
-  private readonly dead;
+  private readonly dead: BoundedRecordStore<{ topic: string; reason: string; receivedAtMs: number; head: Buffer }>;
   private readonly newer;
   private readonly alerts;
   private readonly status;
   private readonly registry;
   private chain: Promise<unknown> = Promise.resolve();
-  private deadNextId = 0;
-  private deadCount = 0;
-  deadDropped = 0;
+  private newerNextId = 0;
 
   private constructor(readonly db: Level<string, Uint8Array>) {
     this.windows = binarySublevel(db, 'series');
@@ -79,7 +77,7 @@ export class IntakeStore {
     this.days = binarySublevel(db, 'days');
     this.seen = binarySublevel(db, 'seen');
     this.gateways = binarySublevel(db, 'gateways');
-    this.dead = binarySublevel(db, 'dead');
+    this.dead = new BoundedRecordStore(binarySublevel(db, 'dead'), deadEnvelopesMax);
     this.newer = binarySublevel(db, 'newer');
     this.alerts = binarySublevel(db, 'alerts');
     this.status = binarySublevel(db, 'status');
@@ -91,15 +89,18 @@ export class IntakeStore {
     const db = new Level<string, Uint8Array>(join(dataDir, 'cloud.db'), { valueEncoding: 'view' });
     await db.open();
     const store = new IntakeStore(db);
-    const deadKeys = await store.dead.keys().all();
-    store.deadCount = deadKeys.length;
-    store.deadNextId = deadKeys.length === 0 ? 0 : Number(deadKeys[deadKeys.length - 1]) + 1;
+    await store.dead.init();
     return store;
   }
 
   /** Applies one partition envelope received on `topic` (fogline/v1/{gatewayId}/partitions/{p}). */
   apply(topic: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
-    const result = this.chain.then(() => this.applyNow(topic, bytes, receivedAtMs));
+    return this.serially(() => this.applyNow(topic, bytes, receivedAtMs));
+  }
+
+  /** Runs writes one after another: each reads what it then writes (states, seen marks). */
+  private serially<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(write);
     this.chain = result.catch(() => {});
     return result;
   }
@@ -111,7 +112,8 @@ export class IntakeStore {
     } catch (error) {
       const reason = (error as Error).message;
       if (error instanceof EnvelopeError && error.code === 'ENVELOPE_VERSION_UNSUPPORTED') {
-        await this.newer.put(`${pad(receivedAtMs)}/${topic}`, packr.pack({ topic, reason, bytes }));
+        // The id keeps two envelopes of the same millisecond and topic apart: both are kept.
+        await this.newer.put(`${pad(receivedAtMs)}/${topic}/${this.newerNextId++}`, packr.pack({ topic, reason, bytes }));
         return 'kept-newer-format';
       }
       await this.deadLetter(topic, reason, bytes, receivedAtMs);
@@ -140,7 +142,7 @@ export class IntakeStore {
     // whenever a partition arrives (late ones after an outage included).
     const hourStartMs = envelope.windowStartMs - (envelope.windowStartMs % hourMs);
     const dayStartMs = envelope.windowStartMs - (envelope.windowStartMs % dayMs);
-    const operations: { type: 'put'; sublevel: ReturnType<typeof binarySublevel>; key: string; value: Uint8Array }[] = [];
+    const operations: { type: 'put'; sublevel: Sublevel; key: string; value: Uint8Array }[] = [];
     for (const [sublevel, startMs, endMs] of [
       [this.windows, envelope.windowStartMs, envelope.windowEndMs],
       [this.hours, hourStartMs, hourStartMs + hourMs],
@@ -178,20 +180,12 @@ export class IntakeStore {
   }
 
   private async deadLetter(topic: string, reason: string, bytes: Uint8Array, receivedAtMs: number): Promise<void> {
-    const operations: { type: 'put' | 'del'; key: string; value?: Uint8Array }[] = [
-      {
-        type: 'put',
-        key: pad(this.deadNextId++),
-        value: packr.pack({ topic, reason, receivedAtMs, head: Buffer.from(bytes.subarray(0, 256)) }),
-      },
-    ];
-    this.deadCount++;
-    if (this.deadCount > deadEnvelopesMax) {
-      operations.push({ type: 'del', key: pad(this.deadNextId - this.deadCount) });
-      this.deadCount--;
-      this.deadDropped++;
-    }
-    await this.dead.batch(operations as never);
+    await this.db.batch(this.dead.append({ topic, reason, receivedAtMs, head: Buffer.from(bytes.subarray(0, 256)) }) as never);
+  }
+
+  /** Dead letters dropped at deadEnvelopesMax (the oldest first). */
+  get deadDropped(): number {
+    return this.dead.dropped;
   }
 
   private sublevelOf(resolution: Resolution) {
@@ -252,7 +246,11 @@ export class IntakeStore {
   }
 
   /** An alert record; keyed by (gatewayId, seq), so a resent alert is stored once. */
-  async applyAlert(gatewayId: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
+  applyAlert(gatewayId: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
+    return this.serially(() => this.applyAlertNow(gatewayId, bytes, receivedAtMs));
+  }
+
+  private async applyAlertNow(gatewayId: string, bytes: Uint8Array, receivedAtMs: number): Promise<IntakeOutcome> {
     let alert: { seq?: unknown; gatewayId?: unknown };
     try {
       alert = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -317,7 +315,7 @@ export class IntakeStore {
   }
 
   async deadLetters(): Promise<{ topic: string; reason: string }[]> {
-    return (await this.dead.values().all()).map((v) => packr.unpack(v));
+    return this.dead.all();
   }
 
   async keptNewer(): Promise<{ topic: string; reason: string }[]> {

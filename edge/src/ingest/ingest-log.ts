@@ -1,6 +1,7 @@
 import type { Reading } from '@fogline/shared';
+import { sortableKey } from '@fogline/shared';
 import { Packr } from 'msgpackr';
-import { type BatchOperation, type GatewayStore, offsetKey } from '../store/gateway-store.js';
+import type { BatchOperation, GatewayStore } from '../store/gateway-store.js';
 
 const packr = new Packr({ useRecords: false });
 
@@ -134,7 +135,7 @@ export class IngestLog {
       const operations = batch.flatMap((p) => p.operations);
       // Offsets are handed out in append order, so a batch's entries are consecutive.
       const segment = entries.length > 0 ? encodeSegment(entries) : undefined;
-      if (segment) operations.push({ type: 'put', sublevel: this.store.log, key: offsetKey(entries[0].offset), value: segment });
+      if (segment) operations.push({ type: 'put', sublevel: this.store.log, key: sortableKey(entries[0].offset), value: segment });
       try {
         await this.store.write(operations);
       } catch (error) {
@@ -168,7 +169,7 @@ export class IngestLog {
    */
   async compactBelow(offset: number): Promise<void> {
     if (offset <= this.oldestOffset) return;
-    const holding = await this.store.log.keys({ lte: offsetKey(offset), reverse: true, limit: 1 }).all();
+    const holding = await this.store.log.keys({ lte: sortableKey(offset), reverse: true, limit: 1 }).all();
     if (holding.length === 0) return;
     let freed = 0;
     for await (const value of this.store.log.values({ lt: holding[0] })) freed += value.length;
@@ -179,8 +180,8 @@ export class IngestLog {
 
   /** Entries from `offset` on, in order, for replay. */
   async *readFrom(offset: number): AsyncGenerator<LogEntry> {
-    const holding = await this.store.log.keys({ lte: offsetKey(offset), reverse: true, limit: 1 }).all();
-    for await (const [key, value] of this.store.log.iterator({ gte: holding[0] ?? offsetKey(offset) })) {
+    const holding = await this.store.log.keys({ lte: sortableKey(offset), reverse: true, limit: 1 }).all();
+    for await (const [key, value] of this.store.log.iterator({ gte: holding[0] ?? sortableKey(offset) })) {
       for (const entry of decodeSegment(Number(key), value)) if (entry.offset >= offset) yield entry;
     }
   }

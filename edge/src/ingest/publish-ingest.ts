@@ -1,3 +1,4 @@
+import type { BoundedRecordStore } from '@fogline/shared';
 import { type DeviceTopic, parseDeviceTopic, type Reading } from '@fogline/shared';
 import type { AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
@@ -5,7 +6,6 @@ import type { RateLimiter } from '../broker/rate-limiter.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import type { WindowPipeline } from '../pipeline/window-pipeline.js';
-import type { BoundedRecordStore } from '../store/bounded-store.js';
 import type { BatchOperation } from '../store/gateway-store.js';
 import { decodePayload } from './decode-payload.js';
 import type { IngestLog } from './ingest-log.js';

@@ -7,7 +7,6 @@ import {
   type Reading,
 } from '@fogline/shared';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import type { LogEntry } from '../ingest/ingest-log.js';
 import type { Checkpoint, GatewayStore } from '../store/gateway-store.js';
 import type { Outbox } from '../store/outbox.js';
 
@@ -52,23 +51,14 @@ export class WindowPipeline {
   }
 
   /**
-   * Folds a committed log entry into the windows, in offset order. Replayed readings for
-   * windows already closed were forwarded (or counted late) before the restart: skipped.
+   * Folds readings into the windows, in offset order. `offset` is their log entry's, or
+   * Infinity for QoS 0 on the fast path (no log entry: lost if the gateway crashes before the
+   * window closes). Replayed readings for windows already closed were forwarded (or counted
+   * late) before the restart: skipped.
    */
-  applyEntry(entry: LogEntry, replaying: boolean, nowMs = Date.now()): void {
-    for (const reading of entry.readings) this.applyReading(reading, entry.offset, replaying, nowMs);
-    if (entry.offset > this.appliedUpTo) this.appliedUpTo = entry.offset;
-  }
-
-  /** A committed entry's readings, live (not replaying). */
-  applyEntryReadings(readings: readonly Reading[], offset: number, nowMs = Date.now()): void {
-    for (const reading of readings) this.applyReading(reading, offset, false, nowMs);
-    if (offset > this.appliedUpTo) this.appliedUpTo = offset;
-  }
-
-  /** QoS 0 on the fast path: into the windows without a log entry (lost if the gateway crashes first). */
-  applyUnlogged(readings: readonly Reading[], nowMs = Date.now()): void {
-    for (const reading of readings) this.applyReading(reading, Number.POSITIVE_INFINITY, false, nowMs);
+  apply(readings: readonly Reading[], offset: number, replaying: boolean, nowMs = Date.now()): void {
+    for (const reading of readings) this.applyReading(reading, offset, replaying, nowMs);
+    if (Number.isFinite(offset) && offset > this.appliedUpTo) this.appliedUpTo = offset;
   }
 
   private applyReading(reading: Reading, offset: number, replaying: boolean, nowMs: number): void {

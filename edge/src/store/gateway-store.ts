@@ -1,12 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { binarySublevel, type Sublevel, type SublevelOperation } from '@fogline/shared';
 import { Level } from 'level';
-
-function binarySublevel(db: Level<string, Uint8Array>, name: string) {
-  return db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' });
-}
-
-export type Sublevel = ReturnType<typeof binarySublevel>;
 
 /** What survives a crash besides the log and the outbox: where replay starts, and counters. */
 export interface Checkpoint {
@@ -22,12 +17,8 @@ export interface Checkpoint {
 
 export const emptyCheckpoint: Checkpoint = { replayFromOffset: 0, nextOffset: 0, nextSeq: 0, watermarkMs: Number.NEGATIVE_INFINITY };
 
-export type BatchOperation =
-  | { readonly type: 'put'; readonly sublevel: Sublevel; readonly key: string; readonly value: Uint8Array }
-  | { readonly type: 'del'; readonly sublevel: Sublevel; readonly key: string };
-
-/** Fixed-width keys sort as numbers do. */
-export const offsetKey = (n: number): string => n.toString().padStart(16, '0');
+/** One operation of the gateway's atomic writes. */
+export type BatchOperation = SublevelOperation;
 
 /**
  * The gateway's one level database. Its sublevels share one write-ahead log, so a single
@@ -78,21 +69,6 @@ export class GatewayStore {
   /** One atomic write across sublevels. */
   write(operations: readonly BatchOperation[]): Promise<void> {
     return this.db.batch(operations as never);
-  }
-
-  /** The number of entries and bytes a sublevel holds (read once at start). */
-  static async measure(sublevel: Sublevel): Promise<{ count: number; bytes: number; firstKey?: string; lastKey?: string }> {
-    let count = 0;
-    let bytes = 0;
-    let firstKey: string | undefined;
-    let lastKey: string | undefined;
-    for await (const [key, value] of sublevel.iterator()) {
-      count++;
-      bytes += value.length;
-      firstKey ??= key;
-      lastKey = key;
-    }
-    return { count, bytes, firstKey, lastKey };
   }
 
   close(): Promise<void> {

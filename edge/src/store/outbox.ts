@@ -1,6 +1,6 @@
-import { encodeEnvelope, type PartitionEnvelope } from '@fogline/shared';
+import { encodeEnvelope, measureSublevel, type PartitionEnvelope, sortableKey } from '@fogline/shared';
 import type { Alert } from '../pipeline/rules.js';
-import { type BatchOperation, GatewayStore, offsetKey } from './gateway-store.js';
+import type { BatchOperation, GatewayStore } from './gateway-store.js';
 
 export interface OutboxRecord {
   /** Unique across both kinds: "alert:<key>" or "partition:<key>". */
@@ -39,8 +39,8 @@ export class Outbox {
   }
 
   async init(): Promise<void> {
-    const partitions = await GatewayStore.measure(this.store.outbox);
-    const alerts = await GatewayStore.measure(this.store.alerts);
+    const partitions = await measureSublevel(this.store.outbox);
+    const alerts = await measureSublevel(this.store.alerts);
     this.partitionBytes = partitions.bytes;
     this.bytes = partitions.bytes + alerts.bytes;
     // The checkpoint's seq is authoritative, but never go below what is stored.
@@ -66,7 +66,7 @@ export class Outbox {
     const operations = await this.makeRoom(incoming);
     // The key carries the partition (for the uplink's topic) after the seq that orders it.
     for (const { seq, partition, bytes } of encoded) {
-      operations.push({ type: 'put', sublevel: this.store.outbox, key: `${offsetKey(seq)}/${partition}`, value: bytes });
+      operations.push({ type: 'put', sublevel: this.store.outbox, key: `${sortableKey(seq)}/${partition}`, value: bytes });
     }
     this.bytes += incoming;
     this.partitionBytes += incoming;
@@ -81,7 +81,8 @@ export class Outbox {
     });
     const incoming = encoded.reduce((n, e) => n + e.bytes.length, 0);
     const operations = await this.makeRoom(incoming);
-    for (const { seq, bytes } of encoded) operations.push({ type: 'put', sublevel: this.store.alerts, key: offsetKey(seq), value: bytes });
+    for (const { seq, bytes } of encoded)
+      operations.push({ type: 'put', sublevel: this.store.alerts, key: sortableKey(seq), value: bytes });
     this.bytes += incoming;
     this.alertsWritten += encoded.length;
     return operations;

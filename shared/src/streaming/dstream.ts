@@ -30,7 +30,8 @@ export abstract class DStream<T> {
   getOrCompute(timeMs: number): Promise<RDD<T> | undefined> {
     let rdd = this.generated.get(timeMs);
     if (!rdd) {
-      rdd = (timeMs - this.zeroMs()) % this.slideMs === 0 ? this.compute(timeMs) : Promise.resolve(undefined);
+      // A stream produces an RDD only at multiples of its slide (batch times count from 0).
+      rdd = timeMs % this.slideMs === 0 ? this.compute(timeMs) : Promise.resolve(undefined);
       this.generated.set(timeMs, rdd);
     }
     return rdd;
@@ -47,10 +48,6 @@ export abstract class DStream<T> {
       parent.rememberMs = Math.max(parent.rememberMs, durationMs);
       parent.rememberParents?.(durationMs);
     }
-  }
-
-  private zeroMs(): number {
-    return 0;
   }
 
   /** Applies f to every element of every batch. @example stream.map((r) => r.value) */

@@ -1,12 +1,13 @@
 import { Packr } from 'msgpackr';
-import { type BatchOperation, GatewayStore, offsetKey, type Sublevel } from './gateway-store.js';
+import { measureSublevel, type Sublevel, type SublevelOperation, sortableKey } from './level-helpers.js';
 
 const packr = new Packr({ useRecords: false });
 
 /**
- * A sublevel kept to at most `recordsMax` records: at the limit the oldest goes first. Used
- * for dead letters and late readings, which an operator reads to find a broken device, and
- * which must never grow without bound on a gateway's disk. Every drop is counted.
+ * A sublevel kept to at most `recordsMax` records (MessagePack), at the limit the oldest going
+ * first. Used for dead letters and late readings, on the gateway and in the cloud: what an
+ * operator reads to find a broken device, and what must never grow without bound on disk.
+ * Every drop is counted. append() returns operations for the caller's atomic batch.
  */
 export class BoundedRecordStore<T> {
   private nextId = 0;
@@ -20,18 +21,20 @@ export class BoundedRecordStore<T> {
 
   async init(): Promise<void> {
     // Keys are consecutive (only the oldest is ever deleted), so the oldest is nextId - count.
-    const { count, lastKey } = await GatewayStore.measure(this.sublevel);
+    const { count, lastKey } = await measureSublevel(this.sublevel);
     this.count = count;
     this.nextId = lastKey === undefined ? 0 : Number(lastKey) + 1;
   }
 
   /** The operations that append one record (and drop the oldest past the limit). */
-  append(record: T): BatchOperation[] {
-    const operations: BatchOperation[] = [{ type: 'put', sublevel: this.sublevel, key: offsetKey(this.nextId), value: packr.pack(record) }];
+  append(record: T): SublevelOperation[] {
+    const operations: SublevelOperation[] = [
+      { type: 'put', sublevel: this.sublevel, key: sortableKey(this.nextId), value: packr.pack(record) },
+    ];
     this.nextId++;
     this.count++;
     if (this.count > this.recordsMax) {
-      operations.push({ type: 'del', sublevel: this.sublevel, key: offsetKey(this.nextId - this.count) });
+      operations.push({ type: 'del', sublevel: this.sublevel, key: sortableKey(this.nextId - this.count) });
       this.count--;
       this.dropped++;
     }
@@ -40,6 +43,11 @@ export class BoundedRecordStore<T> {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Every record, oldest first. */
+  async all(): Promise<T[]> {
+    return (await this.sublevel.values().all()).map((value) => packr.unpack(value) as T);
   }
 
   /** The newest `limit` records, newest first. */
