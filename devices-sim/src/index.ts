@@ -1,2 +1,16 @@
-// The device simulator arrives with issue 5.
-export {};
+export type { DeliveryOptions } from './device/delivery-options.js';
+export { deliveryDefaults } from './device/delivery-options.js';
+export type { Emission, GroundTruthRecord, MalformedKind, Publish } from './device/emission.js';
+export { FailureTimeline } from './device/failure-timeline.js';
+export { SignalModel } from './device/signal-model.js';
+export { type DeviceIdentity, SimulatedDevice } from './device/simulated-device.js';
+export { Fleet, type FleetGroup, type FleetSpec, fleetIdentities, parseFleetGroups } from './fleet/fleet.js';
+export { FleetRunner, type GatewayTarget, type ReconnectStorms, type RunOptions } from './fleet/fleet-runner.js';
+export type { FleetSummary } from './fleet/fleet-summary.js';
+export { builtinProfiles } from './profiles/builtin-profiles.js';
+export { builtinProfileSet, loadProfiles } from './profiles/load-profiles.js';
+export type { Profile } from './profiles/profile-schema.js';
+export { readDeviceSecrets } from './provision/device-secrets.js';
+export { provisionDevices } from './provision/provision-devices.js';
+export { SeededRandom } from './random/seeded-random.js';
+export { StatusLine } from './report/status-line.js';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createInterface } from 'node:readline';
 import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { type ConfigOverrides, loadGatewayConfig } from './config/gateway-config.js';
@@ -102,6 +103,39 @@ withCommon(devices.command('add <deviceId>').description('create a device and pr
       fail(error);
     }
   });
+
+withCommon(
+  devices
+    .command('import')
+    .description('bulk provisioning: read {"deviceId", "labels"} lines on stdin, print {"deviceId", "secret", "labels"} lines, once'),
+).action(async (options: CommonOptions) => {
+  try {
+    const entries: { deviceId: string; labels?: Record<string, string> }[] = [];
+    let lineNumber = 0;
+    for await (const line of createInterface({ input: process.stdin })) {
+      lineNumber++;
+      if (line.trim() === '') continue;
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        throw new Error(`stdin line ${lineNumber} was ${JSON.stringify(line.slice(0, 60))}, expected JSON {"deviceId": ..., "labels": {...}}`);
+      }
+      const { deviceId, labels } = (entry ?? {}) as { deviceId?: unknown; labels?: unknown };
+      if (typeof deviceId !== 'string') throw new Error(`stdin line ${lineNumber}: deviceId was ${JSON.stringify(deviceId)}, expected a string`);
+      const labelsOk =
+        labels === undefined ||
+        (typeof labels === 'object' && labels !== null && Object.values(labels).every((value) => typeof value === 'string'));
+      if (!labelsOk) throw new Error(`stdin line ${lineNumber}: labels was ${JSON.stringify(labels)}, expected an object of strings`);
+      entries.push({ deviceId, labels: labels as Record<string, string> | undefined });
+    }
+    const secrets = await new CredentialStore(load(options).mqtt.credentialsFile as string).addMany(entries);
+    for (const [i, { deviceId, labels = {} }] of entries.entries()) console.log(JSON.stringify({ deviceId, secret: secrets[i], labels }));
+    console.error(`${entries.length} devices added. Their secrets are shown once; they are stored only hashed.`);
+  } catch (error) {
+    fail(error);
+  }
+});
 
 withCommon(devices.command('list').description('list devices (never secrets)')).action((options: CommonOptions) => {
   try {

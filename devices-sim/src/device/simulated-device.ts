@@ -1,0 +1,162 @@
+import type { Profile } from '../profiles/profile-schema.js';
+import { SeededRandom } from '../random/seeded-random.js';
+import type { DeliveryOptions } from './delivery-options.js';
+import { type Emission, type MalformedKind, malformedKinds, type Publish } from './emission.js';
+import { type CycleBoundary, FailureTimeline } from './failure-timeline.js';
+import { SignalModel } from './signal-model.js';
+
+/** Where a device sits in the fleet and what it is. */
+export interface DeviceIdentity {
+  readonly index: number;
+  readonly id: string;
+  readonly profile: Profile;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** How a telemetry payload is broken, deliberately: none of these yields a valid reading. */
+function malform(kind: MalformedKind, payload: string, ts: number, metrics: readonly string[]): string {
+  switch (kind) {
+    case 'truncated':
+      return payload.slice(0, Math.max(1, payload.length >> 1));
+    case 'not-json':
+      return `ts=${ts};${metrics.map((metric) => `${metric}=?`).join(';')}`;
+    case 'non-finite':
+      return JSON.stringify({ ts, values: Object.fromEntries(metrics.map((metric) => [metric, 'NaN'])) });
+    case 'wrong-shape':
+      return JSON.stringify({ ts, values: metrics.map((_, i) => i) });
+  }
+}
+
+/**
+ * One simulated device: its hidden health, its signals, and how its publishes reach the
+ * gateway. It produces emissions lazily, in the order it sends them (by simulated send time),
+ * from three random streams of its own: health (when it fails), signals (the values) and
+ * delivery (jitter, lateness, malformed payloads). Nothing here depends on the wall clock or on
+ * other devices, so the same seed gives the same emissions, byte for byte.
+ */
+export class SimulatedDevice {
+  private readonly model: SignalModel;
+  private readonly timeline: FailureTimeline | undefined;
+  private readonly signals: SeededRandom;
+  private readonly delivery: SeededRandom;
+  private readonly skewMs: number;
+  private readonly telemetryTopic: string;
+  private readonly eventsTopic: string;
+  /** Generated and not yet taken, by send time, first generated first on a tie. Short: a reading or two, plus late ones. */
+  private readonly pending: Emission[] = [];
+  private nextSampleMs: number;
+  private stepMs: number;
+  private readingsTaken = 0;
+  private generatedAll = false;
+
+  constructor(
+    readonly identity: DeviceIdentity,
+    seed: number,
+    startMs: number,
+    private readonly endMs: number,
+    private readonly options: DeliveryOptions,
+  ) {
+    const { id, profile } = identity;
+    this.model = new SignalModel(profile);
+    this.signals = new SeededRandom(seed, 'signals', id);
+    this.delivery = new SeededRandom(seed, 'delivery', id);
+    this.timeline = profile.failure && new FailureTimeline(profile.failure, new SeededRandom(seed, 'health', id), startMs);
+    this.skewMs = Math.round(options.skewMsStddev * this.delivery.normal());
+    this.telemetryTopic = `telemetry/${id}`;
+    this.eventsTopic = `events/${id}`;
+    // Devices do not tick in step: each starts at its own phase within the first interval.
+    this.nextSampleMs = startMs + Math.floor(this.delivery.uniform() * options.intervalMs);
+    this.stepMs = options.intervalMs;
+  }
+
+  get id(): string {
+    return this.identity.id;
+  }
+
+  /** The simulated time of the next emission; Infinity when the device has nothing more to send. */
+  peekMs(): number {
+    while (!this.generatedAll && this.nextPointMs() <= (this.pending[0]?.sendAtMs ?? Number.POSITIVE_INFINITY)) this.advance();
+    return this.pending[0]?.sendAtMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** The next emission; call peekMs first. */
+  take(): Emission {
+    this.peekMs();
+    const next = this.pending.shift();
+    if (!next) throw new Error(`device ${this.id} has nothing more to send`);
+    return next;
+  }
+
+  private nextPointMs(): number {
+    return Math.min(this.timeline?.nextBoundaryMs ?? Number.POSITIVE_INFINITY, this.nextSampleMs);
+  }
+
+  /** One step of the device's life: a boundary of its failure cycle, or a reading. */
+  private advance(): void {
+    const atMs = this.nextPointMs();
+    const countReached = this.options.readingsPerDeviceMax !== undefined && this.readingsTaken >= this.options.readingsPerDeviceMax;
+    if (atMs >= this.endMs || countReached) {
+      this.generatedAll = true;
+      return;
+    }
+    if (this.timeline && this.timeline.nextBoundaryMs <= this.nextSampleMs) this.crossBoundary(this.timeline.takeBoundary());
+    else this.sample(atMs);
+  }
+
+  private crossBoundary({ atMs, kind, cycle }: CycleBoundary): void {
+    const { index, id, profile } = this.identity;
+    const record =
+      kind === 'degradation-onset'
+        ? { event: kind, deviceId: id, profile: profile.name, ts: atMs, mode: cycle.mode, failAtMs: cycle.failMs }
+        : { event: kind, deviceId: id, profile: profile.name, ts: atMs, mode: cycle.mode };
+    this.enqueue({ kind: 'truth', sendAtMs: atMs, deviceIndex: index, record });
+    if (kind === 'degradation-onset') return; // hidden: only the signals tell
+    const event = kind === 'failure' ? { type: 'failure', mode: cycle.mode } : { type: 'repair', mode: cycle.mode };
+    this.enqueue(this.event(atMs, event.type, { mode: event.mode }));
+  }
+
+  private sample(atMs: number): void {
+    const state = this.timeline?.stateAt(atMs);
+    if (state?.down) {
+      // Out of service until the repair; it comes back at its own phase.
+      this.nextSampleMs = state.cycle.repairedMs + Math.floor(this.delivery.uniform() * this.options.intervalMs);
+      this.stepMs = this.options.intervalMs;
+      return;
+    }
+    const severity = state?.severity ?? 0;
+    const drift = severity > 0 ? state?.cycle.drift : undefined;
+    const values = this.model.sample(this.signals, atMs, this.stepMs, severity, drift);
+    const happened = this.model.sampleEvents(this.signals, atMs, this.stepMs, severity, drift);
+    this.readingsTaken++;
+    this.enqueue(this.telemetry(atMs, values));
+    for (const { type, attrs } of happened) this.enqueue(this.event(atMs, type, attrs));
+    const { intervalMs, jitterRatio } = this.options;
+    this.stepMs = Math.max(1, Math.round(intervalMs * (1 + jitterRatio * (2 * this.delivery.uniform() - 1))));
+    this.nextSampleMs = atMs + this.stepMs;
+  }
+
+  private telemetry(atMs: number, values: Record<string, number>): Publish {
+    const ts = atMs + this.skewMs;
+    const payload = JSON.stringify({ ts, values });
+    const { malformedRatio, outOfOrderRatio, lateRatio, lateByMs, intervalMs } = this.options;
+    const malformed = this.delivery.chance(malformedRatio) ? malformedKinds[this.delivery.below(malformedKinds.length)] : undefined;
+    let sendAtMs = atMs;
+    if (this.delivery.chance(lateRatio)) sendAtMs += lateByMs;
+    else if (this.delivery.chance(outOfOrderRatio)) sendAtMs += Math.round(intervalMs * 1.5);
+    const base = { kind: 'publish', sendAtMs, deviceIndex: this.identity.index, topic: this.telemetryTopic } as const;
+    if (malformed) return { ...base, payload: malform(malformed, payload, ts, Object.keys(values)), malformed };
+    return { ...base, payload, readings: values };
+  }
+
+  private event(atMs: number, type: string, attrs: Readonly<Record<string, string | number | boolean>>): Publish {
+    const payload = JSON.stringify({ ...attrs, ts: atMs + this.skewMs, type });
+    return { kind: 'publish', sendAtMs: atMs, deviceIndex: this.identity.index, topic: this.eventsTopic, payload, readings: { [`event.${type}`]: 1 } };
+  }
+
+  private enqueue(emission: Emission): void {
+    // Almost always in order: insertion from the back is a comparison or two.
+    let i = this.pending.length;
+    while (i > 0 && this.pending[i - 1].sendAtMs > emission.sendAtMs) i--;
+    this.pending.splice(i, 0, emission);
+  }
+}

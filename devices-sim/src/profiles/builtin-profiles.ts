@@ -1,0 +1,65 @@
+import type { ProfileInput } from './profile-schema.js';
+
+/**
+ * The profiles every fogline-sim knows. Levels are plausible rather than measured: an ATM's
+ * dispenser motor draws about an amp, its cabinet sits a few degrees above the room; an
+ * industrial motor's bearing runs at 50-60 degC with vibration of a few mm/s RMS (ISO 10816
+ * class II "good"). Each failure mode drifts the signals a maintenance engineer would watch.
+ */
+export const builtinProfiles: Readonly<Record<string, ProfileInput>> = {
+  atm: {
+    model: 'ATM-9000',
+    metrics: {
+      cashDispensed: { kind: 'count', perHour: 9, scale: 80, daily: 0.8, peakHour: 13, decimals: 0 },
+      cardReaderErrors: { kind: 'count', perHour: 0.2, decimals: 0 },
+      cabinetTemperature: { mean: 27, noise: 0.4, daily: 2, peakHour: 15, decimals: 2 },
+      dispenserCurrent: { mean: 1.2, noise: 0.06, min: 0, decimals: 3 },
+      dispenserVibration: { mean: 0.9, noise: 0.12, min: 0, decimals: 3 },
+    },
+    events: {
+      'door-open': { perHour: 0.05, daily: 0.5, peakHour: 10 },
+      'dispenser-jam': { perHour: 0.01, attrs: { code: 'E-DJ' } },
+    },
+    failure: {
+      mtbfDays: 30,
+      degradationHours: [24, 72],
+      repairHours: [2, 8],
+      shape: 2,
+      modes: {
+        dispenser: {
+          weight: 3,
+          drift: { dispenserVibration: 1.8, dispenserCurrent: 0.45 },
+          events: { 'dispenser-jam': 1.5 },
+        },
+        'card-reader': { weight: 1, drift: { cardReaderErrors: 6 } },
+        cooling: { weight: 1, drift: { cabinetTemperature: 9, dispenserCurrent: 0.15 } },
+      },
+    },
+  },
+  motor: {
+    model: 'IM-55kW',
+    metrics: {
+      vibrationRms: { mean: 2.2, noise: 0.25, min: 0, decimals: 3 },
+      bearingTemperature: { mean: 55, noise: 0.8, daily: 1.5, peakHour: 15, decimals: 2 },
+      current: { mean: 12.5, noise: 0.4, daily: 1, peakHour: 11, min: 0, decimals: 2 },
+    },
+    events: { overload: { perHour: 0.02, attrs: { code: 'OL' } } },
+    failure: {
+      mtbfDays: 60,
+      degradationHours: [48, 168],
+      repairHours: [4, 24],
+      shape: 2,
+      modes: {
+        bearing: { weight: 2, drift: { vibrationRms: 4, bearingTemperature: 12 } },
+        winding: { weight: 1, drift: { current: 3, bearingTemperature: 5 }, events: { overload: 2 } },
+      },
+    },
+  },
+  env: {
+    model: 'ENV-TH1',
+    metrics: {
+      temperature: { mean: 21, noise: 0.3, daily: 3, peakHour: 15, decimals: 2 },
+      humidity: { mean: 45, noise: 2, daily: 8, peakHour: 5, min: 0, max: 100, decimals: 1 },
+    },
+  },
+};
