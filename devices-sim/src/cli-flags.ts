@@ -17,7 +17,9 @@ export const numberFlag =
   (value: string): number => {
     const parsed = Number(value);
     if (value.trim() === '' || !Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed)))
-      throw new InvalidArgumentError(`${flag} was ${JSON.stringify(value)}, expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+      throw new InvalidArgumentError(
+        `${flag} was ${JSON.stringify(value)}, expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
+      );
     return parsed;
   };
 

@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { exitWithError } from '@fogline/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { deliveryDefaults } from './device/delivery-options.js';
 import { durationFlag, labelFlag, numberFlag, startFlag } from './cli-flags.js';
+import { deliveryDefaults } from './device/delivery-options.js';
 import { type FleetSpec, fleetIdentities, parseFleetGroups } from './fleet/fleet.js';
 import { FleetRunner, type GatewayTarget } from './fleet/fleet-runner.js';
 import { loadProfiles } from './profiles/load-profiles.js';
@@ -72,10 +72,24 @@ const program = new Command('fogline-sim')
 withFleet(program.command('run', { isDefault: true }).description('run a fleet against a gateway (or a dry run into files)'))
   .option('-g, --gateway <url>', 'the gateway, as mqtt://host:port, mqtts:// or ws://')
   .option('--dry-run', 'send nothing; generate as fast as possible (with --record, the readings go to the file)')
-  .option('-s, --seed <n>', 'the same seed and options give the same readings, byte for byte', numberFlag('--seed', 0, 2 ** 32 - 1, { integer: true }), 1)
-  .option('--start <time>', 'simulated time of the first reading: ISO time, epoch ms, now, or -30d for 30 days ago (default: now)', startFlag())
+  .option(
+    '-s, --seed <n>',
+    'the same seed and options give the same readings, byte for byte',
+    numberFlag('--seed', 0, 2 ** 32 - 1, { integer: true }),
+    1,
+  )
+  .option(
+    '--start <time>',
+    'simulated time of the first reading: ISO time, epoch ms, now, or -30d for 30 days ago (default: now)',
+    startFlag(),
+  )
   .option('--speed <x>', 'simulated seconds per real second (1440: a day a minute)', numberFlag('--speed', 0.001, 1e9), 1)
-  .option('-i, --interval <duration>', 'simulated time between two readings of a device', durationFlag('--interval'), deliveryDefaults.intervalMs)
+  .option(
+    '-i, --interval <duration>',
+    'simulated time between two readings of a device',
+    durationFlag('--interval'),
+    deliveryDefaults.intervalMs,
+  )
   .option('--jitter <ratio>', 'each interval varies by up to this fraction', ratio('--jitter'), deliveryDefaults.jitterRatio)
   .option('--skew <duration>', 'standard deviation of the devices\u2019 clock errors', durationFlag('--skew', { allowZero: true }), 0)
   .option('--out-of-order <ratio>', 'fraction of readings sent after the next one', ratio('--out-of-order'), 0)
@@ -85,15 +99,34 @@ withFleet(program.command('run', { isDefault: true }).description('run a fleet a
   .addOption(new Option('-q, --qos <qos>', 'MQTT QoS of every publish').choices(['0', '1']).default('1'))
   .option('--storm-every <duration>', 'a reconnect storm this often (simulated time)', durationFlag('--storm-every'))
   .option('--storm-fraction <ratio>', 'fraction of devices that lose their connection in a storm', ratio('--storm-fraction'), 0.2)
-  .option('-d, --duration <duration>', 'simulated time to run (wall time is duration / speed); default: until Ctrl-C', durationFlag('--duration'))
+  .option(
+    '-d, --duration <duration>',
+    'simulated time to run (wall time is duration / speed); default: until Ctrl-C',
+    durationFlag('--duration'),
+  )
   .option('-n, --count <n>', 'telemetry readings per device, at most', numberFlag('--count', 1, Number.MAX_SAFE_INTEGER, { integer: true }))
   .option('--credentials <file>', 'device secrets as the gateway issued them (JSON lines of {deviceId, secret})')
   .option('--ca <file>', 'CA certificate (PEM) of the gateway\u2019s TLS listener')
-  .option('--in-flight-max <n>', 'publishes per device waiting for an acknowledgement, at most; beyond, readings are dropped and counted', numberFlag('--in-flight-max', 1, 1e6, { integer: true }), 1000)
-  .option('--connect-concurrency <n>', 'connections opened at once while the fleet comes up', numberFlag('--connect-concurrency', 1, 1e5, { integer: true }), 500)
+  .option(
+    '--in-flight-max <n>',
+    'publishes per device waiting for an acknowledgement, at most; beyond, readings are dropped and counted',
+    numberFlag('--in-flight-max', 1, 1e6, { integer: true }),
+    1000,
+  )
+  .option(
+    '--connect-concurrency <n>',
+    'connections opened at once while the fleet comes up',
+    numberFlag('--connect-concurrency', 1, 1e5, { integer: true }),
+    500,
+  )
   .option('--connect-timeout <duration>', 'how long one connection attempt may take', durationFlag('--connect-timeout'), 30_000)
   .option('--keepalive <seconds>', 'MQTT keepalive', numberFlag('--keepalive', 0, 65535, { integer: true }), 60)
-  .option('--drain-timeout <duration>', 'after the last reading, how long to wait for acknowledgements', durationFlag('--drain-timeout', { allowZero: true }), 10_000)
+  .option(
+    '--drain-timeout <duration>',
+    'after the last reading, how long to wait for acknowledgements',
+    durationFlag('--drain-timeout', { allowZero: true }),
+    10_000,
+  )
   .option('--record <file>', 'write every publish, in order, as JSON lines {t, topic, payload}')
   .option('--truth <file>', 'write the ground truth (degradation onsets, failures, repairs) as JSON lines')
   .option('--summary <file>', 'write the full summary, with readings per device and metric, as JSON')

@@ -119,10 +119,13 @@ withCommon(
       try {
         entry = JSON.parse(line);
       } catch {
-        throw new Error(`stdin line ${lineNumber} was ${JSON.stringify(line.slice(0, 60))}, expected JSON {"deviceId": ..., "labels": {...}}`);
+        throw new Error(
+          `stdin line ${lineNumber} was ${JSON.stringify(line.slice(0, 60))}, expected JSON {"deviceId": ..., "labels": {...}}`,
+        );
       }
       const { deviceId, labels } = (entry ?? {}) as { deviceId?: unknown; labels?: unknown };
-      if (typeof deviceId !== 'string') throw new Error(`stdin line ${lineNumber}: deviceId was ${JSON.stringify(deviceId)}, expected a string`);
+      if (typeof deviceId !== 'string')
+        throw new Error(`stdin line ${lineNumber}: deviceId was ${JSON.stringify(deviceId)}, expected a string`);
       const labelsOk =
         labels === undefined ||
         (typeof labels === 'object' && labels !== null && Object.values(labels).every((value) => typeof value === 'string'));

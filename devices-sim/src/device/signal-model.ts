@@ -33,7 +33,13 @@ export class SignalModel {
    * One reading of every metric at atMs, covering the intervalMs before it (for counts).
    * severity is the degradation from 0 to 1, drift the failure mode's (undefined when healthy).
    */
-  sample(random: SeededRandom, atMs: number, intervalMs: number, severity: number, drift: FailureModeSpec | undefined): Record<string, number> {
+  sample(
+    random: SeededRandom,
+    atMs: number,
+    intervalMs: number,
+    severity: number,
+    drift: FailureModeSpec | undefined,
+  ): Record<string, number> {
     const values: Record<string, number> = {};
     for (const [name, metric] of this.metrics) {
       const shift = severity > 0 && drift ? (drift.drift[name] ?? 0) * severity : 0;

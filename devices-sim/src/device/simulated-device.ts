@@ -150,7 +150,14 @@ export class SimulatedDevice {
 
   private event(atMs: number, type: string, attrs: Readonly<Record<string, string | number | boolean>>): Publish {
     const payload = JSON.stringify({ ...attrs, ts: atMs + this.skewMs, type });
-    return { kind: 'publish', sendAtMs: atMs, deviceIndex: this.identity.index, topic: this.eventsTopic, payload, readings: { [`event.${type}`]: 1 } };
+    return {
+      kind: 'publish',
+      sendAtMs: atMs,
+      deviceIndex: this.identity.index,
+      topic: this.eventsTopic,
+      payload,
+      readings: { [`event.${type}`]: 1 },
+    };
   }
 
   private enqueue(emission: Emission): void {

@@ -4,7 +4,7 @@ import type { Profile } from '../profiles/profile-schema.js';
 import { SeededRandom } from '../random/seeded-random.js';
 import { JsonlFile } from '../report/jsonl-file.js';
 import { ReadingTally } from '../report/reading-tally.js';
-import { type StatusFigures, StatusLine } from '../report/status-line.js';
+import type { StatusFigures, StatusLine } from '../report/status-line.js';
 import { DeviceLink } from '../transport/device-link.js';
 import { Fleet, type FleetSpec } from './fleet.js';
 import type { FleetSummary } from './fleet-summary.js';
@@ -187,7 +187,10 @@ export class FleetRunner {
       if (!dryRun) this.simulatedNowMs = Math.min(simulatedNow, fleet.endMs);
       if (!dryRun) this.stormsDue(simulatedNow);
       if (wallNow - lastStatusMs >= 1000) {
-        this.showStatus(((this.counts.sent - sentAtLastStatus) * 1000) / (wallNow - lastStatusMs), (simulatedNow - this.fleet.peekMs()) / speed);
+        this.showStatus(
+          ((this.counts.sent - sentAtLastStatus) * 1000) / (wallNow - lastStatusMs),
+          (simulatedNow - this.fleet.peekMs()) / speed,
+        );
         sentAtLastStatus = this.counts.sent;
         lastStatusMs = wallNow;
       }

@@ -77,8 +77,12 @@ describe('profiles', () => {
     );
     const problems = problemsOf(path);
     expect(problems).toContain(`${path}: profiles.pump.metrics.pressure.noise was -1, expected a number >= 0`);
-    expect(problems).toContain(`${path}: profiles.pump.metrics.pressure.mean was missing, expected a number (a gauge needs its healthy mean)`);
-    expect(problems).toContain(`${path}: profiles.pump.metrics.leaks.perHour was missing, expected a number >= 0 (a count needs its healthy rate per hour)`);
+    expect(problems).toContain(
+      `${path}: profiles.pump.metrics.pressure.mean was missing, expected a number (a gauge needs its healthy mean)`,
+    );
+    expect(problems).toContain(
+      `${path}: profiles.pump.metrics.leaks.perHour was missing, expected a number >= 0 (a count needs its healthy rate per hour)`,
+    );
     expect(problems).toContain(`${path}: profiles.pump.metrics.flow: unknown field(s) colour; check the spelling`);
   });
 
@@ -97,11 +101,17 @@ describe('profiles', () => {
 `,
     );
     const problems = problemsOf(path);
-    expect(problems).toContain(`${path}: profiles.pump.failure.modes.seal.drift.presure was 2, expected a metric of profile pump (pressure)`);
-    expect(problems).toContain(`${path}: profiles.pump.failure.modes.seal.events.leak was 1, expected an event of profile pump (none defined)`);
-    expect(problems.some((p) => p.startsWith(`${path}: profiles.pump.failure.mtbfDays was 1, expected more than the mean degradation plus repair time (41 h`))).toBe(
-      true,
+    expect(problems).toContain(
+      `${path}: profiles.pump.failure.modes.seal.drift.presure was 2, expected a metric of profile pump (pressure)`,
     );
+    expect(problems).toContain(
+      `${path}: profiles.pump.failure.modes.seal.events.leak was 1, expected an event of profile pump (none defined)`,
+    );
+    expect(
+      problems.some((p) =>
+        p.startsWith(`${path}: profiles.pump.failure.mtbfDays was 1, expected more than the mean degradation plus repair time (41 h`),
+      ),
+    ).toBe(true);
   });
 
   it('refuses a file without profiles, and one that is not YAML', () => {

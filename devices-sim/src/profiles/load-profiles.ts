@@ -23,7 +23,8 @@ function crossCheck(name: string, profile: Omit<Profile, 'name' | 'model'>, wher
   }
   const failure = profile.failure;
   if (failure) {
-    const meanCycleHours = (failure.degradationHours[0] + failure.degradationHours[1]) / 2 + (failure.repairHours[0] + failure.repairHours[1]) / 2;
+    const meanCycleHours =
+      (failure.degradationHours[0] + failure.degradationHours[1]) / 2 + (failure.repairHours[0] + failure.repairHours[1]) / 2;
     if (failure.mtbfDays * 24 <= meanCycleHours)
       problems.push(
         `${where}.failure.mtbfDays was ${failure.mtbfDays}, expected more than the mean degradation plus repair time (${meanCycleHours} h = ${(meanCycleHours / 24).toFixed(2)} days)`,
@@ -34,8 +35,7 @@ function crossCheck(name: string, profile: Omit<Profile, 'name' | 'model'>, wher
 
 function build(name: string, input: ProfileInput, where: string): Profile {
   const result = profileSchema.safeParse(input);
-  if (!result.success)
-    throw new ConfigError(describeIssues(input, result.error.issues).map((problem) => `${where}.${problem}`));
+  if (!result.success) throw new ConfigError(describeIssues(input, result.error.issues).map((problem) => `${where}.${problem}`));
   const problems = crossCheck(name, result.data, where);
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...result.data, name, model: result.data.model ?? name };

@@ -4,9 +4,7 @@ import { z } from 'zod';
 const name = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a name of 1-64 letters, digits, _ . : -');
 const nonNegative = z.number().min(0);
 const positive = z.number().positive();
-const hourRange = z
-  .tuple([nonNegative, nonNegative])
-  .refine(([low, high]) => low <= high, 'a [low, high] pair of hours with low <= high');
+const hourRange = z.tuple([nonNegative, nonNegative]).refine(([low, high]) => low <= high, 'a [low, high] pair of hours with low <= high');
 
 /**
  * One signal of a device. A gauge is sampled every reading: mean, plus a daily cycle, plus

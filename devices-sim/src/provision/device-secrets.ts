@@ -11,14 +11,21 @@ export function readDeviceSecrets(path: string): Map<string, string> {
   if (text === '') return secrets;
   let entries: unknown[];
   try {
-    entries = text.startsWith('[') ? (JSON.parse(text) as unknown[]) : text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
+    entries = text.startsWith('[')
+      ? (JSON.parse(text) as unknown[])
+      : text
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line));
   } catch (error) {
     throw new Error(`credentials file ${path} is not JSON lines or a JSON array (${(error as Error).message})`);
   }
   for (const [i, entry] of entries.entries()) {
     const { deviceId, secret } = (entry ?? {}) as { deviceId?: unknown; secret?: unknown };
     if (typeof deviceId !== 'string' || typeof secret !== 'string')
-      throw new Error(`credentials file ${path}: entry ${i + 1} was ${JSON.stringify(entry)?.slice(0, 80)}, expected {"deviceId": string, "secret": string}`);
+      throw new Error(
+        `credentials file ${path}: entry ${i + 1} was ${JSON.stringify(entry)?.slice(0, 80)}, expected {"deviceId": string, "secret": string}`,
+      );
     secrets.set(deviceId, secret);
   }
   return secrets;

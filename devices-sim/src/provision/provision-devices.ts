@@ -30,7 +30,10 @@ export function defaultGatewayCli(): string {
  * devices whose secret is already in outPath are not provisioned again, so a second run
  * after growing the fleet adds only the new ones.
  */
-export async function provisionDevices(devices: readonly DeviceIdentity[], options: ProvisionOptions): Promise<{ added: number; kept: number }> {
+export async function provisionDevices(
+  devices: readonly DeviceIdentity[],
+  options: ProvisionOptions,
+): Promise<{ added: number; kept: number }> {
   const known = existsSync(options.outPath) ? readDeviceSecrets(options.outPath) : new Map<string, string>();
   const todo = devices.filter((device) => !known.has(device.id));
   if (todo.length === 0) return { added: 0, kept: known.size };

@@ -23,7 +23,12 @@ describe('SeededRandom', () => {
     for (const lambda of [0.05, 3, 80]) {
       expect(Math.abs(mean(Array.from({ length: n }, () => random.poisson(lambda))) - lambda)).toBeLessThan(0.05 * lambda + 0.01);
     }
-    const picks = Array.from({ length: n }, () => random.weighted([['a', 3], ['b', 1]] as const));
+    const picks = Array.from({ length: n }, () =>
+      random.weighted([
+        ['a', 3],
+        ['b', 1],
+      ] as const),
+    );
     expect(picks.filter((p) => p === 'a').length / n).toBeCloseTo(0.75, 1);
     expect(random.poisson(0)).toBe(0);
     expect(random.chance(0)).toBe(false);

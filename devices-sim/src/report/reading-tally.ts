@@ -56,7 +56,9 @@ export class ReadingTally {
         total.sum.merge(tally.sum);
       }
     }
-    return Object.fromEntries([...merged].sort(([a], [b]) => (a < b ? -1 : 1)).map(([metric, t]) => [metric, { count: t.count, sum: t.sum.value() }]));
+    return Object.fromEntries(
+      [...merged].sort(([a], [b]) => (a < b ? -1 : 1)).map(([metric, t]) => [metric, { count: t.count, sum: t.sum.value() }]),
+    );
   }
 
   /** Per device, then metric. */

@@ -104,12 +104,16 @@ export class CredentialStore {
     const problems: string[] = [];
     const seen = new Set<string>();
     for (const [i, { deviceId }] of entries.entries()) {
-      if (!credentialIdPattern.test(deviceId)) problems.push(`entry ${i}: id was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`);
+      if (!credentialIdPattern.test(deviceId))
+        problems.push(`entry ${i}: id was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`);
       else if (this.file.devices[deviceId]) problems.push(`entry ${i}: ${deviceId} already exists; remove it first to issue a new secret`);
       else if (seen.has(deviceId)) problems.push(`entry ${i}: ${deviceId} appears twice`);
       seen.add(deviceId);
     }
-    if (problems.length > 0) throw new Error(`no device added: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+    if (problems.length > 0)
+      throw new Error(
+        `no device added: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+      );
     const secrets = entries.map(() => randomBytes(24).toString('base64url'));
     const created: [string, StoredDevice][] = new Array(entries.length);
     const createdAt = new Date().toISOString();
