@@ -53,7 +53,10 @@ describe('fogline-gateway CLI', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fogline-cli-'));
     const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ deviceId: `atm-${i}`, labels: { site: 'porto' } })).join('\n');
     const imported = await cliWithInput(`${lines}\n\n`, 'devices', 'import', '--gateway-id', 'g', '--data-dir', dataDir);
-    const issued = imported.trim().split('\n').map((line) => JSON.parse(line) as { deviceId: string; secret: string; labels: object });
+    const issued = imported
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { deviceId: string; secret: string; labels: object });
     expect(issued.map((d) => d.deviceId)).toEqual(Array.from({ length: 40 }, (_, i) => `atm-${i}`));
     const store = new CredentialStore(join(dataDir, 'devices.json'));
     expect(store.size).toBe(40);

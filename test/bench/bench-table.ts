@@ -45,6 +45,10 @@ export function renderTable(rows: readonly BenchRow[]): string {
     let target = '';
     if (row.targetRatioMin !== undefined) target = `ratio >= ${row.targetRatioMin} ${ratio >= row.targetRatioMin ? '(met)' : '(NOT met)'}`;
     if (row.targetRatioMax !== undefined) target = `ratio <= ${row.targetRatioMax} ${ratio <= row.targetRatioMax ? '(met)' : '(NOT met)'}`;
+    if (row.targetRatioMin !== undefined && row.targetRatioMax !== undefined) {
+      const met = ratio >= row.targetRatioMin && ratio <= row.targetRatioMax;
+      target = `${row.targetRatioMin} <= ratio <= ${row.targetRatioMax} ${met ? '(met)' : '(NOT met)'}`;
+    }
     if (row.absoluteMax !== undefined)
       target = `<= ${row.absoluteMax} ${row.unit} ${row.figure <= row.absoluteMax ? '(met)' : '(NOT met)'}`;
     lines.push(

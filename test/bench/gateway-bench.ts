@@ -12,14 +12,14 @@ const messagesPerConnection = 2_000;
 const memoryDevices = 10_000;
 const memorySteadyMs = 30_000;
 
-interface Server {
+export interface Server {
   readonly child: ChildProcess;
   readonly port: number;
   readonly opsPort?: number;
   readonly dataDir?: string;
 }
 
-function startServer(kind: 'gateway' | 'aedes', nodeFlags: string[] = []): Promise<Server> {
+export function startServer(kind: 'gateway' | 'aedes', nodeFlags: string[] = []): Promise<Server> {
   const dataDir = kind === 'gateway' ? mkdtempSync(join(tmpdir(), 'fogline-bench-')) : undefined;
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', here('./bench-server.ts'), kind, ...(dataDir ? [dataDir] : [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -30,7 +30,7 @@ function startServer(kind: 'gateway' | 'aedes', nodeFlags: string[] = []): Promi
   });
 }
 
-async function stopServer(server: Server): Promise<void> {
+export async function stopServer(server: Server): Promise<void> {
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
   await exited;

@@ -2,6 +2,7 @@ import { type BenchRow, machine, renderTable } from './bench-table.js';
 import { runCloudBench } from './cloud-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runGatewayBench } from './gateway-bench.js';
+import { runSimulatorBench } from './simulator-bench.js';
 
 // Every benchmark, one table. Each figure stands beside a baseline measured in the same run,
 // so the ratio means something on a shared, noisy machine where absolute numbers do not.
@@ -9,6 +10,7 @@ const all: [string, () => Promise<BenchRow[]>][] = [
   ['engine', runEngineBench],
   ['gateway', runGatewayBench],
   ['cloud', runCloudBench],
+  ['simulator', runSimulatorBench],
 ];
 // `npm run bench -- gateway` runs only the named ones.
 const only = process.argv.slice(2);

@@ -86,6 +86,7 @@ export class FleetRunner {
     errors: 0,
   };
   private readonly refusals = new Map<string, number>();
+  private readonly malformedByKind = new Map<string, number>();
   private lastError: string | undefined;
   private connectMs = 0;
   private pacedMs = 0;
@@ -219,7 +220,10 @@ export class FleetRunner {
     this.counts.publishes++;
     if (emission.topic.startsWith('telemetry/')) this.counts.telemetry++;
     else this.counts.events++;
-    if (emission.malformed) this.counts.malformed++;
+    if (emission.malformed) {
+      this.counts.malformed++;
+      this.malformedByKind.set(emission.malformed, (this.malformedByKind.get(emission.malformed) ?? 0) + 1);
+    }
     this.record?.write({ t: emission.sendAtMs, topic: emission.topic, payload: emission.payload });
     if (this.options.gateway) this.send(emission);
     else this.delivered(emission);
@@ -322,6 +326,7 @@ export class FleetRunner {
         telemetry: c.telemetry,
         events: c.events,
         malformed: c.malformed,
+        malformedByKind: Object.fromEntries([...this.malformedByKind].sort()),
         sent: gateway ? c.sent : 0,
         delivered: c.delivered,
         undelivered: c.undelivered,

@@ -21,6 +21,8 @@ export interface FleetSummary {
     readonly telemetry: number;
     readonly events: number;
     readonly malformed: number;
+    /** truncated and not-json are not JSON; non-finite and wrong-shape are JSON without a valid reading. */
+    readonly malformedByKind: Readonly<Record<string, number>>;
     readonly sent: number;
     readonly delivered: number;
     /** The client gave up on them (the connection closed for good). */
