@@ -111,7 +111,7 @@ withFleet(program.command('run', { isDefault: true }).description('run a fleet a
     '--in-flight-max <n>',
     'publishes per device waiting for an acknowledgement, at most; beyond, readings are dropped and counted',
     numberFlag('--in-flight-max', 1, 1e6, { integer: true }),
-    1000,
+    100,
   )
   .option(
     '--connect-concurrency <n>',

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
@@ -20,6 +20,7 @@ class CapturingBroker {
   readonly received = new Map<string, string[]>();
   readonly secrets = new Map<string, string>();
   private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
   port = 0;
 
   async start(): Promise<void> {
@@ -36,15 +37,20 @@ class CapturingBroker {
       list.push(`${packet.topic} ${packet.payload.toString()}`);
       this.received.set(client.id, list);
     });
-    this.server = createServer(broker.handle);
+    this.server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      broker.handle(socket);
+    });
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
     this.port = (this.server.address() as { port: number }).port;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections?.();
-    await new Promise((resolve) => this.server?.close(resolve));
+    const closed = new Promise((resolve) => this.server?.close(resolve));
+    for (const socket of this.sockets) socket.destroy(); // as a crashed gateway would
+    await closed;
   }
 }
 
@@ -157,22 +163,37 @@ describe('FleetRunner against a real broker', () => {
     expect(summary.perDevice['env-0002'].temperature.count).toBeGreaterThan(100);
   });
 
-  it('bounds what waits for an unreachable gateway, and counts what it drops', async () => {
+  it('says so at once when no device can reach the gateway', async () => {
     const closed = createServer();
     closed.listen(0, '127.0.0.1');
     await once(closed, 'listening');
     const port = (closed.address() as { port: number }).port;
     await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
-    const summary = await run({
-      fleet: fleet({ groups: [{ profile: 'env', count: 2 }], delivery: { ...deliveryDefaults, intervalMs: 60_000 } }),
-      speed: 20_000,
-      gateway: gateway(port, { inFlightMax: 5, connectTimeoutMs: 300, drainTimeoutMs: 100 }),
+    await expect(
+      run({
+        fleet: fleet({ groups: [{ profile: 'env', count: 2 }] }),
+        speed: 1,
+        gateway: gateway(port, { connectTimeoutMs: 300 }),
+      }),
+    ).rejects.toThrow(new RegExp(`no device could connect to mqtt://127.0.0.1:${port} within 300 ms \\(.*ECONNREFUSED`));
+  });
+
+  it('bounds what waits while the gateway is gone, and accounts for every publish', async () => {
+    const lost = new CapturingBroker();
+    await lost.start();
+    const running = run({
+      fleet: fleet({ groups: [{ profile: 'env', count: 2 }], endMs: startMs + 24 * 3_600_000, delivery: { ...deliveryDefaults, intervalMs: 60_000 } }),
+      speed: 40_000, // a simulated day in about two seconds
+      gateway: gateway(lost.port, { inFlightMax: 5, drainTimeoutMs: 100 }),
     });
-    expect(summary.devices.connected).toBe(0);
-    expect(summary.publishes.sent).toBe(10);
-    expect(summary.publishes.dropped.inFlightFull).toBe(summary.publishes.generated - 10);
-    expect(summary.publishes.delivered).toBe(0);
-    expect(summary.connections.errors).toBeGreaterThan(0);
-    expect(summary.connections.lastError).toMatch(/ECONNREFUSED/);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await lost.stop();
+    const summary = await running;
+    const { generated, sent, delivered, undelivered, unacknowledged, dropped } = summary.publishes;
+    expect(delivered).toBeGreaterThan(50);
+    expect(dropped.inFlightFull).toBeGreaterThan(500);
+    expect(sent).toBe(generated - dropped.inFlightFull - dropped.refused);
+    expect(delivered + undelivered + unacknowledged).toBe(sent);
+    expect(unacknowledged + undelivered).toBeLessThanOrEqual(2 * 5);
   });
 });

@@ -165,6 +165,10 @@ export class FleetRunner {
     for (let i = 0; i < this.links.length && !this.stopped; i += target.connectConcurrency) {
       await Promise.all(this.links.slice(i, i + target.connectConcurrency).map((link) => link.open()));
       this.showStatus(0, 0);
+      // Nobody answered the first batch: the URL is wrong or the gateway is down. Waiting a
+      // connect timeout per batch would take minutes to say so.
+      if (i === 0 && this.counts.everConnected === 0 && this.counts.refused === 0)
+        throw new Error(`no device could connect to ${target.url} within ${target.connectTimeoutMs} ms (${this.lastError ?? 'no answer'})`);
     }
     this.connectMs = performance.now() - started;
   }

@@ -1,0 +1,167 @@
+import type { RddContext } from '@fogline/shared';
+import { type DeviceHistory, eventHours, failureMetric, hourMs, repairMetric } from './hourly-history.js';
+import { type Example, type LogisticModel, predict, trainLogistic } from './logistic-regression.js';
+import { featureNames, featuresAt, signalMetrics } from './maintenance-features.js';
+import { bestF1Threshold, rocAuc } from './roc.js';
+
+/** What the model predicts: a failure within this many hours. */
+export const horizonHours = 24;
+/** How far before a failure an alert still counts towards its lead time. */
+export const leadWindowHours = 7 * 24;
+
+/** A trained model with what an operator needs to trust it. */
+export interface MaintenanceModel {
+  readonly kind: string;
+  readonly trainedAtMs: number;
+  readonly metrics: string[];
+  readonly featureNames: string[];
+  readonly model: LogisticModel;
+  readonly data: { readonly devices: number; readonly examples: number; readonly positives: number; readonly fromMs: number; readonly toMs: number };
+  readonly validation: {
+    readonly devices: number;
+    readonly examples: number;
+    readonly positives: number;
+    readonly rocAuc: number;
+    /** The alert threshold: the best F1 on the held-out devices. */
+    readonly threshold: number;
+    readonly precision: number;
+    readonly recall: number;
+    readonly failures: number;
+    /** Failures with an alert above the threshold in the week before them. */
+    readonly detected: number;
+    /** Median hours from the first alert above the threshold to the failure, over detected failures. */
+    readonly medianLeadTimeHours: number | null;
+  };
+}
+
+interface HourExample extends Example {
+  readonly hourMs: number;
+}
+
+function hoursWithData(history: DeviceHistory, metrics: readonly string[]): number[] {
+  const hours = new Set<number>();
+  for (const metric of metrics) for (const hour of history.get(metric)?.keys() ?? []) hours.add(hour);
+  return [...hours].sort((a, b) => a - b);
+}
+
+/** Every hour a device reported: its features, and whether it failed within the horizon after. */
+export function examplesOf(history: DeviceHistory, metrics: readonly string[]): HourExample[] {
+  const failures = eventHours(history, failureMetric);
+  const repairs = eventHours(history, repairMetric);
+  const examples: HourExample[] = [];
+  for (const hour of hoursWithData(history, metrics)) {
+    const x = featuresAt(history, metrics, hour, repairs);
+    if (!x) continue;
+    const y = failures.some((f) => f >= hour + hourMs && f < hour + (horizonHours + 1) * hourMs) ? 1 : 0;
+    examples.push({ x, y, hourMs: hour });
+  }
+  return examples;
+}
+
+/** A stable split of devices: about `fraction` of ids (by their hash) are held out for validation. */
+export function isHeldOut(deviceId: string, fraction: number): boolean {
+  let h = 2166136261;
+  for (let i = 0; i < deviceId.length; i++) h = Math.imul(h ^ deviceId.charCodeAt(i), 16777619);
+  return (h >>> 0) / 2 ** 32 < fraction;
+}
+
+/** For each failure, hours from the first hour at or above the threshold (in the week before, since the last repair) to the failure. */
+function leadTimes(history: DeviceHistory, scored: readonly { hourMs: number; score: number }[], threshold: number) {
+  const failures = eventHours(history, failureMetric);
+  const repairs = eventHours(history, repairMetric);
+  const leads: (number | undefined)[] = [];
+  for (const failure of failures) {
+    const lastRepair = repairs.filter((r) => r < failure).pop() ?? Number.NEGATIVE_INFINITY;
+    const from = Math.max(lastRepair, failure - leadWindowHours * hourMs);
+    const first = scored.find((s) => s.hourMs >= from && s.hourMs < failure && s.score >= threshold);
+    // The alert is raised when its hour closes.
+    leads.push(first ? (failure - (first.hourMs + hourMs)) / hourMs : undefined);
+  }
+  return leads;
+}
+
+const median = (values: number[]) => {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted.length === 0 ? null : sorted[Math.floor((sorted.length - 1) / 2)];
+};
+
+/**
+ * Trains one model for one kind of device (a model label: every ATM-9000 together) on the
+ * whole fleet's history, and validates it on devices held out of training: ROC AUC for "fails
+ * within 24 h", the alert threshold with the best F1, and the lead time that threshold gives.
+ */
+export async function trainMaintenanceModel(
+  rdd: RddContext,
+  kind: string,
+  devices: ReadonlyMap<string, DeviceHistory>,
+  options: { holdoutFraction?: number; nowMs?: number } = {},
+): Promise<MaintenanceModel> {
+  const { holdoutFraction = 0.2, nowMs = Date.now() } = options;
+  const metrics = signalMetrics(devices.values());
+  const training: Example[] = [];
+  const validation: { deviceId: string; examples: HourExample[] }[] = [];
+  let fromMs = Number.POSITIVE_INFINITY;
+  let toMs = Number.NEGATIVE_INFINITY;
+  for (const [deviceId, history] of devices) {
+    const examples = examplesOf(history, metrics);
+    if (examples.length === 0) continue;
+    fromMs = Math.min(fromMs, examples[0].hourMs);
+    toMs = Math.max(toMs, examples[examples.length - 1].hourMs + hourMs);
+    if (isHeldOut(deviceId, holdoutFraction)) validation.push({ deviceId, examples });
+    else training.push(...examples);
+  }
+  const positives = training.filter((e) => e.y === 1).length;
+  if (positives < 5) throw new Error(`${kind}: ${positives} hours before a failure in the training data; at least 5 are needed to train`);
+  const model = await trainLogistic(rdd, training);
+
+  const scores: number[] = [];
+  const labels: number[] = [];
+  let failures = 0;
+  const leads: number[] = [];
+  const scoredByDevice = validation.map(({ deviceId, examples }) => ({
+    deviceId,
+    scored: examples.map((e) => {
+      const score = predict(model, e.x);
+      scores.push(score);
+      labels.push(e.y);
+      return { hourMs: e.hourMs, score };
+    }),
+  }));
+  const best = bestF1Threshold(scores, labels);
+  for (const { deviceId, scored } of scoredByDevice) {
+    for (const lead of leadTimes(devices.get(deviceId) as DeviceHistory, scored, best.threshold)) {
+      failures++;
+      if (lead !== undefined) leads.push(lead);
+    }
+  }
+  return {
+    kind,
+    trainedAtMs: nowMs,
+    metrics,
+    featureNames: featureNames(metrics),
+    model,
+    data: { devices: devices.size - validation.length, examples: training.length, positives, fromMs, toMs },
+    validation: {
+      devices: validation.length,
+      examples: scores.length,
+      positives: labels.filter((y) => y === 1).length,
+      rocAuc: rocAuc(scores, labels),
+      threshold: best.threshold,
+      precision: best.precision,
+      recall: best.recall,
+      failures,
+      detected: leads.length,
+      medianLeadTimeHours: median(leads),
+    },
+  };
+}
+
+/** A device's risk now: the model's probability of a failure within 24 h, from its latest reported hour. */
+export function scoreDevice(model: MaintenanceModel, history: DeviceHistory): { risk: number; hourMs: number; features: Record<string, number> } | undefined {
+  const hours = hoursWithData(history, model.metrics);
+  const latest = hours[hours.length - 1];
+  if (latest === undefined) return undefined;
+  const x = featuresAt(history, model.metrics, latest, eventHours(history, repairMetric));
+  if (!x) return undefined;
+  return { risk: predict(model.model, x), hourMs: latest, features: Object.fromEntries(model.featureNames.map((name, i) => [name, x[i]])) };
+}
