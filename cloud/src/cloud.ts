@@ -8,6 +8,7 @@ import { type Logger, pino } from 'pino';
 import { type ApiDeps, createApi } from './api/api.js';
 import type { CloudConfig } from './config/cloud-config.js';
 import { IntakeStore } from './intake/intake-store.js';
+import { MaintenanceService } from './maintenance/maintenance-service.js';
 import { type CloudMetrics, createCloudMetrics } from './ops/cloud-metrics.js';
 
 export interface CloudPorts {
@@ -33,6 +34,8 @@ export class Cloud {
   private external?: MqttClient;
   private http?: ServerType;
   private retentionTask?: ScheduledTask;
+  private maintenanceTasks: ScheduledTask[] = [];
+  readonly maintenance: MaintenanceService;
 
   private constructor(
     readonly config: CloudConfig,
@@ -41,7 +44,9 @@ export class Cloud {
     readonly metrics: CloudMetrics,
     readonly credentials: CredentialStore,
     readonly rdd: RddContext,
-  ) {}
+  ) {
+    this.maintenance = new MaintenanceService(store, rdd, logger);
+  }
 
   static async start(config: CloudConfig, logger: Logger = pino({ level: config.log.level })): Promise<Cloud> {
     const store = await IntakeStore.open(config.dataDir);
@@ -57,6 +62,19 @@ export class Cloud {
     else await cloud.subscribeExternal();
     await cloud.startHttp();
     cloud.retentionTask = schedule(config.schedules.retention, () => void cloud.applyRetention());
+    const quietly = (what: string, run: () => Promise<unknown>) => () =>
+      void run().catch((error: Error) => logger.error({ error: error.message }, `${what} failed`));
+    cloud.maintenanceTasks = [
+      schedule(
+        config.schedules.maintenanceTrain,
+        quietly('maintenance training', () => cloud.maintenance.train()),
+      ),
+      schedule(
+        config.schedules.maintenanceScore,
+        quietly('maintenance scoring', () => cloud.maintenance.score()),
+      ),
+    ];
+    await cloud.maintenance.score(); // models trained by an earlier run rank devices from the start
     logger.info({ ports: cloud.ports, dataDir: config.dataDir, broker: config.broker.mode }, 'cloud ready');
     return cloud;
   }
@@ -73,6 +91,7 @@ export class Cloud {
       metrics: this.metrics,
       token: this.config.http.token,
       broker: () => this.brokerHealth(),
+      maintenance: this.maintenance,
     };
     return createApi(deps);
   }
@@ -212,6 +231,7 @@ export class Cloud {
 
   async stop(): Promise<void> {
     await this.retentionTask?.stop();
+    for (const task of this.maintenanceTasks) await task.stop();
     await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     if (this.broker) {
       this.brokerServer?.close();

@@ -2,3 +2,17 @@ export { createApi } from './api/api.js';
 export { Cloud, type CloudPorts } from './cloud.js';
 export { type CloudConfig, loadCloudConfig, parseCloudConfig } from './config/cloud-config.js';
 export { deadEnvelopesMax, type GatewayStats, type IntakeOutcome, IntakeStore, type SeriesPoint } from './intake/intake-store.js';
+export { evaluateAgainstTruth, type TruthRecord, type TruthScore } from './maintenance/evaluate-against-truth.js';
+export { addReading, type DeviceHistory, type HourMoments, mergeHours } from './maintenance/hourly-history.js';
+export { type Example, type LogisticModel, predict, trainLogistic } from './maintenance/logistic-regression.js';
+export { featureNames, featuresAt } from './maintenance/maintenance-features.js';
+export {
+  examplesOf,
+  horizonHours,
+  isHeldOut,
+  leadWindowHours,
+  type MaintenanceModel,
+  scoreDevice,
+  trainMaintenanceModel,
+} from './maintenance/maintenance-model.js';
+export { bestF1Threshold, rocAuc } from './maintenance/roc.js';

@@ -9,6 +9,8 @@ export interface BenchRow {
   readonly baselineName: string;
   /** The minimum acceptable figure / baseline, when the issue names one. */
   readonly targetRatioMin?: number;
+  /** The minimum acceptable figure itself (model quality), when the issue names one. */
+  readonly absoluteMin?: number;
   /** The maximum acceptable figure itself (memory), when the issue names one. */
   readonly absoluteMax?: number;
   /** The maximum acceptable figure / baseline (bandwidth), when the issue names one. */
@@ -49,6 +51,8 @@ export function renderTable(rows: readonly BenchRow[]): string {
       const met = ratio >= row.targetRatioMin && ratio <= row.targetRatioMax;
       target = `${row.targetRatioMin} <= ratio <= ${row.targetRatioMax} ${met ? '(met)' : '(NOT met)'}`;
     }
+    if (row.absoluteMin !== undefined)
+      target = `>= ${row.absoluteMin} ${row.unit} ${row.figure >= row.absoluteMin ? '(met)' : '(NOT met)'}`;
     if (row.absoluteMax !== undefined)
       target = `<= ${row.absoluteMax} ${row.unit} ${row.figure <= row.absoluteMax ? '(met)' : '(NOT met)'}`;
     lines.push(

@@ -2,6 +2,7 @@ import { type BenchRow, machine, renderTable } from './bench-table.js';
 import { runCloudBench } from './cloud-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runGatewayBench } from './gateway-bench.js';
+import { runModelBench } from './model-bench.js';
 import { runSimulatorBench } from './simulator-bench.js';
 
 // Every benchmark, one table. Each figure stands beside a baseline measured in the same run,
@@ -11,6 +12,7 @@ const all: [string, () => Promise<BenchRow[]>][] = [
   ['gateway', runGatewayBench],
   ['cloud', runCloudBench],
   ['simulator', runSimulatorBench],
+  ['model', runModelBench],
 ];
 // `npm run bench -- gateway` runs only the named ones.
 const only = process.argv.slice(2);

@@ -2,6 +2,7 @@ import { describeIssues, type MetricState, type RddContext } from '@fogline/shar
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { IntakeStore } from '../intake/intake-store.js';
+import type { MaintenanceService } from '../maintenance/maintenance-service.js';
 import type { CloudMetrics } from '../ops/cloud-metrics.js';
 
 export interface ApiDeps {
@@ -11,6 +12,8 @@ export interface ApiDeps {
   /** Bearer token for /api/v1; undefined leaves the API open. */
   readonly token?: string;
   readonly broker: () => Record<string, unknown>;
+  /** Predictive maintenance; without it the /maintenance routes answer 404. */
+  readonly maintenance?: MaintenanceService;
 }
 
 const epochMs = z.coerce.number().int('epoch milliseconds').min(0, 'epoch milliseconds');
@@ -99,6 +102,32 @@ export function createApi(deps: ApiDeps): Hono {
       deviceId,
       metric,
       points: points.map((p) => ({ windowStartMs: p.windowStartMs, windowEndMs: p.windowEndMs, ...figures(p.state) })),
+    });
+  });
+
+  const riskQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(50) });
+  app.get('/api/v1/maintenance/models', async (c) => {
+    if (!deps.maintenance) return c.json({ error: 'predictive maintenance is not running' }, 404);
+    return c.json({ models: await deps.maintenance.models() });
+  });
+  app.get('/api/v1/maintenance/risk', (c) => {
+    if (!deps.maintenance) return c.json({ error: 'predictive maintenance is not running' }, 404);
+    const query = parse(riskQuery, c.req.query());
+    if (!query.ok) return c.json({ errors: query.errors }, 400);
+    return c.json(deps.maintenance.risk(query.value.limit));
+  });
+  app.get('/api/v1/maintenance/devices/:deviceId', (c) => {
+    const risk = deps.maintenance?.deviceRisk(c.req.param('deviceId'));
+    return risk
+      ? c.json(risk)
+      : c.json({ error: `no risk score for device ${c.req.param('deviceId')} (no model for its kind, or no recent data)` }, 404);
+  });
+  app.post('/api/v1/maintenance/train', async (c) => {
+    if (!deps.maintenance) return c.json({ error: 'predictive maintenance is not running' }, 404);
+    const { trained, skipped } = await deps.maintenance.train();
+    return c.json({
+      trained: trained.map((m) => ({ kind: m.kind, trainedAtMs: m.trainedAtMs, data: m.data, validation: m.validation })),
+      skipped,
     });
   });
 

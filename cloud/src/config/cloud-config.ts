@@ -42,7 +42,15 @@ export const cloudConfigSchema = z.strictObject({
       daysDays: z.number().positive().default(3650),
     })
     .prefault({}),
-  schedules: z.strictObject({ retention: z.string().default('0 15 * * * *') }).prefault({}),
+  schedules: z
+    .strictObject({
+      retention: z.string().default('0 15 * * * *'),
+      /** Retrain the predictive-maintenance models on the whole history. */
+      maintenanceTrain: z.string().default('0 5 * * * *'),
+      /** Re-score every device from its latest hours. */
+      maintenanceScore: z.string().default('*/30 * * * * *'),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 

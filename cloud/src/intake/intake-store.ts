@@ -15,6 +15,7 @@ import {
 } from '@fogline/shared';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
+import type { DeviceHistory } from '../maintenance/hourly-history.js';
 
 const packr = new Packr({ useRecords: false });
 const pad = sortableKey;
@@ -68,6 +69,7 @@ export class IntakeStore {
   private readonly alerts;
   private readonly status;
   private readonly registry;
+  private readonly models;
   private chain: Promise<unknown> = Promise.resolve();
   private newerNextId = 0;
 
@@ -82,6 +84,7 @@ export class IntakeStore {
     this.alerts = binarySublevel(db, 'alerts');
     this.status = binarySublevel(db, 'status');
     this.registry = binarySublevel(db, 'registry');
+    this.models = binarySublevel(db, 'models');
   }
 
   static async open(dataDir: string): Promise<IntakeStore> {
@@ -308,6 +311,39 @@ export class IntakeStore {
     const out = new Map<string, { gatewayId: string; labels: Record<string, string> }>();
     for await (const [key, value] of this.registry.iterator()) out.set(key, JSON.parse(Buffer.from(value).toString('utf8')));
     return out;
+  }
+
+  /**
+   * Every device's hourly history (count, mean, squared deviations per metric and hour), from
+   * the hour rollups: what predictive maintenance reads. Decoded while iterating.
+   */
+  async hourHistories(): Promise<Map<string, DeviceHistory>> {
+    const devices = new Map<string, DeviceHistory>();
+    for await (const [key, value] of this.hours.iterator()) {
+      const [deviceId, metric, start] = key.split('/');
+      const state = decodeMetricState((packr.unpack(value) as [number, Uint8Array])[1]);
+      let history = devices.get(deviceId);
+      if (!history) {
+        history = new Map();
+        devices.set(deviceId, history);
+      }
+      let hours = history.get(metric);
+      if (!hours) {
+        hours = new Map();
+        history.set(metric, hours);
+      }
+      hours.set(Number(start), { count: state.count, mean: state.mean, m2: state.count > 0 ? state.variance * state.count : 0 });
+    }
+    return devices;
+  }
+
+  /** A trained maintenance model, one per kind of device; the newest replaces the last. */
+  async putModel(kind: string, model: unknown): Promise<void> {
+    await this.models.put(kind, Buffer.from(JSON.stringify(model)));
+  }
+
+  async modelList<T>(): Promise<T[]> {
+    return (await this.models.values().all()).map((v) => JSON.parse(Buffer.from(v).toString('utf8')) as T);
   }
 
   async gatewayList(): Promise<GatewayStats[]> {

@@ -6,7 +6,8 @@ export const featureHours = { recent: 3, trendRecent: 6, trendBefore: 24, repair
 /** The signals a model of this kind of device reads: every metric but the failure and repair labels. */
 export function signalMetrics(histories: Iterable<DeviceHistory>): string[] {
   const metrics = new Set<string>();
-  for (const history of histories) for (const metric of history.keys()) if (metric !== failureMetric && metric !== repairMetric) metrics.add(metric);
+  for (const history of histories)
+    for (const metric of history.keys()) if (metric !== failureMetric && metric !== repairMetric) metrics.add(metric);
   return [...metrics].sort();
 }
 
@@ -24,7 +25,12 @@ export function featureNames(metrics: readonly string[]): string[] {
  *  - hoursSinceRepair: log(1 + hours) since the last repair event, capped at 30 days.
  * Undefined when the device sent nothing in that hour (down, or not yet reporting).
  */
-export function featuresAt(history: DeviceHistory, metrics: readonly string[], hourStartMs: number, repairs: readonly number[]): Float64Array | undefined {
+export function featuresAt(
+  history: DeviceHistory,
+  metrics: readonly string[],
+  hourStartMs: number,
+  repairs: readonly number[],
+): Float64Array | undefined {
   const endMs = hourStartMs + hourMs;
   const vector = new Float64Array(metrics.length * 3 + 1);
   let reported = false;
@@ -33,7 +39,11 @@ export function featuresAt(history: DeviceHistory, metrics: readonly string[], h
     if ((hours?.get(hourStartMs)?.count ?? 0) > 0) reported = true;
     const recent = mergeHours(hours, endMs - featureHours.recent * hourMs, endMs);
     const trendRecent = mergeHours(hours, endMs - featureHours.trendRecent * hourMs, endMs);
-    const trendBefore = mergeHours(hours, endMs - (featureHours.trendRecent + featureHours.trendBefore) * hourMs, endMs - featureHours.trendRecent * hourMs);
+    const trendBefore = mergeHours(
+      hours,
+      endMs - (featureHours.trendRecent + featureHours.trendBefore) * hourMs,
+      endMs - featureHours.trendRecent * hourMs,
+    );
     vector[3 * i] = recent.mean;
     vector[3 * i + 1] = trendRecent.count > 0 && trendBefore.count > 0 ? trendRecent.mean - trendBefore.mean : 0;
     vector[3 * i + 2] = recent.count > 1 ? Math.sqrt(recent.m2 / (recent.count - 1)) : 0;
@@ -41,7 +51,8 @@ export function featuresAt(history: DeviceHistory, metrics: readonly string[], h
   if (!reported) return undefined;
   let lastRepair: number | undefined;
   for (const hour of repairs) if (hour <= hourStartMs) lastRepair = hour;
-  const sinceRepairHours = lastRepair === undefined ? featureHours.repairCap : Math.min(featureHours.repairCap, (hourStartMs - lastRepair) / hourMs);
+  const sinceRepairHours =
+    lastRepair === undefined ? featureHours.repairCap : Math.min(featureHours.repairCap, (hourStartMs - lastRepair) / hourMs);
   vector[metrics.length * 3] = Math.log1p(sinceRepairHours);
   return vector;
 }

@@ -16,7 +16,13 @@ export interface MaintenanceModel {
   readonly metrics: string[];
   readonly featureNames: string[];
   readonly model: LogisticModel;
-  readonly data: { readonly devices: number; readonly examples: number; readonly positives: number; readonly fromMs: number; readonly toMs: number };
+  readonly data: {
+    readonly devices: number;
+    readonly examples: number;
+    readonly positives: number;
+    readonly fromMs: number;
+    readonly toMs: number;
+  };
   readonly validation: {
     readonly devices: number;
     readonly examples: number;
@@ -62,6 +68,12 @@ export function examplesOf(history: DeviceHistory, metrics: readonly string[]): 
 export function isHeldOut(deviceId: string, fraction: number): boolean {
   let h = 2166136261;
   for (let i = 0; i < deviceId.length; i++) h = Math.imul(h ^ deviceId.charCodeAt(i), 16777619);
+  // FNV-1a, then murmur3's finaliser: ids differing in a last digit land far apart.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return (h >>> 0) / 2 ** 32 < fraction;
 }
 
@@ -157,7 +169,10 @@ export async function trainMaintenanceModel(
 }
 
 /** A device's risk now: the model's probability of a failure within 24 h, from its latest reported hour. */
-export function scoreDevice(model: MaintenanceModel, history: DeviceHistory): { risk: number; hourMs: number; features: Record<string, number> } | undefined {
+export function scoreDevice(
+  model: MaintenanceModel,
+  history: DeviceHistory,
+): { risk: number; hourMs: number; features: Record<string, number> } | undefined {
   const hours = hoursWithData(history, model.metrics);
   const latest = hours[hours.length - 1];
   if (latest === undefined) return undefined;

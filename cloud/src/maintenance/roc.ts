@@ -24,7 +24,10 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
 }
 
 /** The threshold with the best F1 on these scores: how an alert level is chosen from validation data. */
-export function bestF1Threshold(scores: ArrayLike<number>, labels: ArrayLike<number>): { threshold: number; precision: number; recall: number; f1: number } {
+export function bestF1Threshold(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): { threshold: number; precision: number; recall: number; f1: number } {
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   let totalPositives = 0;
   for (let i = 0; i < labels.length; i++) totalPositives += labels[i];

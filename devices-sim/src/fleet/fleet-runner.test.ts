@@ -182,7 +182,11 @@ describe('FleetRunner against a real broker', () => {
     const lost = new CapturingBroker();
     await lost.start();
     const running = run({
-      fleet: fleet({ groups: [{ profile: 'env', count: 2 }], endMs: startMs + 24 * 3_600_000, delivery: { ...deliveryDefaults, intervalMs: 60_000 } }),
+      fleet: fleet({
+        groups: [{ profile: 'env', count: 2 }],
+        endMs: startMs + 24 * 3_600_000,
+        delivery: { ...deliveryDefaults, intervalMs: 60_000 },
+      }),
       speed: 40_000, // a simulated day in about two seconds
       gateway: gateway(lost.port, { inFlightMax: 5, drainTimeoutMs: 100 }),
     });

@@ -1,0 +1,123 @@
+import type { RddContext } from '@fogline/shared';
+import type { Logger } from 'pino';
+import type { IntakeStore } from '../intake/intake-store.js';
+import type { DeviceHistory } from './hourly-history.js';
+import { type MaintenanceModel, scoreDevice, trainMaintenanceModel } from './maintenance-model.js';
+
+/** One device's place in the risk ranking. */
+export interface DeviceRisk {
+  readonly deviceId: string;
+  readonly kind: string;
+  /** Probability of a failure within 24 h. */
+  readonly risk: number;
+  /** At or above the model's alert threshold. */
+  readonly alert: boolean;
+  /** The hour the score is for (its start). */
+  readonly hourMs: number;
+  /** The features that push the risk up most: standardised value x weight. */
+  readonly drivers: { readonly feature: string; readonly contribution: number; readonly value: number }[];
+}
+
+/** The kind of device a model is for: its model label, as the gateway's registry says. */
+const kindOf = (labels: Record<string, string> | undefined) => labels?.model ?? 'unlabelled';
+
+/**
+ * Predictive maintenance in the cloud: trains a model per kind of device on the whole fleet's
+ * hour rollups (on a node-cron schedule, or on request), and scores every device from its
+ * latest hours on a shorter schedule, so the ranking follows new windows as they are merged.
+ * One training at a time; the ranking is replaced whole, so readers never see half of it.
+ */
+export class MaintenanceService {
+  private training: Promise<unknown> | undefined;
+  private ranking: DeviceRisk[] = [];
+  private scoredAtMs = 0;
+
+  constructor(
+    private readonly store: IntakeStore,
+    private readonly rdd: RddContext,
+    private readonly logger: Logger,
+  ) {}
+
+  private async historiesByKind(): Promise<Map<string, Map<string, DeviceHistory>>> {
+    const [histories, registry] = await Promise.all([this.store.hourHistories(), this.store.devices()]);
+    const byKind = new Map<string, Map<string, DeviceHistory>>();
+    for (const [deviceId, history] of histories) {
+      const kind = kindOf(registry.get(deviceId)?.labels);
+      const group = byKind.get(kind) ?? new Map<string, DeviceHistory>();
+      group.set(deviceId, history);
+      byKind.set(kind, group);
+    }
+    return byKind;
+  }
+
+  /** Trains every kind with enough failures in its history; says why for the others. */
+  train(): Promise<{ trained: MaintenanceModel[]; skipped: { kind: string; reason: string }[] }> {
+    if (this.training) return this.training as ReturnType<MaintenanceService['train']>;
+    const run = (async () => {
+      const trained: MaintenanceModel[] = [];
+      const skipped: { kind: string; reason: string }[] = [];
+      for (const [kind, devices] of await this.historiesByKind()) {
+        try {
+          const model = await trainMaintenanceModel(this.rdd, kind, devices);
+          await this.store.putModel(kind, model);
+          trained.push(model);
+          this.logger.info({ kind, auc: model.validation.rocAuc, examples: model.data.examples }, 'maintenance model trained');
+        } catch (error) {
+          skipped.push({ kind, reason: (error as Error).message });
+        }
+      }
+      await this.score();
+      return { trained, skipped };
+    })();
+    this.training = run.finally(() => {
+      this.training = undefined;
+    });
+    return run;
+  }
+
+  /** Scores every device of every kind that has a model, from its latest hour. */
+  async score(): Promise<void> {
+    const models = new Map((await this.store.modelList<MaintenanceModel>()).map((m) => [m.kind, m]));
+    if (models.size === 0) return;
+    const ranking: DeviceRisk[] = [];
+    for (const [kind, devices] of await this.historiesByKind()) {
+      const model = models.get(kind);
+      if (!model) continue;
+      for (const [deviceId, history] of devices) {
+        const scored = scoreDevice(model, history);
+        if (!scored) continue;
+        const { weights, means, stds } = model.model;
+        const drivers = model.featureNames
+          .map((feature, i) => ({
+            feature,
+            value: scored.features[feature],
+            contribution: (weights[i] * (scored.features[feature] - means[i])) / stds[i],
+          }))
+          .sort((a, b) => b.contribution - a.contribution)
+          .slice(0, 3);
+        ranking.push({
+          deviceId,
+          kind,
+          risk: scored.risk,
+          alert: scored.risk >= model.validation.threshold,
+          hourMs: scored.hourMs,
+          drivers,
+        });
+      }
+    }
+    this.ranking = ranking.sort((a, b) => b.risk - a.risk || (a.deviceId < b.deviceId ? -1 : 1));
+    this.scoredAtMs = Date.now();
+  }
+
+  risk(limit: number): { scoredAtMs: number; devices: DeviceRisk[] } {
+    return { scoredAtMs: this.scoredAtMs, devices: this.ranking.slice(0, limit) };
+  }
+
+  deviceRisk(deviceId: string): DeviceRisk | undefined {
+    return this.ranking.find((r) => r.deviceId === deviceId);
+  }
+
+  models(): Promise<MaintenanceModel[]> {
+    return this.store.modelList<MaintenanceModel>();
+  }
+}

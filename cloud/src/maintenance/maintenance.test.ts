@@ -1,0 +1,135 @@
+import { RddContext } from '@fogline/shared';
+import { afterAll, describe, expect, it } from 'vitest';
+import { addReading, type DeviceHistory, failureMetric, hourMs, mergeHours, repairMetric } from './hourly-history.js';
+import { predict, trainLogistic } from './logistic-regression.js';
+import { featuresAt } from './maintenance-features.js';
+import { examplesOf, isHeldOut, scoreDevice, trainMaintenanceModel } from './maintenance-model.js';
+import { bestF1Threshold, rocAuc } from './roc.js';
+
+const rdd = new RddContext({ defaultParallelism: 2 });
+afterAll(() => rdd.stop());
+
+/** A small deterministic generator for test data. */
+function lcg(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+describe('rocAuc and the threshold', () => {
+  it('is the probability that a positive outscores a negative, ties counting half', () => {
+    expect(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBe(0.75);
+    expect(rocAuc([1, 2, 3], [0, 0, 1])).toBe(1);
+    expect(rocAuc([0.5, 0.5], [0, 1])).toBe(0.5);
+    expect(rocAuc([1, 2], [0, 0])).toBeNaN();
+    expect(bestF1Threshold([0.9, 0.8, 0.3, 0.2], [1, 1, 0, 0])).toEqual({ threshold: 0.8, precision: 1, recall: 1, f1: 1 });
+  });
+});
+
+describe('hourly moments', () => {
+  it('merge hours into the same count, mean and variance as the readings taken together', () => {
+    const hours = new Map();
+    const values: number[] = [];
+    const random = lcg(3);
+    for (let i = 0; i < 500; i++) {
+      const value = 10 + random() * 5;
+      values.push(value);
+      addReading(hours, i * 60_000, value);
+    }
+    const merged = mergeHours(hours, 0, 500 * 60_000);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(merged.count).toBe(500);
+    expect(merged.mean).toBeCloseTo(mean, 12);
+    expect(merged.m2).toBeCloseTo(
+      values.reduce((a, v) => a + (v - mean) ** 2, 0),
+      9,
+    );
+  });
+});
+
+describe('logistic regression on the RDD engine', () => {
+  it('learns a signal and ignores noise, in a few Newton passes', async () => {
+    const random = lcg(11);
+    const examples = Array.from({ length: 4000 }, () => {
+      const signal = random() * 4 - 2;
+      const noise = random() * 4 - 2;
+      const y = (random() < 1 / (1 + Math.exp(-3 * signal)) ? 1 : 0) as 0 | 1;
+      return { x: Float64Array.of(signal, noise), y };
+    });
+    const model = await trainLogistic(rdd, examples);
+    expect(model.iterations).toBeLessThan(15);
+    expect(model.weights[0]).toBeGreaterThan(2);
+    expect(Math.abs(model.weights[1])).toBeLessThan(0.3);
+    expect(predict(model, [2, 0])).toBeGreaterThan(0.95);
+    expect(predict(model, [-2, 0])).toBeLessThan(0.05);
+    await expect(trainLogistic(rdd, [])).rejects.toThrow('no examples to train on');
+  });
+});
+
+/** A fleet of devices whose temperature climbs for 48 h before each failure (every 10 days or so). */
+function syntheticFleet(devices: number, days: number): Map<string, DeviceHistory> {
+  const random = lcg(7);
+  const fleet = new Map<string, DeviceHistory>();
+  for (let d = 0; d < devices; d++) {
+    const temperature = new Map();
+    const failures = new Map();
+    const repairs = new Map();
+    let nextFailure = (2 + random() * 10) * 24 * hourMs;
+    for (let t = 0; t < days * 24 * hourMs; t += 10 * 60_000) {
+      if (t >= nextFailure) {
+        addReading(failures, t, 1);
+        addReading(repairs, t + 4 * hourMs, 1);
+        t += 4 * hourMs;
+        nextFailure = t + (3 + random() * 12) * 24 * hourMs;
+        continue;
+      }
+      const toFailure = (nextFailure - t) / hourMs;
+      const drift = toFailure < 48 ? ((48 - toFailure) / 48) ** 2 * 8 : 0;
+      addReading(temperature, t, 40 + (random() - 0.5) * 2 + drift);
+    }
+    fleet.set(
+      `dev-${d}`,
+      new Map([
+        ['temperature', temperature],
+        [failureMetric, failures],
+        [repairMetric, repairs],
+      ]),
+    );
+  }
+  return fleet;
+}
+
+describe('the maintenance model', () => {
+  const fleet = syntheticFleet(60, 40);
+
+  it('labels each reported hour by a failure in the 24 hours after it, and skips hours without data', () => {
+    const history = fleet.get('dev-0') as DeviceHistory;
+    const failure = [...(history.get(failureMetric)?.keys() ?? [])][0];
+    const examples = examplesOf(history, ['temperature']);
+    const label = (hour: number) => examples.find((e) => e.hourMs === hour)?.y;
+    expect(label(failure - hourMs)).toBe(1);
+    expect(label(failure - 24 * hourMs)).toBe(1);
+    expect(label(failure - 25 * hourMs)).toBe(0);
+    expect(featuresAt(history, ['temperature'], failure + hourMs, [])).toBeUndefined(); // down for repair
+  });
+
+  it('ranks hours before a failure above healthy ones on held-out devices, and gives alerts hours ahead', async () => {
+    const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
+    expect(model.featureNames).toEqual(['temperature.level', 'temperature.trend', 'temperature.variability', 'hoursSinceRepair']);
+    expect(model.validation.devices).toBe([...fleet.keys()].filter((id) => isHeldOut(id, 0.25)).length);
+    expect(model.validation.devices).toBeGreaterThan(8);
+    expect(model.validation.rocAuc).toBeGreaterThan(0.95);
+    expect(model.validation.detected / model.validation.failures).toBeGreaterThan(0.8);
+    expect(model.validation.medianLeadTimeHours).toBeGreaterThan(6);
+    const scored = scoreDevice(model, fleet.get('dev-1') as DeviceHistory);
+    expect(scored?.risk).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(scored?.features ?? {})).toEqual(model.featureNames);
+  });
+
+  it('refuses to train without failures', async () => {
+    const quiet = new Map([['dev-q', new Map([['temperature', new Map([[0, { count: 1, mean: 1, m2: 0 }]])]])]]);
+    await expect(trainMaintenanceModel(rdd, 'quiet', quiet)).rejects.toThrow('quiet: 0 hours before a failure in the training data');
+  });
+});
