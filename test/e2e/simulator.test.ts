@@ -114,6 +114,15 @@ describe('fogline-sim against the real gateway and cloud', () => {
       const { groups } = (await api(`fleet?metric=${metric}&groupBy=site`)) as { groups: Record<string, Totals> };
       expect({ metric, count: groups.lisbon?.count, sum: groups.lisbon?.sum }).toEqual({ metric, count: totals.count, sum: totals.sum });
     }
+    // Three simulated hours hold no failure: predictive maintenance says why it cannot train yet.
+    const trained = (await (await fetch(`http://127.0.0.1:${cloud.ports.http}/api/v1/maintenance/train`, { method: 'POST' })).json()) as {
+      trained: unknown[];
+      skipped: { kind: string; reason: string }[];
+    };
+    expect(trained.trained).toEqual([]);
+    expect(trained.skipped.map((s) => s.kind).sort()).toEqual(['ATM-9000', 'ENV-TH1', 'IM-55kW']);
+    expect(trained.skipped[0].reason).toMatch(/hours before a failure in the training data; at least 5 are needed to train/);
+    expect(await api('maintenance/risk')).toMatchObject({ devices: [] });
     const { groups: devices } = (await api('fleet?metric=dispenserVibration&groupBy=device')) as { groups: Record<string, Totals> };
     for (const [deviceId, perMetric] of Object.entries(summary.perDevice)) {
       if (!perMetric.dispenserVibration) continue;
