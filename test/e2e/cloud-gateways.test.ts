@@ -1,18 +1,9 @@
 import { MetricState, quantileRelativeAccuracy, type Reading } from '@fogline/shared';
 import mqtt from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
-import { cloudCli, gatewayCli, type Running, runCli, startProcess, stopProcess, tempDir, writeYaml } from './processes.js';
+import { describe, expect, it } from 'vitest';
+import { cloudCli, gatewayCli, killedAfterEachTest, type Running, runCli, stopProcess, tempDir, writeYaml } from './processes.js';
 
-const running: Running[] = [];
-afterEach(async () => {
-  for (const process of running.splice(0)) if (process.child.exitCode === null) await stopProcess(process, 'SIGKILL');
-});
-
-async function start(cli: string, args: string[], ready: string): Promise<Running> {
-  const process = await startProcess(cli, args, ready);
-  running.push(process);
-  return process;
-}
+const { start } = killedAfterEachTest();
 
 interface Figures {
   count: number;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { afterEach } from 'vitest';
 import { stringify } from 'yaml';
 
 export const gatewayCli = fileURLToPath(new URL('../../edge/dist/cli.js', import.meta.url));
@@ -61,4 +62,22 @@ export function startProcess(cli: string, args: string[], readyMessage: string):
 export async function stopProcess(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   running.child.kill(signal);
   return running.exited;
+}
+
+/**
+ * For a test file: `start` spawns a CLI like startProcess, and whatever is still running after
+ * each test is killed with SIGKILL, so a failed test leaves no process behind.
+ */
+export function killedAfterEachTest(): { start: (cli: string, args: string[], ready: string) => Promise<Running> } {
+  const running: Running[] = [];
+  afterEach(async () => {
+    for (const process of running.splice(0)) if (process.child.exitCode === null) await stopProcess(process, 'SIGKILL');
+  });
+  return {
+    start: async (cli, args, ready) => {
+      const process = await startProcess(cli, args, ready);
+      running.push(process);
+      return process;
+    },
+  };
 }

@@ -3,20 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
-import { cloudCli, gatewayCli, type Running, runCli, startProcess, stopProcess, tempDir, writeYaml } from './processes.js';
+import { describe, expect, it } from 'vitest';
+import { cloudCli, gatewayCli, killedAfterEachTest, runCli, stopProcess, tempDir, writeYaml } from './processes.js';
 
 const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
-const running: Running[] = [];
-afterEach(async () => {
-  for (const process of running.splice(0)) if (process.child.exitCode === null) await stopProcess(process, 'SIGKILL');
-});
-
-async function start(cli: string, args: string[], ready: string): Promise<Running> {
-  const process = await startProcess(cli, args, ready);
-  running.push(process);
-  return process;
-}
+const { start } = killedAfterEachTest();
 
 interface Totals {
   count: number;
