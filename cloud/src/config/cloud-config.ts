@@ -48,7 +48,7 @@ export const cloudConfigSchema = z.strictObject({
       /** Retrain the predictive-maintenance models on the whole history. */
       maintenanceTrain: z.string().default('0 5 * * * *'),
       /** Re-score every device from its latest hours. */
-      maintenanceScore: z.string().default('*/30 * * * * *'),
+      maintenanceScore: z.string().default('0 */5 * * * *'),
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
