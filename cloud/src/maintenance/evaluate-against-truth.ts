@@ -1,6 +1,14 @@
 import { type DeviceHistory, hourMs } from './hourly-history.js';
 import { predict } from './logistic-regression.js';
-import { examplesOf, horizonHours, leadWindowHours, type MaintenanceModel } from './maintenance-model.js';
+import {
+  examplesOf,
+  horizonHours,
+  leadHours,
+  leadWindowHours,
+  type MaintenanceModel,
+  median,
+  type ScoredHour,
+} from './maintenance-model.js';
 import { rocAuc } from './roc.js';
 
 /** A ground-truth line as fogline-sim writes it (only failures are read). */
@@ -49,16 +57,19 @@ export function evaluateAgainstTruth(
       const s = score(e.x);
       scores.push(s);
       labels.push(y);
-      return { endMs: end, score: s };
+      return { endMs: end, score: s } satisfies ScoredHour;
     });
     for (const [i, failure] of trueFailures.entries()) {
       failures++;
-      const from = Math.max(i > 0 ? trueFailures[i - 1] : Number.NEGATIVE_INFINITY, failure - leadWindowHours * hourMs);
-      const first = scored.find((s) => s.endMs > from && s.endMs <= failure && s.score >= threshold);
-      if (first) leads.push((failure - first.endMs) / hourMs);
+      const lead = leadHours(
+        scored,
+        Math.max(i > 0 ? trueFailures[i - 1] : Number.NEGATIVE_INFINITY, failure - leadWindowHours * hourMs),
+        failure,
+        threshold,
+      );
+      if (lead !== undefined) leads.push(lead);
     }
   }
-  const sorted = leads.sort((a, b) => a - b);
   return {
     devices: devices.size,
     examples: scores.length,
@@ -66,6 +77,6 @@ export function evaluateAgainstTruth(
     rocAuc: rocAuc(scores, labels),
     failures,
     detected: leads.length,
-    medianLeadTimeHours: sorted.length === 0 ? null : sorted[Math.floor((sorted.length - 1) / 2)],
+    medianLeadTimeHours: median(leads),
   };
 }

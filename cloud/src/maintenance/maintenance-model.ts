@@ -77,25 +77,26 @@ export function isHeldOut(deviceId: string, fraction: number): boolean {
   return (h >>> 0) / 2 ** 32 < fraction;
 }
 
-/** For each failure, hours from the first hour at or above the threshold (in the week before, since the last repair) to the failure. */
-function leadTimes(history: DeviceHistory, scored: readonly { hourMs: number; score: number }[], threshold: number) {
-  const failures = eventHours(history, failureMetric);
-  const repairs = eventHours(history, repairMetric);
-  const leads: (number | undefined)[] = [];
-  for (const failure of failures) {
-    const lastRepair = repairs.filter((r) => r < failure).pop() ?? Number.NEGATIVE_INFINITY;
-    const from = Math.max(lastRepair, failure - leadWindowHours * hourMs);
-    const first = scored.find((s) => s.hourMs >= from && s.hourMs < failure && s.score >= threshold);
-    // The alert is raised when its hour closes.
-    leads.push(first ? (failure - (first.hourMs + hourMs)) / hourMs : undefined);
-  }
-  return leads;
+/** An hour's score, at the hour's end (when an alert on it would be raised). */
+export interface ScoredHour {
+  readonly endMs: number;
+  readonly score: number;
 }
 
-const median = (values: number[]) => {
+/**
+ * Hours from the first alert (an hour ending after fromMs, at or before the failure, scored at or
+ * above the threshold) to the failure; undefined when no hour alerted.
+ */
+export function leadHours(scored: readonly ScoredHour[], fromMs: number, failureMs: number, threshold: number): number | undefined {
+  const first = scored.find((s) => s.endMs > fromMs && s.endMs <= failureMs && s.score >= threshold);
+  return first ? (failureMs - first.endMs) / hourMs : undefined;
+}
+
+/** The lower median; null for none. */
+export function median(values: readonly number[]): number | null {
   const sorted = values.slice().sort((a, b) => a - b);
   return sorted.length === 0 ? null : sorted[Math.floor((sorted.length - 1) / 2)];
-};
+}
 
 /**
  * Trains one model for one kind of device (a model label: every ATM-9000 together) on the
@@ -132,16 +133,21 @@ export async function trainMaintenanceModel(
   const leads: number[] = [];
   const scoredByDevice = validation.map(({ deviceId, examples }) => ({
     deviceId,
-    scored: examples.map((e) => {
+    scored: examples.map((e): ScoredHour => {
       const score = predict(model, e.x);
       scores.push(score);
       labels.push(e.y);
-      return { hourMs: e.hourMs, score };
+      return { endMs: e.hourMs + hourMs, score };
     }),
   }));
   const best = bestF1Threshold(scores, labels);
   for (const { deviceId, scored } of scoredByDevice) {
-    for (const lead of leadTimes(devices.get(deviceId) as DeviceHistory, scored, best.threshold)) {
+    const history = devices.get(deviceId) as DeviceHistory;
+    const repairs = eventHours(history, repairMetric);
+    for (const failure of eventHours(history, failureMetric)) {
+      // Alerts count from the last repair, within the week before the failure.
+      const lastRepair = repairs.filter((r) => r < failure).pop() ?? Number.NEGATIVE_INFINITY;
+      const lead = leadHours(scored, Math.max(lastRepair, failure - leadWindowHours * hourMs), failure, best.threshold);
       failures++;
       if (lead !== undefined) leads.push(lead);
     }

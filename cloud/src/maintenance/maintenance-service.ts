@@ -18,6 +18,11 @@ export interface DeviceRisk {
   readonly drivers: { readonly feature: string; readonly contribution: number; readonly value: number }[];
 }
 
+export interface TrainResult {
+  readonly trained: MaintenanceModel[];
+  readonly skipped: { kind: string; reason: string }[];
+}
+
 /** The kind of device a model is for: its model label, as the gateway's registry says. */
 const kindOf = (labels: Record<string, string> | undefined) => labels?.model ?? 'unlabelled';
 
@@ -28,7 +33,8 @@ const kindOf = (labels: Record<string, string> | undefined) => labels?.model ?? 
  * One training at a time; the ranking is replaced whole, so readers never see half of it.
  */
 export class MaintenanceService {
-  private training: Promise<unknown> | undefined;
+  /** The training under way: a second request joins it rather than starting another. */
+  private training: Promise<TrainResult> | undefined;
   private ranking: DeviceRisk[] = [];
   private scoredAtMs = 0;
 
@@ -51,9 +57,9 @@ export class MaintenanceService {
   }
 
   /** Trains every kind with enough failures in its history; says why for the others. */
-  train(): Promise<{ trained: MaintenanceModel[]; skipped: { kind: string; reason: string }[] }> {
-    if (this.training) return this.training as ReturnType<MaintenanceService['train']>;
-    const run = (async () => {
+  train(): Promise<TrainResult> {
+    if (this.training) return this.training;
+    const run = (async (): Promise<TrainResult> => {
       const trained: MaintenanceModel[] = [];
       const skipped: { kind: string; reason: string }[] = [];
       for (const [kind, devices] of await this.historiesByKind()) {

@@ -192,11 +192,13 @@ export class FleetRunner {
       if (!dryRun) this.simulatedNowMs = Math.min(simulatedNow, fleet.endMs);
       if (!dryRun) this.stormsDue(simulatedNow);
       if (wallNow - lastStatusMs >= 1000) {
+        // A dry run sends nothing and has no clock to fall behind: its rate is what it generates.
+        const sent = dryRun ? this.counts.publishes : this.counts.sent;
         this.showStatus(
-          ((this.counts.sent - sentAtLastStatus) * 1000) / (wallNow - lastStatusMs),
-          (simulatedNow - this.fleet.peekMs()) / speed,
+          ((sent - sentAtLastStatus) * 1000) / (wallNow - lastStatusMs),
+          dryRun ? 0 : (simulatedNow - this.fleet.peekMs()) / speed,
         );
-        sentAtLastStatus = this.counts.sent;
+        sentAtLastStatus = sent;
         lastStatusMs = wallNow;
       }
       if (this.record?.needsDrain) await this.record.drained();

@@ -71,22 +71,27 @@ export class CredentialStore {
     this.verified.clear();
   }
 
-  /** Creates an id and returns its generated secret, shown once and stored only hashed. */
-  async add(deviceId: string, labels: Record<string, string> = {}, cost = scryptCostDefault): Promise<string> {
-    if (!credentialIdPattern.test(deviceId)) {
-      throw new Error(`id was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`);
-    }
-    if (this.file.devices[deviceId]) throw new Error(`${deviceId} already exists; remove it first to issue a new secret`);
+  /** Why an id cannot be created, or undefined when it can. */
+  private problemWith(deviceId: string): string | undefined {
+    if (!credentialIdPattern.test(deviceId)) return `id was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`;
+    if (this.file.devices[deviceId]) return `${deviceId} already exists; remove it first to issue a new secret`;
+    return undefined;
+  }
+
+  /** A new secret and the entry that stores it hashed. */
+  private static async issue(labels: Record<string, string>, cost: number, createdAt: string): Promise<[string, StoredDevice]> {
     const secret = randomBytes(24).toString('base64url');
     const salt = randomBytes(16);
     const hash = await scryptAsync(secret, salt, cost);
-    this.file.devices[deviceId] = {
-      salt: salt.toString('base64'),
-      hash: hash.toString('base64'),
-      cost,
-      createdAt: new Date().toISOString(),
-      labels,
-    };
+    return [secret, { salt: salt.toString('base64'), hash: hash.toString('base64'), cost, createdAt, labels }];
+  }
+
+  /** Creates an id and returns its generated secret, shown once and stored only hashed. */
+  async add(deviceId: string, labels: Record<string, string> = {}, cost = scryptCostDefault): Promise<string> {
+    const problem = this.problemWith(deviceId);
+    if (problem) throw new Error(problem);
+    const [secret, stored] = await CredentialStore.issue(labels, cost, new Date().toISOString());
+    this.file.devices[deviceId] = stored;
     this.save();
     this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
     return secret;
@@ -104,18 +109,15 @@ export class CredentialStore {
     const problems: string[] = [];
     const seen = new Set<string>();
     for (const [i, { deviceId }] of entries.entries()) {
-      if (!credentialIdPattern.test(deviceId))
-        problems.push(`entry ${i}: id was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`);
-      else if (this.file.devices[deviceId]) problems.push(`entry ${i}: ${deviceId} already exists; remove it first to issue a new secret`);
-      else if (seen.has(deviceId)) problems.push(`entry ${i}: ${deviceId} appears twice`);
+      const problem = this.problemWith(deviceId) ?? (seen.has(deviceId) ? `${deviceId} appears twice` : undefined);
+      if (problem) problems.push(`entry ${i}: ${problem}`);
       seen.add(deviceId);
     }
     if (problems.length > 0)
       throw new Error(
         `no device added: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
       );
-    const secrets = entries.map(() => randomBytes(24).toString('base64url'));
-    const created: [string, StoredDevice][] = new Array(entries.length);
+    const issued: [string, StoredDevice][] = new Array(entries.length);
     const createdAt = new Date().toISOString();
     const workers = 8; // a few more than libuv's 4 threads keeps them busy
     let next = 0;
@@ -123,17 +125,14 @@ export class CredentialStore {
       Array.from({ length: Math.min(workers, entries.length) }, async () => {
         while (next < entries.length) {
           const i = next++;
-          const salt = randomBytes(16);
-          const hash = await scryptAsync(secrets[i], salt, cost);
-          const { deviceId, labels = {} } = entries[i];
-          created[i] = [deviceId, { salt: salt.toString('base64'), hash: hash.toString('base64'), cost, createdAt, labels }];
+          issued[i] = await CredentialStore.issue(entries[i].labels ?? {}, cost, createdAt);
         }
       }),
     );
-    for (const [deviceId, device] of created) this.file.devices[deviceId] = device;
+    for (const [i, { deviceId }] of entries.entries()) this.file.devices[deviceId] = issued[i][1];
     this.save();
     this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
-    return secrets;
+    return issued.map(([secret]) => secret);
   }
 
   /** Removes an id; returns false if it did not exist. */
