@@ -27,6 +27,8 @@ export interface UplinkEvents {
 export class Uplink {
   private client: MqttClient | undefined;
   private readonly inFlight = new Set<string>();
+  /** Set while the pump reads the outbox: what was removed meanwhile (see pump). */
+  private removedDuringNext?: Set<string>;
   private pumping = false;
   private stopped = false;
   private attempt = 0;
@@ -130,7 +132,12 @@ export class Uplink {
       while (this.client?.connected && !this.stopped) {
         const room = this.config.inFlightMax - this.inFlight.size;
         if (room <= 0) return; // an acknowledgement resumes the pump
-        const records = await this.outbox.next(room, this.inFlight);
+        // next() reads a snapshot: a record acknowledged and removed while it runs would be
+        // in it, and out of inFlight, so it is filtered out here rather than sent twice.
+        const removedMeanwhile = new Set<string>();
+        this.removedDuringNext = removedMeanwhile;
+        const records = (await this.outbox.next(room, this.inFlight)).filter((r) => !removedMeanwhile.has(r.id));
+        this.removedDuringNext = undefined;
         if (records.length === 0) return;
         for (const record of records) {
           await this.waitForBandwidth(record.bytes.length);
@@ -150,14 +157,22 @@ export class Uplink {
     this.inFlight.add(record.id);
     client.publish(topic, Buffer.from(record.bytes), { qos: 1 }, (error) => {
       if (this.client !== client) return; // that connection is gone; the record is sent again
-      this.inFlight.delete(record.id);
-      if (error) return;
+      if (error) {
+        this.inFlight.delete(record.id);
+        return;
+      }
+      // In flight until it is gone from the outbox: a pump in between would send it again.
       this.outbox.remove(record).then(
         () => {
+          this.inFlight.delete(record.id);
+          this.removedDuringNext?.add(record.id);
           this.events.onSent(record);
           void this.pump();
         },
-        (removeError: Error) => this.logger.error({ error: removeError.message }, 'outbox delete failed'),
+        (removeError: Error) => {
+          this.inFlight.delete(record.id);
+          this.logger.error({ error: removeError.message }, 'outbox delete failed');
+        },
       );
     });
     return true;
