@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { CredentialStore, cloudTopics, RddContext } from '@fogline/shared';
 import { type ServerType, serve } from '@hono/node-server';
@@ -6,10 +7,14 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { type ScheduledTask, schedule } from 'node-cron';
 import { type Logger, pino } from 'pino';
 import { type ApiDeps, createApi } from './api/api.js';
+import { LiveEvents } from './api/live-events.js';
+import { LiveFeed } from './api/live-feed.js';
+import { overviewOf } from './api/overview.js';
 import type { CloudConfig } from './config/cloud-config.js';
 import { IntakeStore } from './intake/intake-store.js';
 import { MaintenanceService } from './maintenance/maintenance-service.js';
 import { type CloudMetrics, createCloudMetrics } from './ops/cloud-metrics.js';
+import { RateMeter } from './ops/rate-meter.js';
 
 export interface CloudPorts {
   readonly broker?: number;
@@ -36,6 +41,10 @@ export class Cloud {
   private retentionTask?: ScheduledTask;
   private maintenanceTasks: ScheduledTask[] = [];
   readonly maintenance: MaintenanceService;
+  /** Readings merged per second over the last minute: the overview's rate. */
+  readonly readingsRate = new RateMeter(60);
+  readonly live: LiveEvents;
+  private readonly liveFeed: LiveFeed;
 
   private constructor(
     readonly config: CloudConfig,
@@ -46,6 +55,20 @@ export class Cloud {
     readonly rdd: RddContext,
   ) {
     this.maintenance = new MaintenanceService(store, rdd, logger);
+    this.live = new LiveEvents({ clientsMax: config.http.liveClientsMax, pendingEventsMax: config.http.livePendingEventsMax }, metrics);
+    this.liveFeed = new LiveFeed(this.live, () => overviewOf(store, this.readingsRate, this.maintenance), config.http.liveIntervalMs);
+    store.events.on('merged', ({ readings }) => {
+      this.readingsRate.add(readings);
+      this.liveFeed.markChanged();
+    });
+    store.events.on('alert', (alert) => {
+      this.liveFeed.markChanged();
+      this.liveFeed.event('alert', alert);
+    });
+    this.maintenance.events.on('scored', (summary) => {
+      this.liveFeed.markChanged();
+      this.liveFeed.event('risk', summary);
+    });
   }
 
   static async start(config: CloudConfig, logger: Logger = pino({ level: config.log.level })): Promise<Cloud> {
@@ -61,6 +84,7 @@ export class Cloud {
     if (config.broker.mode === 'embedded') await cloud.startEmbeddedBroker();
     else await cloud.subscribeExternal();
     await cloud.startHttp();
+    cloud.liveFeed.start();
     cloud.retentionTask = schedule(config.schedules.retention, () => void cloud.applyRetention());
     const quietly = (what: string, run: () => Promise<unknown>) => () =>
       void run().catch((error: Error) => logger.error({ error: error.message }, `${what} failed`));
@@ -92,6 +116,8 @@ export class Cloud {
       token: this.config.http.token,
       broker: () => this.brokerHealth(),
       maintenance: this.maintenance,
+      readingsRate: this.readingsRate,
+      live: this.live,
     };
     return createApi(deps);
   }
@@ -230,9 +256,15 @@ export class Cloud {
   }
 
   async stop(): Promise<void> {
+    this.liveFeed.stop();
     await this.retentionTask?.stop();
     for (const task of this.maintenanceTasks) await task.stop();
-    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => {
+      if (!this.http) return resolve();
+      this.http.close(() => resolve());
+      // Dashboards hold their event streams open: close() alone would wait for them forever.
+      (this.http as unknown as HttpServer).closeAllConnections();
+    });
     if (this.broker) {
       this.brokerServer?.close();
       await new Promise<void>((resolve) => this.broker?.close(() => resolve()));

@@ -1,9 +1,16 @@
-import { describeIssues, type MetricState, type RddContext } from '@fogline/shared';
+import type { MetricState, RddContext } from '@fogline/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { addDashboardRoutes } from '../dashboard/dashboard-routes.js';
 import type { IntakeStore } from '../intake/intake-store.js';
 import type { MaintenanceService } from '../maintenance/maintenance-service.js';
 import type { CloudMetrics } from '../ops/cloud-metrics.js';
+import { RateMeter } from '../ops/rate-meter.js';
+import type { LiveEvents } from './live-events.js';
+import { addLiveRoutes } from './live-routes.js';
+import { addMaintenanceRoutes } from './maintenance-routes.js';
+import { overviewOf } from './overview.js';
+import { parseQuery } from './query-parser.js';
 
 export interface ApiDeps {
   readonly store: IntakeStore;
@@ -14,6 +21,10 @@ export interface ApiDeps {
   readonly broker: () => Record<string, unknown>;
   /** Predictive maintenance; without it the /maintenance routes answer 404. */
   readonly maintenance?: MaintenanceService;
+  /** Readings merged per second, for the overview; a meter nobody feeds reads 0. */
+  readonly readingsRate?: RateMeter;
+  /** The server-sent-events hub; without it /api/v1/events answers 404. */
+  readonly live?: LiveEvents;
 }
 
 const epochMs = z.coerce.number().int('epoch milliseconds').min(0, 'epoch milliseconds');
@@ -32,6 +43,16 @@ const fleetQuery = z.strictObject({
     .string()
     .regex(/^(fleet|gateway|device|site|model|label:[A-Za-z0-9_.-]+)$/, 'fleet, gateway, device, site, model or label:<name>')
     .default('fleet'),
+  /** Extra quantiles per group, e.g. 0,0.1,0.5,0.9,1: the dashboard's distribution chart. */
+  quantiles: z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){0,100}$/, 'up to 101 comma-separated numbers from 0 to 1')
+    .transform((list) => list.split(',').map(Number))
+    .optional(),
+});
+const devicesQuery = z.strictObject({
+  prefix: z.string().default(''),
+  limit: z.coerce.number().int().min(1).max(10_000, 'at most 10000').default(1000),
 });
 const alertsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000, 'at most 1000').default(100) });
 
@@ -61,16 +82,16 @@ function figures(state: MetricState) {
  *   GET /api/v1/series?deviceId=atm-001&metric=cabinet_temp_c&from=<ms>&to=<ms>&step=window|hour|day
  *   GET /api/v1/fleet?metric=vibration_rms_g&groupBy=site&from=<ms>&to=<ms>
  *   GET /api/v1/alerts?limit=100
+ *   GET /api/v1/devices?prefix=atm-&limit=1000
+ *   GET /api/v1/devices/:deviceId        labels, gateway and the metrics it has sent
+ *   GET /api/v1/metrics
+ * with the overview and live events (live-routes.ts), maintenance (maintenance-routes.ts) and
+ * the dashboard at / (dashboard-routes.ts).
  */
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
-  const parse = <T extends z.ZodType>(
-    schema: T,
-    query: Record<string, string>,
-  ): { ok: true; value: z.output<T> } | { ok: false; errors: string[] } => {
-    const result = schema.safeParse(query);
-    return result.success ? { ok: true, value: result.data } : { ok: false, errors: describeIssues(query, result.error.issues) };
-  };
+  const parse = parseQuery;
+  const readingsRate = deps.readingsRate ?? new RateMeter();
 
   app.get('/healthz', (c) => c.json({ status: 'ok', broker: deps.broker() }));
   app.get('/metrics', async (c) =>
@@ -78,7 +99,10 @@ export function createApi(deps: ApiDeps): Hono {
   );
 
   app.use('/api/v1/*', async (c, next) => {
-    if (deps.token !== undefined && c.req.header('authorization') !== `Bearer ${deps.token}`) {
+    // A browser's EventSource cannot set a header: the events stream alone takes the token
+    // as ?access_token= (RFC 6750, 2.3).
+    const queryToken = c.req.path === '/api/v1/events' ? c.req.query('access_token') : undefined;
+    if (deps.token !== undefined && c.req.header('authorization') !== `Bearer ${deps.token}` && queryToken !== deps.token) {
       return c.json({ error: 'missing or wrong bearer token: send Authorization: Bearer <http.token>' }, 401);
     }
     await next();
@@ -105,36 +129,10 @@ export function createApi(deps: ApiDeps): Hono {
     });
   });
 
-  const riskQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(50) });
-  app.get('/api/v1/maintenance/models', async (c) => {
-    if (!deps.maintenance) return c.json({ error: 'predictive maintenance is not running' }, 404);
-    return c.json({ models: await deps.maintenance.models() });
-  });
-  app.get('/api/v1/maintenance/risk', (c) => {
-    if (!deps.maintenance) return c.json({ error: 'predictive maintenance is not running' }, 404);
-    const query = parse(riskQuery, c.req.query());
-    if (!query.ok) return c.json({ errors: query.errors }, 400);
-    return c.json(deps.maintenance.risk(query.value.limit));
-  });
-  app.get('/api/v1/maintenance/devices/:deviceId', (c) => {
-    const risk = deps.maintenance?.deviceRisk(c.req.param('deviceId'));
-    return risk
-      ? c.json(risk)
-      : c.json({ error: `no risk score for device ${c.req.param('deviceId')} (no model for its kind, or no recent data)` }, 404);
-  });
-  app.post('/api/v1/maintenance/train', async (c) => {
-    if (!deps.maintenance) return c.json({ error: 'predictive maintenance is not running' }, 404);
-    const { trained, skipped } = await deps.maintenance.train();
-    return c.json({
-      trained: trained.map((m) => ({ kind: m.kind, trainedAtMs: m.trainedAtMs, data: m.data, validation: m.validation })),
-      skipped,
-    });
-  });
-
   app.get('/api/v1/fleet', async (c) => {
     const query = parse(fleetQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
-    const { metric, from, to, groupBy } = query.value;
+    const { metric, from, to, groupBy, quantiles } = query.value;
     const devices = await deps.store.devices();
     const label = groupBy.startsWith('label:') ? groupBy.slice(6) : groupBy;
     const groupOf = (deviceId: string): string => {
@@ -148,7 +146,14 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({
       metric,
       groupBy,
-      groups: Object.fromEntries([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, state]) => [name, figures(state)])),
+      groups: Object.fromEntries(
+        [...groups]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, state]) => [
+            name,
+            quantiles ? { ...figures(state), quantiles: quantiles.map((q) => [q, state.quantile(q)]) } : figures(state),
+          ]),
+      ),
     });
   });
 
@@ -158,8 +163,37 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ alerts: await deps.store.alertList(query.value.limit) });
   });
 
+  app.get('/api/v1/devices', async (c) => {
+    const query = parse(devicesQuery, c.req.query());
+    if (!query.ok) return c.json({ errors: query.errors }, 400);
+    const { prefix, limit } = query.value;
+    const all = [...(await deps.store.devices())].filter(([deviceId]) => deviceId.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1));
+    return c.json({
+      total: all.length,
+      devices: all.slice(0, limit).map(([deviceId, { gatewayId, labels }]) => ({ deviceId, gatewayId, labels })),
+    });
+  });
+
+  app.get('/api/v1/devices/:deviceId', async (c) => {
+    const deviceId = c.req.param('deviceId');
+    const [device, metrics] = await Promise.all([deps.store.deviceOf(deviceId), deps.store.metricsOf(deviceId)]);
+    if (!device && metrics.length === 0) return c.json({ error: `no device ${deviceId} in any gateway's registry or in the store` }, 404);
+    return c.json({ deviceId, gatewayId: device?.gatewayId ?? null, labels: device?.labels ?? {}, metrics });
+  });
+
+  app.get('/api/v1/metrics', (c) => c.json({ metrics: deps.store.metricNameList(), unlisted: deps.store.metricNamesUnlisted }));
+
+  addLiveRoutes(app, () => overviewOf(deps.store, readingsRate, deps.maintenance), deps.live);
+  addMaintenanceRoutes(app, parse, deps.maintenance);
+  addDashboardRoutes(app);
+
   app.notFound((c) =>
-    c.json({ error: `no route ${c.req.method} ${c.req.path}; see /api/v1/health, /gateways, /series, /fleet, /alerts` }, 404),
+    c.json(
+      {
+        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/health, /overview, /gateways, /devices, /metrics, /series, /fleet, /alerts, /events, /maintenance/risk`,
+      },
+      404,
+    ),
   );
   return app;
 }

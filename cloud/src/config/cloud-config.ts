@@ -32,6 +32,12 @@ export const cloudConfigSchema = z.strictObject({
       port: port.default(8080),
       /** Bearer token for /api/v1; unset: the API is open (for a local run only). */
       token: z.string().min(16, 'a token of at least 16 characters').optional(),
+      /** Dashboards following /api/v1/events at once; one more is refused with 503 (counted). */
+      liveClientsMax: z.number().int().min(1).default(100),
+      /** Unflushed events per dashboard; one this far behind is disconnected and reconnects (counted). */
+      livePendingEventsMax: z.number().int().min(1).default(100),
+      /** How often the dashboards get a fresh overview while data arrives. */
+      liveIntervalMs: z.number().int().min(100).default(2000),
     })
     .prefault({}),
   /** How long each resolution is kept; the retention schedule deletes what is older. */

@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeEnvelope, envelopeFormatVersion, MetricState, type PartitionEnvelope, RddContext } from '@fogline/shared';
+import { envelopeFormatVersion, RddContext } from '@fogline/shared';
 import { afterEach, describe, expect, it } from 'vitest';
+import { envelope, fixtureWindow, partitionTopic } from '../testing/envelope-fixture.js';
 import { IntakeStore } from './intake-store.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -16,25 +17,8 @@ async function store(dir = mkdtempSync(join(tmpdir(), 'fogline-cloud-'))) {
   return { store: s, dir };
 }
 
-const window = { windowStartMs: 1_732_400_040_000, windowEndMs: 1_732_400_100_000 };
-
-function envelope(gatewayId: string, seq: number, records: [string, string, number[]][]): Uint8Array {
-  const e: PartitionEnvelope = {
-    gatewayId,
-    seq,
-    ...window,
-    partition: 0,
-    partitionCount: 1,
-    createdAtMs: window.windowEndMs + 1000,
-    records: records.map(([deviceId, metric, values]) => [
-      [deviceId, metric],
-      MetricState.of(values.map((v, i): [number, number] => [v, window.windowStartMs + i * 1000])),
-    ]),
-  };
-  return encodeEnvelope(e);
-}
-
-const topic = (gatewayId: string) => `fogline/v1/${gatewayId}/partitions/0`;
+const window = fixtureWindow;
+const topic = partitionTopic;
 
 describe('IntakeStore', () => {
   it('merges the envelopes of several gateways into one state per device, metric and window', async () => {
@@ -101,19 +85,8 @@ describe('IntakeStore', () => {
   it('keeps exact hour and day rollups, also for a partition that arrives late, and applies retention', async () => {
     const { store: s } = await store();
     const hour = 3_600_000;
-    const at = (startMs: number, seq: number, values: number[]) => {
-      const e: PartitionEnvelope = {
-        gatewayId: 'gw',
-        seq,
-        windowStartMs: startMs,
-        windowEndMs: startMs + 60_000,
-        partition: 0,
-        partitionCount: 1,
-        createdAtMs: startMs,
-        records: [[['d', 'm'], MetricState.of(values.map((v, i): [number, number] => [v, startMs + i]))]],
-      };
-      return encodeEnvelope(e);
-    };
+    const at = (startMs: number, seq: number, values: number[]) =>
+      envelope('gw', seq, [['d', 'm', values]], { windowStartMs: startMs, windowEndMs: startMs + 60_000 });
     const day0 = Date.UTC(2026, 10, 1);
     await s.apply(topic('gw'), at(day0, 0, [1, 2]));
     await s.apply(topic('gw'), at(day0 + 60_000, 1, [3]));

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -44,6 +45,15 @@ export interface SeriesPoint {
   readonly state: MetricState;
 }
 
+/** Distinct metric names listed for the dashboard, at most; names beyond it are merged but not listed (counted). */
+export const metricNamesMax = 10_000;
+
+/** What the store tells listeners (the live dashboard) once a write is on disk. */
+export interface IntakeEvents {
+  merged: [{ gatewayId: string; readings: number }];
+  alert: [Record<string, unknown>];
+}
+
 /** Unreadable envelopes kept for an operator, at most; the oldest go first (counted). */
 export const deadEnvelopesMax = 10_000;
 
@@ -70,6 +80,11 @@ export class IntakeStore {
   private readonly status;
   private readonly registry;
   private readonly models;
+  private readonly metricNameStore;
+  private readonly metricNames = new Set<string>();
+  /** Metric names not listed because metricNamesMax was reached. */
+  metricNamesUnlisted = 0;
+  readonly events = new EventEmitter<IntakeEvents>();
   private chain: Promise<unknown> = Promise.resolve();
   private newerNextId = 0;
 
@@ -85,6 +100,7 @@ export class IntakeStore {
     this.status = binarySublevel(db, 'status');
     this.registry = binarySublevel(db, 'registry');
     this.models = binarySublevel(db, 'models');
+    this.metricNameStore = binarySublevel(db, 'metric-names');
   }
 
   static async open(dataDir: string): Promise<IntakeStore> {
@@ -93,6 +109,7 @@ export class IntakeStore {
     await db.open();
     const store = new IntakeStore(db);
     await store.dead.init();
+    for await (const name of store.metricNameStore.keys()) store.metricNames.add(name);
     return store;
   }
 
@@ -160,14 +177,52 @@ export class IntakeStore {
         operations.push({ type: 'put', sublevel, key: keys[i], value: packr.pack([endMs, encodeMetricState(next)]) });
       });
     }
-    for (const [, state] of envelope.records) stats.readings += state.count;
+    let readings = 0;
+    for (const [, state] of envelope.records) readings += state.count;
+    stats.readings += readings;
     stats.envelopes++;
+    const newNames = this.newMetricNames(envelope);
     await this.db.batch([
       ...operations,
+      ...newNames.map((name) => ({ type: 'put', sublevel: this.metricNameStore, key: name, value: new Uint8Array(0) })),
       { type: 'put', sublevel: this.seen, key: seenKey, value: new Uint8Array(0) },
       { type: 'put', sublevel: this.gateways, key: envelope.gatewayId, value: Buffer.from(JSON.stringify(stats)) },
     ] as never);
+    for (const name of newNames) this.metricNames.add(name);
+    this.events.emit('merged', { gatewayId: envelope.gatewayId, readings });
     return 'merged';
+  }
+
+  /** Metric names the envelope brings that are not listed yet, up to metricNamesMax. */
+  private newMetricNames(envelope: PartitionEnvelope): string[] {
+    const names = new Set<string>();
+    for (const [[, metric]] of envelope.records) if (!this.metricNames.has(metric)) names.add(metric);
+    const room = metricNamesMax - this.metricNames.size;
+    if (names.size > room) this.metricNamesUnlisted += names.size - Math.max(0, room);
+    return [...names].slice(0, Math.max(0, room));
+  }
+
+  /** The metrics a device has sent, sorted: one seek per metric in the day rollups, not a scan. */
+  async metricsOf(deviceId: string): Promise<string[]> {
+    const metrics: string[] = [];
+    const prefix = `${deviceId}/`;
+    const keys = this.days.keys({ gt: prefix, lt: `${deviceId}0` });
+    try {
+      for (let key = await keys.next(); key !== undefined; key = await keys.next()) {
+        const metric = key.slice(prefix.length, key.lastIndexOf('/'));
+        metrics.push(metric);
+        // '0' follows '/': the first key past every day of this metric.
+        keys.seek(`${prefix}${metric}0`);
+      }
+    } finally {
+      await keys.close();
+    }
+    return metrics.sort();
+  }
+
+  /** Every metric name merged so far, sorted (up to metricNamesMax). */
+  metricNameList(): string[] {
+    return [...this.metricNames].sort();
   }
 
   private async gatewayStats(gatewayId: string): Promise<GatewayStats> {
@@ -277,6 +332,7 @@ export class IntakeStore {
       { type: 'put', sublevel: this.alerts, key, value: Buffer.from(bytes) },
       { type: 'put', sublevel: this.seen, key: seenKey, value: new Uint8Array(0) },
     ] as never);
+    this.events.emit('alert', alert as Record<string, unknown>);
     return 'merged';
   }
 
@@ -304,6 +360,11 @@ export class IntakeStore {
         value: Buffer.from(JSON.stringify({ gatewayId, labels })),
       })) as never,
     );
+  }
+
+  async deviceOf(deviceId: string): Promise<{ gatewayId: string; labels: Record<string, string> } | undefined> {
+    const bytes = await this.registry.get(deviceId);
+    return bytes ? JSON.parse(Buffer.from(bytes).toString('utf8')) : undefined;
   }
 
   /** deviceId -> { gatewayId, labels }, for grouping fleet aggregates. */

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { RddContext } from '@fogline/shared';
 import type { Logger } from 'pino';
 import type { IntakeStore } from '../intake/intake-store.js';
@@ -16,6 +17,13 @@ export interface DeviceRisk {
   readonly hourMs: number;
   /** The features that push the risk up most: standardised value x weight. */
   readonly drivers: { readonly feature: string; readonly contribution: number; readonly value: number }[];
+}
+
+/** How many devices the last scoring pass ranked, and how many are above their model's threshold. */
+export interface RiskSummary {
+  readonly scoredAtMs: number;
+  readonly devicesScored: number;
+  readonly devicesAlerting: number;
 }
 
 export interface TrainResult {
@@ -37,6 +45,8 @@ export class MaintenanceService {
   private training: Promise<TrainResult> | undefined;
   private ranking: DeviceRisk[] = [];
   private scoredAtMs = 0;
+  /** 'scored' after each scoring pass, once the new ranking is in place. */
+  readonly events = new EventEmitter<{ scored: [RiskSummary] }>();
 
   constructor(
     private readonly store: IntakeStore,
@@ -113,6 +123,15 @@ export class MaintenanceService {
     }
     this.ranking = ranking.sort((a, b) => b.risk - a.risk || (a.deviceId < b.deviceId ? -1 : 1));
     this.scoredAtMs = Date.now();
+    this.events.emit('scored', this.summary());
+  }
+
+  summary(): RiskSummary {
+    return {
+      scoredAtMs: this.scoredAtMs,
+      devicesScored: this.ranking.length,
+      devicesAlerting: this.ranking.reduce((n, r) => n + (r.alert ? 1 : 0), 0),
+    };
   }
 
   risk(limit: number): { scoredAtMs: number; devices: DeviceRisk[] } {

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /** The cloud's Prometheus metrics, in a registry of its own. */
 export function createCloudMetrics() {
@@ -22,6 +22,17 @@ export function createCloudMetrics() {
     aclDenied: new Counter({
       name: 'fogline_cloud_acl_denied_total',
       help: "Publishes outside a gateway's own topics",
+      registers: [registry],
+    }),
+    liveClients: new Gauge({ name: 'fogline_cloud_live_clients', help: 'Dashboards connected to /api/v1/events', registers: [registry] }),
+    liveRefused: new Counter({
+      name: 'fogline_cloud_live_refused_total',
+      help: 'Dashboards refused because http.liveClientsMax were connected',
+      registers: [registry],
+    }),
+    liveDropped: new Counter({
+      name: 'fogline_cloud_live_dropped_total',
+      help: 'Dashboards disconnected for falling http.livePendingEventsMax events behind',
       registers: [registry],
     }),
   };

@@ -1,0 +1,183 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RddContext } from '@fogline/shared';
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { IntakeStore } from '../intake/intake-store.js';
+import { MaintenanceService } from '../maintenance/maintenance-service.js';
+import { createCloudMetrics } from '../ops/cloud-metrics.js';
+import { RateMeter } from '../ops/rate-meter.js';
+import { envelope, partitionTopic } from '../testing/envelope-fixture.js';
+import { createApi } from './api.js';
+import { LiveEvents } from './live-events.js';
+
+const rdd = new RddContext({ defaultParallelism: 2 });
+afterAll(() => rdd.stop());
+const open: IntakeStore[] = [];
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
+});
+
+/** A store with two gateways, their registries and status records, and an API over it. */
+async function stack(options: { token?: string; live?: { clientsMax: number; pendingEventsMax: number } } = {}) {
+  const store = await IntakeStore.open(mkdtempSync(join(tmpdir(), 'fogline-api-')));
+  open.push(store);
+  const metrics = createCloudMetrics();
+  const readingsRate = new RateMeter(60);
+  store.events.on('merged', ({ readings }) => readingsRate.add(readings));
+  await store.apply(
+    partitionTopic('gw-a'),
+    envelope('gw-a', 0, [
+      ['atm-1', 'temp', [20, 21, 22]],
+      ['atm-1', 'temp2', [1]],
+      ['atm-1', 'temp.x', [2]],
+      ['atm-2', 'temp', [30]],
+    ]),
+  );
+  await store.apply(partitionTopic('gw-b'), envelope('gw-b', 0, [['motor-1', 'vibration', [0.1, 0.2, 0.3, 0.4]]]));
+  await store.putRegistry('gw-a', { 'atm-1': { site: 'lisbon', model: 'ATM-9000' }, 'atm-2': { site: 'lisbon', model: 'ATM-9000' } });
+  await store.putRegistry('gw-b', { 'motor-1': { site: 'porto', model: 'IM-55kW' } });
+  await store.putStatus('gw-a', { online: true, connectedDevices: 2, bytesReceivedFromDevices: 10_000, bytesForwarded: 500 });
+  await store.putStatus('gw-b', { online: false, connectedDevices: 0, bytesReceivedFromDevices: 6_000, bytesForwarded: 1_100 });
+  const live = new LiveEvents(options.live ?? { clientsMax: 10, pendingEventsMax: 100 }, metrics);
+  const maintenance = new MaintenanceService(store, rdd, pino({ level: 'silent' }));
+  const app = createApi({ store, rdd, metrics, broker: () => ({}), maintenance, readingsRate, live, token: options.token });
+  /** An API answer; T says what a test reads of it. */
+  const get = async <T = Record<string, unknown>>(path: string, headers: Record<string, string> = {}) => {
+    const response = await app.request(path, { headers });
+    return { status: response.status, body: (await response.json()) as T & { errors: string[] } };
+  };
+  return { app, store, metrics, live, get };
+}
+
+/** Reads server-sent events from a response body until `count` have arrived. */
+async function readEvents(body: ReadableStream<Uint8Array>, count: number): Promise<{ event: string; data: unknown }[]> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const events: { event: string; data: unknown }[] = [];
+  let text = '';
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value);
+    for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n')) {
+      const lines = text.slice(0, end).split('\n');
+      text = text.slice(end + 2);
+      const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+      events.push({ event: field('event') ?? 'message', data: JSON.parse(field('data') ?? 'null') });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe('the HTTP API', () => {
+  it('gives the fleet overview from the gateways, their registries and status records', async () => {
+    const { get } = await stack();
+    const { body } = await get<{ readings: { perSecond: number } }>('/api/v1/overview');
+    expect(body).toMatchObject({
+      gateways: { total: 2, online: 1 },
+      devices: { registered: 3, connected: 2 },
+      readings: { total: 10 },
+      bandwidth: { bytesFromDevices: 16_000, bytesForwarded: 1_600, savedRatio: 0.9 },
+      risk: { scoredAtMs: 0, devicesScored: 0, devicesAlerting: 0 },
+    });
+    // Ten readings merged within the meter's first second.
+    expect(body.readings.perSecond).toBe(10);
+  });
+
+  it('lists devices by prefix, a device with its metrics, and every metric name', async () => {
+    const { get } = await stack();
+    expect((await get('/api/v1/devices?prefix=atm-')).body).toEqual({
+      total: 2,
+      devices: [
+        { deviceId: 'atm-1', gatewayId: 'gw-a', labels: { site: 'lisbon', model: 'ATM-9000' } },
+        { deviceId: 'atm-2', gatewayId: 'gw-a', labels: { site: 'lisbon', model: 'ATM-9000' } },
+      ],
+    });
+    expect((await get<{ devices: unknown[] }>('/api/v1/devices?limit=1')).body.devices).toHaveLength(1);
+    expect((await get('/api/v1/devices?limit=0')).body.errors[0]).toMatch(/limit/);
+    // temp, temp.x and temp2 share a prefix: each is found once, none is skipped.
+    expect((await get('/api/v1/devices/atm-1')).body).toEqual({
+      deviceId: 'atm-1',
+      gatewayId: 'gw-a',
+      labels: { site: 'lisbon', model: 'ATM-9000' },
+      metrics: ['temp', 'temp.x', 'temp2'],
+    });
+    expect(await get('/api/v1/devices/atm-9')).toMatchObject({ status: 404, body: { error: expect.stringContaining('atm-9') } });
+    expect((await get('/api/v1/metrics')).body).toEqual({ metrics: ['temp', 'temp.x', 'temp2', 'vibration'], unlisted: 0 });
+  });
+
+  it('adds the quantiles asked for to each fleet group, and names a bad list', async () => {
+    const { get } = await stack();
+    const { body } = await get<{ groups: Record<string, { quantiles: [number, number][] }> }>(
+      '/api/v1/fleet?metric=temp&groupBy=site&quantiles=0,0.5,1',
+    );
+    expect(body.groups.lisbon.quantiles.map(([q]) => q)).toEqual([0, 0.5, 1]);
+    expect(body.groups.lisbon.quantiles[0][1]).toBe(20);
+    expect(body.groups.lisbon.quantiles[2][1]).toBe(30);
+    expect(body.groups.lisbon.quantiles[1][1]).toBeCloseTo(21, 0);
+    const bad = await get('/api/v1/fleet?metric=temp&quantiles=0.5,2');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0]).toMatch(/quantiles.*"0.5,2".*up to 101 comma-separated numbers from 0 to 1/);
+  });
+
+  it('asks for the token, and takes it as access_token on the events stream only', async () => {
+    const token = 'a-test-token-of-24-chars';
+    const { app, get } = await stack({ token });
+    expect((await get('/api/v1/overview')).status).toBe(401);
+    expect((await get(`/api/v1/overview?access_token=${token}`)).status).toBe(401);
+    expect((await get('/api/v1/overview', { authorization: `Bearer ${token}` })).status).toBe(200);
+    expect((await app.request('/api/v1/events?access_token=wrong-token-of-24-chars!')).status).toBe(401);
+    const events = await app.request(`/api/v1/events?access_token=${token}`);
+    expect(events.status).toBe(200);
+    expect(events.headers.get('content-type')).toMatch(/text\/event-stream/);
+    expect(await readEvents(events.body as ReadableStream<Uint8Array>, 1)).toMatchObject([{ event: 'overview' }]);
+    // The dashboard itself is public: it asks for the token when the API refuses it.
+    expect((await app.request('/')).status).toBe(200);
+  });
+
+  it('streams the overview first, then live events, to at most clientsMax dashboards', async () => {
+    const { app, live, metrics } = await stack({ live: { clientsMax: 1, pendingEventsMax: 100 } });
+    const first = await app.request('/api/v1/events');
+    const reading = readEvents(first.body as ReadableStream<Uint8Array>, 2);
+    await expect.poll(() => live.clientCount).toBe(1);
+    const refused = await app.request('/api/v1/events');
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/1 dashboards are connected \(http.liveClientsMax\)/);
+    live.publish('alert', { deviceId: 'atm-1', rule: 'hot' });
+    const [overview, alert] = await reading;
+    expect(overview).toMatchObject({ event: 'overview', data: { gateways: { total: 2 } } });
+    expect(alert).toEqual({ event: 'alert', data: { deviceId: 'atm-1', rule: 'hot' } });
+    await expect.poll(() => live.clientCount).toBe(0); // the reader went away
+    expect((await metrics.registry.getSingleMetricAsString('fogline_cloud_live_refused_total')).trim().split('\n').pop()).toBe(
+      'fogline_cloud_live_refused_total 1',
+    );
+  });
+
+  it('disconnects a dashboard that stops reading, and counts it', async () => {
+    const { app, live, metrics } = await stack({ live: { clientsMax: 5, pendingEventsMax: 3 } });
+    const stalled = await app.request('/api/v1/events'); // never read
+    await expect.poll(() => live.clientCount).toBe(1);
+    for (let i = 0; i < 20; i++) live.publish('overview', { filler: 'x'.repeat(100_000), i });
+    expect(live.clientCount).toBe(0);
+    expect((await metrics.registry.getSingleMetricAsString('fogline_cloud_live_dropped_total')).trim().split('\n').pop()).toBe(
+      'fogline_cloud_live_dropped_total 1',
+    );
+    await stalled.body?.cancel().catch(() => {});
+  });
+
+  it('serves the dashboard, its scripts and uPlot, and nothing outside them', async () => {
+    const { app } = await stack();
+    const page = await app.request('/');
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('fleet dashboard');
+    for (const asset of ['/assets/dashboard.css', '/assets/app/main.js', '/assets/uplot/uPlot.esm.js']) {
+      expect({ asset, status: (await app.request(asset)).status }).toEqual({ asset, status: 200 });
+    }
+    for (const outside of ['/assets/../package.json', '/assets/%2e%2e/package.json', '/assets/uplot/../../../package.json']) {
+      expect({ outside, status: (await app.request(outside)).status }).toEqual({ outside, status: 404 });
+    }
+  });
+});
