@@ -1,0 +1,176 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { cloudCli, gatewayCli, killedAfterEachTest, runCli, tempDir, writeYaml } from './processes.js';
+
+const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
+/** Where .ci/run keeps what tests leave for a person to look at. */
+const outputDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
+const { start } = killedAfterEachTest();
+
+/** Debian's chromium, as .ci/run installs it; the flags keep it off a closed network. */
+function launchChromium(userDataDir: string) {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 1200 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+describe('the dashboard, in headless Chromium, against a running stack', () => {
+  it('shows the overview the API gives, charts with data, alerts (live too) and the risk ranking with drill-down', async () => {
+    // The stack: a cloud, a gateway with an alert rule, 60 ATMs over 12 simulated days.
+    const cloudDir = tempDir('dash-cloud');
+    const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', {
+      dataDir: cloudDir,
+      broker: { port: 0 },
+      http: { port: 0, liveIntervalMs: 500 },
+      log: { level: 'info' },
+    });
+    const { secret } = JSON.parse(await runCli(cloudCli, ['gateways', 'add', 'gw-dash', '-c', cloudConfig]));
+    const cloud = await start(cloudCli, ['-c', cloudConfig], 'cloud ready');
+    const gatewayDir = tempDir('dash-gateway');
+    const gatewayConfig = writeYaml(gatewayDir, 'gateway.yaml', {
+      gatewayId: 'gw-dash',
+      dataDir: gatewayDir,
+      mqtt: { port: 0 },
+      ops: { port: 0 },
+      limits: { futureSkewMsMax: 0 },
+      // 15-minute windows for 15-minute readings; at x100,000 a device's in-flight queue puts it
+      // simulated hours behind the others, so the lateness is two simulated days.
+      windows: { sizeMs: 900_000, allowedLatenessMs: 2 * 86_400_000, idleCloseMs: 2_000 },
+      rules: [{ name: 'dispenser-vibration-high', kind: 'threshold', metric: 'dispenserVibration', above: 2.2, severity: 'critical' }],
+      uplink: { url: `mqtt://127.0.0.1:${cloud.ports.broker}`, username: 'gw-dash', password: secret },
+      log: { level: 'info' },
+    });
+    const credentials = join(gatewayDir, 'devices.jsonl');
+    const fleet = ['--fleet', 'atm=60', '--site', 'porto'];
+    await promisify(execFile)(process.execPath, [simCli, 'provision', ...fleet, '--gateway-config', gatewayConfig, '--out', credentials]);
+    const gateway = await start(gatewayCli, ['-c', gatewayConfig], 'gateway ready');
+    await promisify(execFile)(process.execPath, [
+      simCli,
+      ...fleet,
+      '--gateway',
+      `mqtt://127.0.0.1:${gateway.ports.mqtt}`,
+      '--credentials',
+      credentials,
+      '--seed',
+      '11',
+      '--start',
+      '-12d',
+      '--duration',
+      '12d',
+      '--interval',
+      '15m',
+      '--speed',
+      '100000',
+      '--quiet',
+      '--summary',
+      join(gatewayDir, 'summary.json'),
+    ]);
+    const summary = JSON.parse(readFileSync(join(gatewayDir, 'summary.json'), 'utf8')) as { readings: { delivered: number } };
+    const api = async <T>(path: string, init?: RequestInit): Promise<T> =>
+      (await fetch(`http://127.0.0.1:${cloud.ports.http}/api/v1/${path}`, init)).json() as Promise<T>;
+    // The last windows close when idle: then the cloud holds every reading the simulator delivered
+    // but those the gateway counted too late for their window (the stated policy).
+    const gatewayMetrics = await (await fetch(`http://127.0.0.1:${gateway.ports.ops}/metrics`)).text();
+    const late = Number(/^fogline_gateway_late_readings_total (\d+)$/m.exec(gatewayMetrics)?.[1]);
+    expect(late).toBeLessThan(summary.readings.delivered / 100);
+    await expect
+      .poll(async () => (await api<{ readings: { total: number } }>('overview')).readings.total, { timeout: 60_000, interval: 1000 })
+      .toBe(summary.readings.delivered - late);
+    const trained = await api<{ trained: { kind: string }[] }>('maintenance/train', { method: 'POST' });
+    expect(trained.trained.map((m) => m.kind)).toEqual(['ATM-9000']);
+    const ranking = await api<{ devices: { deviceId: string }[] }>('maintenance/risk?limit=15');
+    expect(ranking.devices.length).toBe(15);
+    const alerts = await api<{ alerts: { deviceId: string; ts: number }[] }>('alerts?limit=20');
+    expect(alerts.alerts.length).toBeGreaterThan(0);
+
+    const browser = await launchChromium(tempDir('chromium'));
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+      await page.goto(`http://127.0.0.1:${cloud.ports.http}/`);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+
+      // The overview: each card's exact figure equals what the API says, and what its parts say.
+      const overview = await api<{
+        gateways: { total: number; online: number };
+        devices: { registered: number };
+        readings: { total: number };
+        risk: { devicesAlerting: number };
+      }>('overview');
+      const card = async (name: string) => Number(await page.getAttribute(`[data-testid="overview-${name}"]`, 'data-value'));
+      const { gateways } = await api<{ gateways: { readings: number; duplicates: number }[] }>('gateways');
+      // Connected all along, the gateway never sent an envelope twice (the cloud would skip it).
+      expect(gateways[0].duplicates).toBe(0);
+      const { total: registered } = await api<{ total: number }>('devices');
+      expect(await card('gateways-online')).toBe(overview.gateways.online);
+      expect(overview.gateways).toEqual({ total: 1, online: 1 });
+      expect(await card('devices')).toBe(registered);
+      expect(registered).toBe(60);
+      expect(await card('readings-total')).toBe(gateways.reduce((sum, g) => sum + g.readings, 0));
+      expect(await card('devices-at-risk')).toBe(overview.risk.devicesAlerting);
+
+      // The risk ranking, in the API's order; the page opened on the device most at risk.
+      const rows = await page.$$eval('[data-testid="risk-table"] tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.device));
+      expect(rows).toEqual(ranking.devices.map((d) => d.deviceId));
+      await expect.poll(() => page.getAttribute('[data-testid="risk-detail"]', 'data-device')).toBe(ranking.devices[0].deviceId);
+
+      // A chart with drawn points: the page's count, and pixels on the canvas.
+      const chart = '[data-testid="series-chart"]';
+      await expect.poll(async () => Number(await page.getAttribute(chart, 'data-points'))).toBeGreaterThan(10);
+      const inked = await page.$eval(`${chart} canvas`, (canvas) => {
+        const c = canvas as HTMLCanvasElement;
+        const pixels = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        let n = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) n++;
+        return n;
+      });
+      expect(inked).toBeGreaterThan(500);
+      expect(Number(await page.getAttribute('[data-testid="distribution-chart"]', 'data-groups'))).toBe(1);
+
+      // Drill-down: a click on another device shows its risk and points the chart at it.
+      const other = ranking.devices[3].deviceId;
+      await page.click(`[data-testid="risk-table"] tr[data-device="${other}"]`);
+      await expect.poll(() => page.getAttribute('[data-testid="risk-detail"]', 'data-device')).toBe(other);
+      await expect.poll(() => page.getAttribute(chart, 'data-series')).toMatch(new RegExp(`^${other}/`));
+
+      // Alerts: the API's newest is on the page, and a new one arrives live (server-sent events).
+      const alertRows = () => page.$$eval('[data-testid="alerts-table"] tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+      expect((await alertRows()).length).toBe(Math.min(20, alerts.alerts.length));
+      expect((await alertRows())[0]).toContain(alerts.alerts[0].deviceId);
+      const [{ deviceId, secret: deviceSecret }] = readFileSync(credentials, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { deviceId: string; secret: string });
+      const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.ports.mqtt}`, { username: deviceId, password: deviceSecret });
+      await device.publishAsync(`telemetry/${deviceId}`, JSON.stringify({ ts: Date.now(), dispenserVibration: 9.99 }), { qos: 1 });
+      await device.endAsync();
+      await expect.poll(async () => (await alertRows())[0], { timeout: 20_000 }).toContain('9.99');
+      expect(await page.getAttribute('#live-status', 'data-state')).toBe('open');
+
+      mkdirSync(outputDir, { recursive: true });
+      await page.screenshot({ path: join(outputDir, 'dashboard.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+});
