@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cloud } from './cloud.js';
@@ -105,5 +106,40 @@ withCommon(gateways.command('remove <gatewayId>').description('remove a gateway;
     }
   },
 );
+
+const maintenance = program.command('maintenance').description('predictive maintenance of a running cloud, through its API');
+
+interface EvaluateOptions extends CommonOptions {
+  truth: string;
+  url?: string;
+  train?: boolean;
+}
+
+withCommon(
+  maintenance
+    .command('evaluate')
+    .description("score the trained models on their held-out devices against fogline-sim's ground truth (--truth)")
+    .requiredOption('--truth <file>', 'the ground-truth JSON lines `fogline-sim --truth <file>` wrote')
+    .option('--url <url>', "the cloud's HTTP address (default: http.host and http.port of the config)")
+    .option('--train', 'train the models first'),
+).action(async (options: EvaluateOptions) => {
+  try {
+    const { http } = load(options);
+    const base = options.url ?? `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`;
+    const headers: Record<string, string> = http.token ? { authorization: `Bearer ${http.token}` } : {};
+    const post = async (path: string, body?: string) => {
+      const response = await fetch(`${base}/api/v1/maintenance/${path}`, { method: 'POST', headers, body }).catch((error: Error) => {
+        throw new Error(`no cloud answers at ${base} (${error.cause ?? error.message}); start it, or pass --url`);
+      });
+      const answer = (await response.json()) as { error?: string; errors?: string[] };
+      if (!response.ok) throw new Error(`${path}: ${answer.error ?? answer.errors?.join('; ')}`);
+      return answer;
+    };
+    if (options.train) console.error(JSON.stringify(await post('train')));
+    console.log(JSON.stringify(await post('evaluate', readFileSync(options.truth, 'utf8')), null, 2));
+  } catch (error) {
+    fail(error);
+  }
+});
 
 await program.parseAsync(process.argv);

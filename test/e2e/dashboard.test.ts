@@ -81,6 +81,8 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
       '--quiet',
       '--summary',
       join(gatewayDir, 'summary.json'),
+      '--truth',
+      join(gatewayDir, 'truth.jsonl'),
     ]);
     const summary = JSON.parse(readFileSync(join(gatewayDir, 'summary.json'), 'utf8')) as { readings: { delivered: number } };
     const api = async <T>(path: string, init?: RequestInit): Promise<T> =>
@@ -95,6 +97,21 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
       .toBe(summary.readings.delivered - late);
     const trained = await api<{ trained: { kind: string }[] }>('maintenance/train', { method: 'POST' });
     expect(trained.trained.map((m) => m.kind)).toEqual(['ATM-9000']);
+    // The yardstick: the model scored on its held-out ATMs against the simulator's ground truth.
+    const evaluation = JSON.parse(
+      await runCli(cloudCli, [
+        'maintenance',
+        'evaluate',
+        '--truth',
+        join(gatewayDir, 'truth.jsonl'),
+        '--url',
+        `http://127.0.0.1:${cloud.ports.http}`,
+      ]),
+    ) as { models: { kind: string; heldOut: { devices: number; failures: number; rocAuc: number } }[] };
+    expect(evaluation.models).toMatchObject([{ kind: 'ATM-9000', heldOut: { failures: expect.any(Number) } }]);
+    expect(evaluation.models[0].heldOut.devices).toBeGreaterThan(5);
+    expect(evaluation.models[0].heldOut.failures).toBeGreaterThan(0);
+    expect(evaluation.models[0].heldOut.rocAuc).toBeGreaterThan(0.8);
     const ranking = await api<{ devices: { deviceId: string }[] }>('maintenance/risk?limit=15');
     expect(ranking.devices.length).toBe(15);
     const alerts = await api<{ alerts: { deviceId: string; ts: number }[] }>('alerts?limit=20');

@@ -123,6 +123,30 @@ describe('the HTTP API', () => {
     expect(bad.body.errors[0]).toMatch(/quantiles.*"0.5,2".*up to 101 comma-separated numbers from 0 to 1/);
   });
 
+  it('evaluates against ground truth only when it is readable and holds failures', async () => {
+    const { app } = await stack();
+    const post = async (body: string) => {
+      const response = await app.request('/api/v1/maintenance/evaluate', { method: 'POST', body });
+      return { status: response.status, body: (await response.json()) as { errors?: string[]; models?: unknown[] } };
+    };
+    const failure = JSON.stringify({ event: 'failure', deviceId: 'atm-1', ts: 1 });
+    expect(await post(`${failure}\n{"event":"failure"}\nnot json\n`)).toEqual({
+      status: 400,
+      body: {
+        errors: [
+          expect.stringMatching(
+            /^ground truth: line 2 was \{"event":"failure"\}, expected \{"event", "deviceId", "ts" \(epoch ms\)\}; line 3 is not JSON/,
+          ),
+        ],
+      },
+    });
+    expect(await post(JSON.stringify({ event: 'repair', deviceId: 'atm-1', ts: 1 }))).toEqual({
+      status: 400,
+      body: { errors: ['the ground truth holds no failure to score against'] },
+    });
+    expect(await post(failure)).toEqual({ status: 200, body: { models: [] } }); // nothing trained yet
+  });
+
   it('asks for the token, and takes it as access_token on the events stream only', async () => {
     const token = 'a-test-token-of-24-chars';
     const { app, get } = await stack({ token });

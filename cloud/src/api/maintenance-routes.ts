@@ -1,15 +1,20 @@
 import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
+import { parseTruthLines } from '../maintenance/evaluate-against-truth.js';
 import type { MaintenanceService } from '../maintenance/maintenance-service.js';
 import type { QueryParser } from './query-parser.js';
 
 const riskQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(50) });
+/** The largest ground-truth file the evaluation takes (a month of 10,000 devices is about 20 MB). */
+export const truthBytesMax = 64 * 1024 * 1024;
 
 /**
  *   GET  /api/v1/maintenance/models
  *   GET  /api/v1/maintenance/risk?limit=50
  *   GET  /api/v1/maintenance/devices/:deviceId
  *   POST /api/v1/maintenance/train
+ *   POST /api/v1/maintenance/evaluate     body: the simulator's ground-truth JSON lines
  * Without a maintenance service they answer 404.
  */
 export function addMaintenanceRoutes(app: Hono, parse: QueryParser, maintenance: MaintenanceService | undefined): void {
@@ -38,4 +43,22 @@ export function addMaintenanceRoutes(app: Hono, parse: QueryParser, maintenance:
       skipped,
     });
   });
+  app.post(
+    '/api/v1/maintenance/evaluate',
+    bodyLimit({
+      maxSize: truthBytesMax,
+      onError: (c) => c.json({ error: `the ground truth is over ${truthBytesMax} bytes; evaluate a shorter run` }, 413),
+    }),
+    async (c) => {
+      if (!maintenance) return c.json(notRunning, 404);
+      let truth: ReturnType<typeof parseTruthLines>;
+      try {
+        truth = parseTruthLines(await c.req.text());
+      } catch (error) {
+        return c.json({ errors: [(error as Error).message] }, 400);
+      }
+      if (!truth.some((r) => r.event === 'failure')) return c.json({ errors: ['the ground truth holds no failure to score against'] }, 400);
+      return c.json({ models: await maintenance.evaluate(truth) });
+    },
+  );
 }

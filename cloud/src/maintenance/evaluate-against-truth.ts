@@ -18,6 +18,33 @@ export interface TruthRecord {
   readonly ts: number;
 }
 
+/**
+ * Reads the simulator's ground-truth JSON lines (`fogline-sim --truth`); a line that is not a
+ * record with an event, a deviceId and a numeric ts is named with its number.
+ */
+export function parseTruthLines(text: string): TruthRecord[] {
+  const records: TruthRecord[] = [];
+  const problems: string[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    let record: Partial<TruthRecord>;
+    try {
+      record = JSON.parse(line);
+    } catch (error) {
+      problems.push(`line ${i + 1} is not JSON (${(error as Error).message})`);
+      continue;
+    }
+    if (typeof record?.event !== 'string' || typeof record.deviceId !== 'string' || !Number.isFinite(record.ts)) {
+      problems.push(`line ${i + 1} was ${line.slice(0, 80)}, expected {"event", "deviceId", "ts" (epoch ms)}`);
+      continue;
+    }
+    records.push({ event: record.event, deviceId: record.deviceId, ts: record.ts as number });
+  }
+  if (problems.length > 0)
+    throw new Error(`ground truth: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`);
+  return records;
+}
+
 export interface TruthScore {
   readonly devices: number;
   readonly examples: number;

@@ -24,6 +24,8 @@ export interface MaintenanceModel {
     readonly toMs: number;
   };
   readonly validation: {
+    /** The share of devices held out of training, chosen by isHeldOut(deviceId, holdoutFraction). */
+    readonly holdoutFraction: number;
     readonly devices: number;
     readonly examples: number;
     readonly positives: number;
@@ -160,6 +162,7 @@ export async function trainMaintenanceModel(
     model,
     data: { devices: devices.size - validation.length, examples: training.length, positives, fromMs, toMs },
     validation: {
+      holdoutFraction,
       devices: validation.length,
       examples: scores.length,
       positives: labels.filter((y) => y === 1).length,

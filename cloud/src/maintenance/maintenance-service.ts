@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { RddContext } from '@fogline/shared';
 import type { Logger } from 'pino';
 import type { IntakeStore } from '../intake/intake-store.js';
+import { evaluateAgainstTruth, type TruthRecord, type TruthScore } from './evaluate-against-truth.js';
 import type { DeviceHistory } from './hourly-history.js';
-import { type MaintenanceModel, scoreDevice, trainMaintenanceModel } from './maintenance-model.js';
+import { isHeldOut, type MaintenanceModel, scoreDevice, trainMaintenanceModel } from './maintenance-model.js';
 
 /** One device's place in the risk ranking. */
 export interface DeviceRisk {
@@ -140,6 +141,20 @@ export class MaintenanceService {
 
   deviceRisk(deviceId: string): DeviceRisk | undefined {
     return this.ranking.find((r) => r.deviceId === deviceId);
+  }
+
+  /**
+   * Scores each stored model against the simulator's ground truth, on the devices it held out
+   * of training (so none of them taught it): the yardstick for a simulated fleet.
+   */
+  async evaluate(truth: readonly TruthRecord[]): Promise<{ kind: string; trainedAtMs: number; heldOut: TruthScore }[]> {
+    const [models, byKind] = await Promise.all([this.models(), this.historiesByKind()]);
+    return models.map((model) => {
+      // Models stored before the fraction was recorded held out the default 20%.
+      const fraction = model.validation.holdoutFraction ?? 0.2;
+      const heldOut = new Map([...(byKind.get(model.kind) ?? [])].filter(([deviceId]) => isHeldOut(deviceId, fraction)));
+      return { kind: model.kind, trainedAtMs: model.trainedAtMs, heldOut: evaluateAgainstTruth(model, heldOut, truth) };
+    });
   }
 
   models(): Promise<MaintenanceModel[]> {
