@@ -10,6 +10,7 @@ import { loadProfiles } from './profiles/load-profiles.js';
 import { readDeviceSecrets, requireSecrets } from './provision/device-secrets.js';
 import { provisionDevices } from './provision/provision-devices.js';
 import { StatusLine } from './report/status-line.js';
+import { addStackCommand } from './stack/stack-command.js';
 
 interface FleetFlags {
   fleet: string;
@@ -255,5 +256,7 @@ program
       fail(error);
     }
   });
+
+addStackCommand(program, fail);
 
 await program.parseAsync(process.argv);

@@ -4,7 +4,7 @@ export interface Overview {
   atMs: number;
   gateways: { total: number; online: number };
   devices: { registered: number; connected: number };
-  readings: { total: number; perSecond: number };
+  readings: { total: number; perSecond: number; latestWindowEndMs: number };
   bandwidth: { bytesFromDevices: number; bytesForwarded: number; savedRatio: number | null };
   risk: { scoredAtMs: number; devicesScored: number; devicesAlerting: number };
 }

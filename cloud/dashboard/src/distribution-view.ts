@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import { getJson } from './api-client.js';
 import type { Fleet } from './api-types.js';
 import { byId, el } from './dom.js';
-import { formatInteger, formatNumber } from './format.js';
+import { dataClock, formatInteger, formatNumber } from './format.js';
 
 /** 0, 0.05, ... 1: the points of each group's quantile curve. */
 const quantiles = Array.from({ length: 21 }, (_, i) => i / 20);
@@ -36,7 +36,8 @@ export class DistributionView {
     const fleet = await getJson<Fleet>('fleet', {
       metric: this.metric.value,
       groupBy: this.groupBy.value,
-      from: rangeMs === 0 ? 0 : Math.max(0, Date.now() - rangeMs),
+      from: rangeMs === 0 ? 0 : Math.max(0, dataClock.nowMs() - rangeMs),
+      to: dataClock.nowMs(),
       quantiles: quantiles.join(','),
     });
     const groups = Object.entries(fleet.groups).slice(0, colours.length);

@@ -1,6 +1,6 @@
 import type { Overview } from './api-types.js';
 import { byId, el } from './dom.js';
-import { formatBytes, formatInteger, formatNumber, formatPercent } from './format.js';
+import { dataClock, formatBytes, formatInteger, formatNumber, formatPercent, formatTime } from './format.js';
 
 /** One card: data-testid names it, data-value holds the exact figure the API gave (for tests and tools). */
 function card(id: string, label: string, value: string, exact: number, sub: string) {
@@ -16,6 +16,7 @@ function card(id: string, label: string, value: string, exact: number, sub: stri
 export function renderOverview(overview: Overview): void {
   const { gateways, devices, readings, bandwidth, risk } = overview;
   const saved = bandwidth.savedRatio;
+  dataClock.latestMs = readings.latestWindowEndMs;
   byId('overview').replaceChildren(
     card(
       'gateways-online',
@@ -25,7 +26,15 @@ export function renderOverview(overview: Overview): void {
       `${gateways.total} known to the cloud`,
     ),
     card('devices', 'Devices', formatInteger(devices.registered), devices.registered, `${formatInteger(devices.connected)} connected now`),
-    card('readings-total', 'Readings merged', formatInteger(readings.total), readings.total, 'exactly once, from every gateway'),
+    card(
+      'readings-total',
+      'Readings merged',
+      formatInteger(readings.total),
+      readings.total,
+      readings.latestWindowEndMs > 0
+        ? `exactly once; data up to ${formatTime(readings.latestWindowEndMs)}`
+        : 'exactly once, from every gateway',
+    ),
     card('readings-per-second', 'Readings / s', formatNumber(readings.perSecond), readings.perSecond, 'merged, over the last minute'),
     card(
       'bandwidth-saved',

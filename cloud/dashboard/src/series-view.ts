@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import { getJson } from './api-client.js';
 import type { SeriesPoint } from './api-types.js';
 import { byId } from './dom.js';
+import { dataClock } from './format.js';
 
 const hourMs = 3_600_000;
 
@@ -36,7 +37,8 @@ export class SeriesView {
     const { points } = await getJson<{ points: SeriesPoint[] }>('series', {
       deviceId,
       metric,
-      from: Math.max(0, Date.now() - rangeMs),
+      from: Math.max(0, dataClock.nowMs() - rangeMs),
+      to: dataClock.nowMs(),
       step: rangeMs > 24 * hourMs ? 'hour' : 'window',
     });
     const data: uPlot.AlignedData = [

@@ -8,7 +8,7 @@ import { IntakeStore } from '../intake/intake-store.js';
 import { MaintenanceService } from '../maintenance/maintenance-service.js';
 import { createCloudMetrics } from '../ops/cloud-metrics.js';
 import { RateMeter } from '../ops/rate-meter.js';
-import { envelope, partitionTopic } from '../testing/envelope-fixture.js';
+import { envelope, fixtureWindow, partitionTopic } from '../testing/envelope-fixture.js';
 import { createApi } from './api.js';
 import { LiveEvents } from './live-events.js';
 
@@ -79,7 +79,7 @@ describe('the HTTP API', () => {
     expect(body).toMatchObject({
       gateways: { total: 2, online: 1 },
       devices: { registered: 3, connected: 2 },
-      readings: { total: 10 },
+      readings: { total: 10, latestWindowEndMs: fixtureWindow.windowEndMs },
       bandwidth: { bytesFromDevices: 16_000, bytesForwarded: 1_600, savedRatio: 0.9 },
       risk: { scoredAtMs: 0, devicesScored: 0, devicesAlerting: 0 },
     });

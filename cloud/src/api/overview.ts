@@ -8,8 +8,12 @@ export interface Overview {
   readonly gateways: { readonly total: number; readonly online: number };
   /** Registered: in a gateway's registry; connected: connected to a gateway's broker now. */
   readonly devices: { readonly registered: number; readonly connected: number };
-  /** Total: every reading the merged partitions summarise; perSecond: merged over the last minute. */
-  readonly readings: { readonly total: number; readonly perSecond: number };
+  /**
+   * Total: every reading the merged partitions summarise; perSecond: merged over the last minute;
+   * latestWindowEndMs: how far the data reaches in event time (behind the wall clock while a
+   * simulator replays history, or after an outage).
+   */
+  readonly readings: { readonly total: number; readonly perSecond: number; readonly latestWindowEndMs: number };
   /**
    * Bytes the gateways received from devices against the bytes they forwarded, as their status
    * records last said (since each gateway started); savedRatio = 1 - forwarded / received.
@@ -30,7 +34,11 @@ export async function overviewOf(store: IntakeStore, readingsRate: RateMeter, ma
     atMs: Date.now(),
     gateways: { total: gateways.length, online: statuses.filter((status) => status?.online === true).length },
     devices: { registered: devices.size, connected: sum('connectedDevices') },
-    readings: { total: gateways.reduce((total, g) => total + g.readings, 0), perSecond: readingsRate.perSecond() },
+    readings: {
+      total: gateways.reduce((total, g) => total + g.readings, 0),
+      perSecond: readingsRate.perSecond(),
+      latestWindowEndMs: gateways.reduce((latest, g) => Math.max(latest, g.latestWindowEndMs ?? 0), 0),
+    },
     bandwidth: { bytesFromDevices, bytesForwarded, savedRatio: bytesFromDevices > 0 ? 1 - bytesForwarded / bytesFromDevices : null },
     risk: maintenance?.summary() ?? { scoredAtMs: 0, devicesScored: 0, devicesAlerting: 0 },
   };

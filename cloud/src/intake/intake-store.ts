@@ -37,6 +37,8 @@ export interface GatewayStats {
   readings: number;
   /** Bytes of envelopes received from this gateway. */
   bytesIn: number;
+  /** The end of the newest window merged from this gateway (event time): how far its data reaches. */
+  latestWindowEndMs: number;
 }
 
 export interface SeriesPoint {
@@ -181,6 +183,7 @@ export class IntakeStore {
     for (const [, state] of envelope.records) readings += state.count;
     stats.readings += readings;
     stats.envelopes++;
+    stats.latestWindowEndMs = Math.max(stats.latestWindowEndMs ?? 0, envelope.windowEndMs);
     const newNames = this.newMetricNames(envelope);
     await this.db.batch([
       ...operations,
@@ -229,7 +232,7 @@ export class IntakeStore {
     const bytes = await this.gateways.get(gatewayId);
     return bytes
       ? JSON.parse(Buffer.from(bytes).toString('utf8'))
-      : { gatewayId, lastSeenMs: 0, envelopes: 0, duplicates: 0, readings: 0, bytesIn: 0 };
+      : { gatewayId, lastSeenMs: 0, envelopes: 0, duplicates: 0, readings: 0, bytesIn: 0, latestWindowEndMs: 0 };
   }
 
   /** Keeps a message that could not be used, with the reason, in the bounded dead-letter store. */

@@ -1,0 +1,153 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './processes.js';
+
+const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
+
+interface RunningStack {
+  httpPort: number;
+  gateways: { site: string; gatewayId: string; mqttPort: number; opsPort: number }[];
+  demoDevice: { deviceId: string; secret: string };
+}
+
+/** `npm start`'s command, on free ports, a small fleet and three hours of history, in `dataDir`. */
+function startStack(dataDir: string, extra: string[] = []) {
+  const child = spawn(
+    process.execPath,
+    [
+      simCli,
+      'stack',
+      '--data-dir',
+      dataDir,
+      '--http-port',
+      '0',
+      '--cloud-port',
+      '0',
+      '--gateway-ports',
+      '0,0',
+      '--atms',
+      '8',
+      '--history',
+      '3h',
+      '--no-live',
+      '--quiet',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const said = (text: string, timeoutMs = 120_000) => expect.poll(() => output, { timeout: timeoutMs, interval: 200 }).toContain(text);
+  return { child, exited, said, output: () => output };
+}
+
+const sumOfLines = (metrics: string, name: string) =>
+  metrics
+    .split('\n')
+    .filter((line) => line.startsWith(name))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+
+describe('the whole stack, as npm start runs it', () => {
+  it('brings up a cloud, two gateways and a fleet, counts every reading exactly, takes mosquitto_pub, stops cleanly and resumes', async () => {
+    const dataDir = tempDir('stack');
+    const stack = startStack(dataDir);
+    try {
+      await stack.said('fogline is running.');
+      expect(stack.output()).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\//);
+      expect(stack.output()).toMatch(/mosquitto_pub -h 127\.0\.0\.1 -p \d+ -u my-sensor -P '[^']+' -t telemetry\/my-sensor/);
+      const running = JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningStack;
+      const api = async <T>(path: string): Promise<T> =>
+        (await fetch(`http://127.0.0.1:${running.httpPort}/api/v1/${path}`)).json() as Promise<T>;
+      expect((await fetch(`http://127.0.0.1:${running.httpPort}/`)).status).toBe(200);
+
+      // A real third-party client, as the banner shows it, on the lab gateway: a reading and one a rule alerts on.
+      const lab = running.gateways.find((g) => g.site === 'lab') as RunningStack['gateways'][number];
+      const publish = (message: string) =>
+        promisify(execFile)('mosquitto_pub', [
+          ...['-h', '127.0.0.1', '-p', String(lab.mqttPort), '-q', '1'],
+          ...['-u', running.demoDevice.deviceId, '-P', running.demoDevice.secret],
+          ...['-t', `telemetry/${running.demoDevice.deviceId}`, '-m', message],
+        ]);
+      await publish(JSON.stringify({ ts: Date.now() - 60_000, temperature: 21.5 }));
+      await publish(JSON.stringify({ ts: Date.now() - 30_000, temperature: 45 }));
+
+      await stack.said('fogline: history replayed');
+      // Exact totals: what each fleet delivered (its summary), less what its gateway counted too
+      // late for a window (the stated policy), plus the two readings from mosquitto_pub.
+      let expected = 2;
+      for (const gateway of running.gateways.filter((g) => g.site !== 'lab')) {
+        const dir = join(dataDir, gateway.gatewayId);
+        const summaryFile = readdirSync(dir).find((f) => /^fleet-run1-replay\.json$/.test(f)) as string;
+        const summary = JSON.parse(readFileSync(join(dir, summaryFile), 'utf8')) as {
+          readings: { delivered: number };
+          devices: { connected: number };
+        };
+        expect(summary.devices.connected).toBe(8);
+        const metrics = await (await fetch(`http://127.0.0.1:${gateway.opsPort}/metrics`)).text();
+        const late = sumOfLines(metrics, 'fogline_gateway_late_readings_total');
+        expect(late).toBeLessThan(summary.readings.delivered / 100);
+        expected += summary.readings.delivered - late;
+      }
+      // The last windows close once idle (30 s).
+      await expect
+        .poll(async () => (await api<{ readings: { total: number } }>('overview')).readings.total, { timeout: 90_000, interval: 1000 })
+        .toBe(expected);
+      const overview = await api<{ gateways: { online: number; total: number }; devices: { registered: number } }>('overview');
+      expect(overview.gateways).toEqual({ online: 3, total: 3 });
+      expect(overview.devices.registered).toBe(17); // 2 x 8 ATMs and my-sensor
+      const { groups } = await api<{ groups: Record<string, { count: number; sum: number }> }>('fleet?metric=temperature&groupBy=device');
+      expect(groups['my-sensor']).toMatchObject({ count: 2, sum: 66.5 });
+      const { alerts } = await api<{ alerts: { deviceId: string; rule: string; value: number }[] }>('alerts?limit=1000');
+      expect(alerts.find((a) => a.deviceId === 'my-sensor')).toMatchObject({ rule: 'sensor-hot', value: 45 });
+
+      // Ctrl-C: everything stops, in order, and exits 0.
+      stack.child.kill('SIGINT');
+      expect(await stack.exited).toBe(0);
+      expect(stack.output()).toContain('fogline: stopped');
+      expect(existsSync(join(dataDir, 'running.json'))).toBe(false);
+
+      // Again: it resumes from the stored state, counting nothing twice.
+      const again = startStack(dataDir);
+      try {
+        await again.said('fogline is running.');
+        expect(again.output()).toContain(`fogline: resuming the stack in ${dataDir} (run 2)`);
+        const rerun = JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningStack;
+        const total = (await (await fetch(`http://127.0.0.1:${rerun.httpPort}/api/v1/overview`)).json()) as { readings: { total: number } };
+        expect(total.readings.total).toBe(expected);
+        again.child.kill('SIGINT');
+        expect(await again.exited).toBe(0);
+      } finally {
+        again.child.kill('SIGKILL');
+      }
+    } finally {
+      stack.child.kill('SIGKILL');
+    }
+  }, 300_000);
+
+  it('names a port in use and the flag that changes it, and starts nothing', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const stack = startStack(tempDir('stack-busy'), ['--http-port', String(port)]);
+      expect(await stack.exited).toBe(1);
+      expect(stack.output()).toContain(
+        `port ${port} on 127.0.0.1 (the dashboard and API) is in use; choose another with --http-port <port>, or 0 for any free port`,
+      );
+      expect(stack.output()).not.toContain('fogline is running');
+    } finally {
+      blocker.close();
+    }
+  });
+});
