@@ -13,6 +13,20 @@ interface RunningStack {
   httpPort: number;
   gateways: { site: string; gatewayId: string; mqttPort: number; opsPort: number }[];
   demoDevice: { deviceId: string; secret: string };
+  processes: { name: string; pid: number }[];
+}
+
+/** After a failed test: the stack's parts run in their own process groups, so they are killed by pid. */
+function killParts(dataDir: string): void {
+  const path = join(dataDir, 'running.json');
+  if (!existsSync(path)) return;
+  for (const { pid } of (JSON.parse(readFileSync(path, 'utf8')) as RunningStack).processes) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** `npm start`'s command, on free ports, a small fleet and three hours of history, in `dataDir`. */
@@ -132,6 +146,7 @@ describe('the whole stack, as npm start runs it', () => {
       }
     } finally {
       stack.child.kill('SIGKILL');
+      killParts(dataDir);
     }
   }, 300_000);
 

@@ -40,6 +40,7 @@ async function stack(options: { token?: string; live?: { clientsMax: number; pen
   await store.putRegistry('gw-b', { 'motor-1': { site: 'porto', model: 'IM-55kW' } });
   await store.putStatus('gw-a', { online: true, connectedDevices: 2, bytesReceivedFromDevices: 10_000, bytesForwarded: 500 });
   await store.putStatus('gw-b', { online: false, connectedDevices: 0, bytesReceivedFromDevices: 6_000, bytesForwarded: 1_100 });
+  await store.putStatus('gw-new', { online: true, connectedDevices: 0 }); // no partition yet
   const live = new LiveEvents(options.live ?? { clientsMax: 10, pendingEventsMax: 100 }, metrics);
   const maintenance = new MaintenanceService(store, rdd, pino({ level: 'silent' }));
   const app = createApi({ store, rdd, metrics, broker: () => ({}), maintenance, readingsRate, live, token: options.token });
@@ -77,7 +78,7 @@ describe('the HTTP API', () => {
     const { get } = await stack();
     const { body } = await get<{ readings: { perSecond: number } }>('/api/v1/overview');
     expect(body).toMatchObject({
-      gateways: { total: 2, online: 1 },
+      gateways: { total: 3, online: 2 },
       devices: { registered: 3, connected: 2 },
       readings: { total: 10, latestWindowEndMs: fixtureWindow.windowEndMs },
       bandwidth: { bytesFromDevices: 16_000, bytesForwarded: 1_600, savedRatio: 0.9 },
@@ -172,7 +173,7 @@ describe('the HTTP API', () => {
     expect(((await refused.json()) as { error: string }).error).toMatch(/1 dashboards are connected \(http.liveClientsMax\)/);
     live.publish('alert', { deviceId: 'atm-1', rule: 'hot' });
     const [overview, alert] = await reading;
-    expect(overview).toMatchObject({ event: 'overview', data: { gateways: { total: 2 } } });
+    expect(overview).toMatchObject({ event: 'overview', data: { gateways: { total: 3 } } });
     expect(alert).toEqual({ event: 'alert', data: { deviceId: 'atm-1', rule: 'hot' } });
     await expect.poll(() => live.clientCount).toBe(0); // the reader went away
     expect((await metrics.registry.getSingleMetricAsString('fogline_cloud_live_refused_total')).trim().split('\n').pop()).toBe(

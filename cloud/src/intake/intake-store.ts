@@ -410,8 +410,14 @@ export class IntakeStore {
     return (await this.models.values().all()).map((v) => JSON.parse(Buffer.from(v).toString('utf8')) as T);
   }
 
+  /** Every gateway known: by its partitions, or only by a status record (one with no devices yet). */
   async gatewayList(): Promise<GatewayStats[]> {
-    return (await this.gateways.values().all()).map((v) => JSON.parse(Buffer.from(v).toString('utf8')));
+    const stats: GatewayStats[] = (await this.gateways.values().all()).map((v) => JSON.parse(Buffer.from(v).toString('utf8')));
+    const known = new Set(stats.map((g) => g.gatewayId));
+    for (const gatewayId of await this.status.keys().all()) {
+      if (!known.has(gatewayId)) stats.push(await this.gatewayStats(gatewayId));
+    }
+    return stats.sort((a, b) => (a.gatewayId < b.gatewayId ? -1 : 1));
   }
 
   async deadLetters(): Promise<{ topic: string; reason: string }[]> {

@@ -52,9 +52,10 @@ export function writeCloudConfig(options: StackOptions): void {
 }
 
 /**
- * A gateway's config, rewritten on every run: the cloud's broker port may differ. Five-minute
- * windows match the readings' interval; fifteen minutes of lateness covers a device of the
- * replay falling behind the others (at x1440 that is 0.6 s of wall time).
+ * A gateway's config, rewritten on every run: the cloud's broker port may differ. Fifteen-minute
+ * windows hold three of a device's five-minute readings (the model's features are hourly);
+ * fifteen minutes of lateness covers a device of the replay falling behind the others (at
+ * x1440 that is 0.6 s of wall time).
  */
 export function writeGatewayConfig(options: StackOptions, site: string, cloudBrokerPort: number, secret: string, mqttPort: number): void {
   const gatewayId = gatewayIdOf(site);
@@ -63,7 +64,7 @@ export function writeGatewayConfig(options: StackOptions, site: string, cloudBro
     dataDir: layout(options.dataDir).gatewayDir(site),
     mqtt: { host: options.host, port: mqttPort },
     ops: { host: '127.0.0.1', port: 0 },
-    windows: { sizeMs: 5 * 60_000, allowedLatenessMs: 15 * 60_000, idleCloseMs: 30_000 },
+    windows: { sizeMs: 15 * 60_000, allowedLatenessMs: 15 * 60_000, idleCloseMs: 30_000 },
     rules: [
       { name: 'dispenser-vibration-high', kind: 'threshold', metric: 'dispenserVibration', above: 2.2, severity: 'critical' },
       { name: 'cabinet-hot', kind: 'threshold', metric: 'cabinetTemperature', above: 34, severity: 'warning' },

@@ -32,6 +32,8 @@ export interface RunningStackFile {
   readonly cloudBrokerPort: number;
   readonly gateways: { readonly site: string; readonly gatewayId: string; readonly mqttPort: number; readonly opsPort: number }[];
   readonly demoDevice: { readonly deviceId: string; readonly secret: string; readonly gatewayId: string };
+  /** The parts' process ids: they run in process groups of their own, so a SIGKILL of the stack leaves them. */
+  readonly processes: { readonly name: string; readonly pid: number }[];
 }
 
 const statusEveryMs = 10_000;
@@ -149,6 +151,7 @@ export class Stack {
         opsPort: this.gateways[i].ports.ops,
       })),
       demoDevice: this.state.demoDevice,
+      processes: [this.cloud, ...this.gateways].flatMap((p) => (p?.child.pid ? [{ name: p.name, pid: p.child.pid }] : [])),
     };
     writeFileSync(join(this.options.dataDir, 'running.json'), `${JSON.stringify(running, null, 2)}\n`, { mode: 0o600 });
   }
