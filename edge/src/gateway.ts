@@ -79,7 +79,10 @@ export class Gateway {
     const metrics = createGatewayMetrics();
     const store = await GatewayStore.open(config.dataDir);
     const checkpoint = await store.readCheckpoint();
-    const outbox = new Outbox(store, config.outbox.bytesMax, config.outbox.compressAboveBytes, checkpoint.nextSeq);
+    const outbox = new Outbox(store, config.outbox.bytesMax, config.outbox.compressAboveBytes, checkpoint.nextSeq, (kind, readings) => {
+      metrics.outboxDropped.inc({ kind });
+      metrics.outboxDroppedReadings.inc(readings);
+    });
     await outbox.init();
     const deadLetters = new BoundedRecordStore<DeadLetter>(store.dead, config.ingest.deadLettersMax);
     const lateReadings = new BoundedRecordStore<Reading>(store.late, config.ingest.lateReadingsMax);

@@ -28,7 +28,11 @@ export class FleetHarness {
   readonly base = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
   readonly metric = `temp_${Math.random().toString(36).slice(2, 8)}`;
 
-  constructor(readonly devices: readonly string[] = ['atm-1', 'atm-2', 'motor-1']) {}
+  constructor(
+    readonly devices: readonly string[] = ['atm-1', 'atm-2', 'motor-1'],
+    /** Gateway config sections replacing the harness's own (outbox, limits, ...). */
+    private readonly gatewayOverrides: Record<string, unknown> = {},
+  ) {}
 
   async start(): Promise<void> {
     const cloudDir = tempDir('drill-cloud');
@@ -57,6 +61,7 @@ export class FleetHarness {
         reconnectMsMax: 1_000,
       },
       log: { level: 'info' },
+      ...this.gatewayOverrides,
     });
     await this.startGateway();
     this.gatewayPorts = ['--mqtt-port', String(this.gateway.ports.mqtt), '--ops-port', String(this.gateway.ports.ops)];

@@ -25,6 +25,7 @@ export function createGatewayMetrics() {
     windowsClosed: counter('windows_closed_total', 'Event-time windows closed, by cause', ['cause']),
     envelopes: counter('envelopes_written_total', 'Partition envelopes written to the outbox'),
     outboxDropped: counter('outbox_dropped_total', 'Outbox records dropped at outboxBytesMax (oldest partitions first)', ['kind']),
+    outboxDroppedReadings: counter('outbox_dropped_readings_total', 'Readings summarised by the partitions dropped at outboxBytesMax'),
     alerts: counter('alerts_total', 'Alerts raised by rules', ['rule']),
     uplinkSent: counter('uplink_sent_total', 'Outbox records acknowledged by the cloud broker', ['kind']),
     bytesForwarded: counter('bytes_forwarded_total', 'Bytes of envelopes and alerts acknowledged by the cloud broker'),

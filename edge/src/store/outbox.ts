@@ -1,6 +1,15 @@
-import { encodeEnvelope, measureSublevel, type PartitionEnvelope, sortableKey } from '@fogline/shared';
+import { decodeEnvelope, encodeEnvelope, measureSublevel, type PartitionEnvelope, sortableKey } from '@fogline/shared';
 import type { Alert } from '../pipeline/rules.js';
 import type { BatchOperation, GatewayStore } from './gateway-store.js';
+
+/** The readings a stored envelope summarises (0 if it cannot be read: it is dropped all the same). */
+function readingsIn(bytes: Uint8Array): number {
+  try {
+    return decodeEnvelope(bytes).records.reduce((n, [, state]) => n + state.count, 0);
+  } catch {
+    return 0;
+  }
+}
 
 export interface OutboxRecord {
   /** Unique across both kinds: "alert:<key>" or "partition:<key>". */
@@ -25,6 +34,13 @@ export class Outbox {
   private partitionBytes = 0;
   private nextSeqValue: number;
   partitionsDropped = 0;
+  /**
+   * Record ids the uplink has sent and awaits an acknowledgement for: never dropped, since the
+   * cloud may already have merged them (the uplink sets it).
+   */
+  inFlight: ReadonlySet<string> = new Set();
+  /** The last key makeRoom dropped, per sublevel. */
+  private readonly droppedThrough: { partition?: string; alert?: string } = {};
   alertsDropped = 0;
   envelopesWritten = 0;
   alertsWritten = 0;
@@ -34,6 +50,8 @@ export class Outbox {
     readonly bytesMax: number,
     readonly compressAboveBytes: number,
     nextSeq: number,
+    /** Told of every record dropped at bytesMax, with the readings a partition summarised: for the metrics. */
+    private readonly onDropped: (kind: 'partition' | 'alert', readings: number) => void = () => {},
   ) {
     this.nextSeqValue = nextSeq;
   }
@@ -95,14 +113,24 @@ export class Outbox {
       [this.store.outbox, true],
       [this.store.alerts, false],
     ] as const) {
-      for await (const [key, value] of sublevel.iterator()) {
+      // Past what earlier calls dropped: their deletes may not be committed yet, and a record
+      // must not be dropped (and counted) twice. Keys grow with the seq, so this is a prefix.
+      const kind = isPartition ? 'partition' : 'alert';
+      const after = this.droppedThrough[kind];
+      for await (const [key, value] of sublevel.iterator(after === undefined ? {} : { gt: after })) {
         if (this.bytes + incoming <= this.bytesMax) return operations;
+        if (this.inFlight.has(`${kind}:${key}`)) continue;
         operations.push({ type: 'del', sublevel, key });
+        this.droppedThrough[kind] = key;
         this.bytes -= value.length;
         if (isPartition) {
           this.partitionBytes -= value.length;
           this.partitionsDropped++;
-        } else this.alertsDropped++;
+          this.onDropped('partition', readingsIn(value));
+        } else {
+          this.alertsDropped++;
+          this.onDropped('alert', 0);
+        }
       }
     }
     return operations;

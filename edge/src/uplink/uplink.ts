@@ -46,6 +46,8 @@ export class Uplink {
     private readonly events: UplinkEvents,
   ) {
     this.tokens = config.bandwidthBytesPerSecondMax;
+    // The outbox must not drop what is on its way: the cloud may merge it.
+    outbox.inFlight = this.inFlight;
   }
 
   get connected(): boolean {
