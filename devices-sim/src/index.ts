@@ -14,3 +14,4 @@ export { readDeviceSecrets } from './provision/device-secrets.js';
 export { provisionDevices } from './provision/provision-devices.js';
 export { SeededRandom } from './random/seeded-random.js';
 export { StatusLine } from './report/status-line.js';
+export { type ServiceProcess, startService, stopService } from './stack/service-process.js';

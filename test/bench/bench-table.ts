@@ -7,6 +7,8 @@ export interface BenchRow {
   readonly figure: number;
   readonly baseline: number;
   readonly baselineName: string;
+  /** When the baseline is in another unit than the figure (the soak: MB beside MB/min). */
+  readonly baselineUnit?: string;
   /** The minimum acceptable figure / baseline, when the issue names one. */
   readonly targetRatioMin?: number;
   /** The minimum acceptable figure itself (model quality), when the issue names one. */
@@ -56,7 +58,7 @@ export function renderTable(rows: readonly BenchRow[]): string {
     if (row.absoluteMax !== undefined)
       target = `<= ${row.absoluteMax} ${row.unit} ${row.figure <= row.absoluteMax ? '(met)' : '(NOT met)'}`;
     lines.push(
-      `| ${row.benchmark} | ${format(row.figure)} ${row.unit} | ${format(row.baseline)} ${row.unit} (${row.baselineName}) | ${ratio < 0.1 ? ratio.toFixed(4) : ratio.toFixed(2)} | ${target} |`,
+      `| ${row.benchmark} | ${format(row.figure)} ${row.unit} | ${format(row.baseline)} ${row.baselineUnit ?? row.unit} (${row.baselineName}) | ${ratio < 0.1 ? ratio.toFixed(4) : ratio.toFixed(2)} | ${target} |`,
     );
   }
   return lines.join('\n');

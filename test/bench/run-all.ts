@@ -4,6 +4,7 @@ import { runEngineBench } from './engine-bench.js';
 import { runGatewayBench } from './gateway-bench.js';
 import { runModelBench } from './model-bench.js';
 import { runSimulatorBench } from './simulator-bench.js';
+import { runSoakBench } from './soak-bench.js';
 
 // Every benchmark, one table. Each figure stands beside a baseline measured in the same run,
 // so the ratio means something on a shared, noisy machine where absolute numbers do not.
@@ -13,6 +14,7 @@ const all: [string, () => Promise<BenchRow[]>][] = [
   ['cloud', runCloudBench],
   ['simulator', runSimulatorBench],
   ['model', runModelBench],
+  ['soak', runSoakBench],
 ];
 // `npm run bench -- gateway` runs only the named ones.
 const only = process.argv.slice(2);
