@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { cloudCli, gatewayCli, killedAfterEachTest, runCli, tempDir, writeYaml } from './processes.js';
+import { cloudAndGatewayConfig, cloudCli, gatewayCli, killedAfterEachTest, runCli, tempDir } from './processes.js';
 
 const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
 /** Where .ci/run keeps what tests leave for a person to look at. */
@@ -34,28 +34,15 @@ function launchChromium(userDataDir: string) {
 describe('the dashboard, in headless Chromium, against a running stack', () => {
   it('shows the overview the API gives, charts with data, alerts (live too) and the risk ranking with drill-down', async () => {
     // The stack: a cloud, a gateway with an alert rule, 60 ATMs over 12 simulated days.
-    const cloudDir = tempDir('dash-cloud');
-    const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', {
-      dataDir: cloudDir,
-      broker: { port: 0 },
-      http: { port: 0, liveIntervalMs: 500 },
-      log: { level: 'info' },
-    });
-    const { secret } = JSON.parse(await runCli(cloudCli, ['gateways', 'add', 'gw-dash', '-c', cloudConfig]));
-    const cloud = await start(cloudCli, ['-c', cloudConfig], 'cloud ready');
-    const gatewayDir = tempDir('dash-gateway');
-    const gatewayConfig = writeYaml(gatewayDir, 'gateway.yaml', {
-      gatewayId: 'gw-dash',
-      dataDir: gatewayDir,
-      mqtt: { port: 0 },
-      ops: { port: 0 },
-      limits: { futureSkewMsMax: 0 },
-      // 15-minute windows for 15-minute readings; at x100,000 a device's in-flight queue puts it
-      // simulated hours behind the others, so the lateness is two simulated days.
-      windows: { sizeMs: 900_000, allowedLatenessMs: 2 * 86_400_000, idleCloseMs: 2_000 },
-      rules: [{ name: 'dispenser-vibration-high', kind: 'threshold', metric: 'dispenserVibration', above: 2.2, severity: 'critical' }],
-      uplink: { url: `mqtt://127.0.0.1:${cloud.ports.broker}`, username: 'gw-dash', password: secret },
-      log: { level: 'info' },
+    const { cloud, gatewayDir, gatewayConfig } = await cloudAndGatewayConfig(start, 'gw-dash', {
+      cloudHttp: { liveIntervalMs: 500 },
+      gateway: () => ({
+        limits: { futureSkewMsMax: 0 },
+        // 15-minute windows for 15-minute readings; at x100,000 a device's in-flight queue puts it
+        // simulated hours behind the others, so the lateness is two simulated days.
+        windows: { sizeMs: 900_000, allowedLatenessMs: 2 * 86_400_000, idleCloseMs: 2_000 },
+        rules: [{ name: 'dispenser-vibration-high', kind: 'threshold', metric: 'dispenserVibration', above: 2.2, severity: 'critical' }],
+      }),
     });
     const credentials = join(gatewayDir, 'devices.jsonl');
     const fleet = ['--fleet', 'atm=60', '--site', 'porto'];

@@ -81,3 +81,35 @@ export function killedAfterEachTest(): { start: (cli: string, args: string[], re
     },
   };
 }
+
+/**
+ * A running cloud (its broker and API on port 0) with one gateway registered on it, and that
+ * gateway's config written but not started: a test provisions devices first, or starts it
+ * with flags. `cloudHttp` and `gateway` add to or replace the configs' sections.
+ */
+export async function cloudAndGatewayConfig(
+  start: (cli: string, args: string[], ready: string) => Promise<Running>,
+  gatewayId: string,
+  options: { cloudHttp?: Record<string, unknown>; gateway?: (dir: string) => Record<string, unknown> } = {},
+): Promise<{ cloud: Running; gatewayDir: string; gatewayConfig: string; gatewaySecret: string }> {
+  const cloudDir = tempDir(`${gatewayId}-cloud`);
+  const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', {
+    dataDir: cloudDir,
+    broker: { port: 0 },
+    http: { port: 0, ...options.cloudHttp },
+    log: { level: 'info' },
+  });
+  const { secret } = JSON.parse(await runCli(cloudCli, ['gateways', 'add', gatewayId, '-c', cloudConfig])) as { secret: string };
+  const cloud = await start(cloudCli, ['-c', cloudConfig], 'cloud ready');
+  const gatewayDir = tempDir(gatewayId);
+  const gatewayConfig = writeYaml(gatewayDir, 'gateway.yaml', {
+    gatewayId,
+    dataDir: gatewayDir,
+    mqtt: { port: 0 },
+    ops: { port: 0 },
+    uplink: { url: `mqtt://127.0.0.1:${cloud.ports.broker}`, username: gatewayId, password: secret },
+    log: { level: 'info' },
+    ...options.gateway?.(gatewayDir),
+  });
+  return { cloud, gatewayDir, gatewayConfig, gatewaySecret: secret };
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { cloudCli, gatewayCli, killedAfterEachTest, runCli, stopProcess, tempDir, writeYaml } from './processes.js';
+import { cloudAndGatewayConfig, gatewayCli, killedAfterEachTest, runCli, stopProcess, tempDir } from './processes.js';
 
 const { start } = killedAfterEachTest();
 
@@ -42,26 +42,11 @@ const counter = (metrics: string, line: string) =>
 describe('security, through the real CLIs', () => {
   it('devices need their secret, stay in their own topics, and may use TLS; the API needs its token; gateways need theirs', async () => {
     const token = 'fogline-e2e-token-0123456789';
-    const cloudDir = tempDir('sec-cloud');
-    const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', {
-      dataDir: cloudDir,
-      broker: { port: 0 },
-      http: { port: 0, token },
-      log: { level: 'info' },
-    });
-    const { secret: gatewaySecret } = JSON.parse(await runCli(cloudCli, ['gateways', 'add', 'gw-sec', '-c', cloudConfig]));
-    const cloud = await start(cloudCli, ['-c', cloudConfig], 'cloud ready');
-
-    const dir = tempDir('sec-gateway');
-    const tls = await testCertificate(dir);
-    const gatewayConfig = writeYaml(dir, 'gateway.yaml', {
-      gatewayId: 'gw-sec',
-      dataDir: dir,
-      mqtt: { port: 0, tls: { port: 0, ...tls } },
-      ops: { port: 0 },
-      windows: { sizeMs: 1_000, allowedLatenessMs: 0 },
-      uplink: { url: `mqtt://127.0.0.1:${cloud.ports.broker}`, username: 'gw-sec', password: gatewaySecret },
-      log: { level: 'info' },
+    const tlsDir = tempDir('sec-tls');
+    const tls = await testCertificate(tlsDir);
+    const { cloud, gatewayConfig, gatewaySecret } = await cloudAndGatewayConfig(start, 'gw-sec', {
+      cloudHttp: { token },
+      gateway: () => ({ mqtt: { port: 0, tls: { port: 0, ...tls } }, windows: { sizeMs: 1_000, allowedLatenessMs: 0 } }),
     });
     const { secret } = JSON.parse(await runCli(gatewayCli, ['devices', 'add', 'atm-1', '-c', gatewayConfig]));
     await runCli(gatewayCli, ['devices', 'add', 'atm-2', '-c', gatewayConfig]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { cloudCli, gatewayCli, killedAfterEachTest, runCli, stopProcess, tempDir, writeYaml } from './processes.js';
+import { cloudAndGatewayConfig, gatewayCli, killedAfterEachTest, stopProcess } from './processes.js';
 
 const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
 const { start } = killedAfterEachTest();
@@ -16,28 +16,17 @@ interface Totals {
 
 describe('fogline-sim against the real gateway and cloud', () => {
   it('provisions its devices through the gateway CLI, and every reading it reports delivered is in the cloud, exactly', async () => {
-    const cloudDir = tempDir('sim-cloud');
-    const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', {
-      dataDir: cloudDir,
-      broker: { port: 0 },
-      http: { port: 0 },
-      log: { level: 'info' },
-    });
-    const { secret } = JSON.parse(await runCli(cloudCli, ['gateways', 'add', 'gw-sim', '-c', cloudConfig]));
-    const cloud = await start(cloudCli, ['-c', cloudConfig], 'cloud ready');
-
-    const dir = tempDir('sim-gateway');
-    const gatewayConfig = writeYaml(dir, 'gateway.yaml', {
-      gatewayId: 'gw-sim',
-      dataDir: dir,
-      mqtt: { port: 0 },
-      ops: { port: 0 },
-      // Simulated time runs ahead of the wall clock: the skew check would refuse it.
-      limits: { futureSkewMsMax: 0 },
-      // Late readings come a simulated minute late, out-of-order ones 90 s: both inside the lateness.
-      windows: { sizeMs: 60_000, allowedLatenessMs: 120_000 },
-      uplink: { url: `mqtt://127.0.0.1:${cloud.ports.broker}`, username: 'gw-sim', password: secret },
-      log: { level: 'info' },
+    const {
+      cloud,
+      gatewayDir: dir,
+      gatewayConfig,
+    } = await cloudAndGatewayConfig(start, 'gw-sim', {
+      gateway: () => ({
+        // Simulated time runs ahead of the wall clock: the skew check would refuse it.
+        limits: { futureSkewMsMax: 0 },
+        // Late readings come a simulated minute late, out-of-order ones 90 s: both inside the lateness.
+        windows: { sizeMs: 60_000, allowedLatenessMs: 120_000 },
+      }),
     });
     const credentials = join(dir, 'sim-devices.jsonl');
     const fleet = ['--fleet', 'atm=20,motor=5,env=5', '--site', 'lisbon'];
