@@ -63,16 +63,20 @@ export class LiveEvents {
   private send(subscriber: Subscriber, message: { event: string; data: string }): void {
     if (subscriber.pending >= this.limits.pendingEventsMax) {
       this.metrics.liveDropped.inc();
-      this.subscribers.delete(subscriber);
-      this.metrics.liveClients.set(this.subscribers.size);
-      void subscriber.stream.close();
-      subscriber.dropped();
+      this.disconnect(subscriber);
       return;
     }
     subscriber.pending++;
     subscriber.stream.writeSSE(message).then(
       () => subscriber.pending--,
-      () => subscriber.pending--,
+      () => this.disconnect(subscriber), // the connection is gone: free its place
     );
+  }
+
+  private disconnect(subscriber: Subscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    this.metrics.liveClients.set(this.subscribers.size);
+    void subscriber.stream.close().catch(() => {});
+    subscriber.dropped();
   }
 }

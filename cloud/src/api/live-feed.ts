@@ -42,6 +42,8 @@ export class LiveFeed {
     try {
       this.live.publish('overview', await this.overview());
       this.lastPushMs = Date.now();
+    } catch {
+      this.changed = true; // the store is closing, or busy: the next tick tries again
     } finally {
       this.pushing = false;
     }

@@ -20,10 +20,12 @@ export function addLiveRoutes(app: Hono, overview: () => Promise<Overview>, live
       await new Promise<void>((resolve) => {
         const unsubscribe = live.subscribe(stream, resolve);
         if (!unsubscribe) return resolve();
-        stream.onAbort(() => {
+        const leave = () => {
           unsubscribe();
           resolve();
-        });
+        };
+        stream.onAbort(leave);
+        if (stream.aborted) leave(); // gone while the first overview was written
       });
     });
   });

@@ -84,7 +84,7 @@ export class IntakeStore {
   private readonly models;
   private readonly metricNameStore;
   private readonly metricNames = new Set<string>();
-  /** Metric names not listed because metricNamesMax was reached. */
+  /** Envelopes that brought a metric name not listed because metricNamesMax was reached. */
   metricNamesUnlisted = 0;
   readonly events = new EventEmitter<IntakeEvents>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -112,6 +112,7 @@ export class IntakeStore {
     const store = new IntakeStore(db);
     await store.dead.init();
     for await (const name of store.metricNameStore.keys()) store.metricNames.add(name);
+    if (store.metricNames.size === 0) await store.listMetricNamesFromDays();
     return store;
   }
 
@@ -194,6 +195,26 @@ export class IntakeStore {
     for (const name of newNames) this.metricNames.add(name);
     this.events.emit('merged', { gatewayId: envelope.gatewayId, readings });
     return 'merged';
+  }
+
+  /**
+   * A store written before metric names were listed: one seek per (device, metric) in the day
+   * rollups finds them all.
+   */
+  private async listMetricNamesFromDays(): Promise<void> {
+    const keys = this.days.keys();
+    try {
+      for (let key = await keys.next(); key !== undefined && this.metricNames.size < metricNamesMax; key = await keys.next()) {
+        const prefix = key.slice(0, key.lastIndexOf('/'));
+        this.metricNames.add(prefix.slice(prefix.indexOf('/') + 1));
+        keys.seek(`${prefix}0`); // '0' follows '/': past every day of this device and metric
+      }
+    } finally {
+      await keys.close();
+    }
+    await this.metricNameStore.batch(
+      [...this.metricNames].map((name) => ({ type: 'put' as const, key: name, value: new Uint8Array(0) })) as never,
+    );
   }
 
   /** Metric names the envelope brings that are not listed yet, up to metricNamesMax. */
