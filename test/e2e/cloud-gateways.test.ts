@@ -132,6 +132,18 @@ async function wholePath(mode: 'embedded' | 'external'): Promise<void> {
       return response.json() as Promise<Record<string, unknown>>;
     };
     const valuesWhere = (keep: (r: (typeof sent)[number]) => boolean) => sent.filter(keep).map((r) => r.value);
+    // Through an external broker the gateway's stop waits for Mosquitto's PUBACK, not the cloud's
+    // merge: the last partitions may still be on their way.
+    const ours = [gatewayIdOf('gw-lisbon'), gatewayIdOf('gw-porto')];
+    await expect
+      .poll(
+        async () => {
+          const { gateways: stats } = (await api('gateways')) as { gateways: { gatewayId: string; readings: number }[] };
+          return stats.filter((g) => ours.includes(g.gatewayId)).reduce((n, g) => n + g.readings, 0);
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(sent.length);
 
     const firstDevice = sent[0].deviceId;
     const series = (await api(`series?deviceId=${firstDevice}&metric=temperature`)) as { points: (Figures & { windowStartMs: number })[] };
@@ -162,7 +174,6 @@ async function wholePath(mode: 'embedded' | 'external'): Promise<void> {
       gateways: { gatewayId: string; readings: number; status: { online: boolean } }[];
     };
     // On a shared external broker, gateways of earlier runs are known too, by their retained status.
-    const ours = [gatewayIdOf('gw-lisbon'), gatewayIdOf('gw-porto')];
     const thisRun = stats.filter((g) => ours.includes(g.gatewayId));
     expect(thisRun.map((g) => [g.gatewayId, g.readings, g.status.online]).sort()).toEqual([
       [gatewayIdOf('gw-lisbon'), 240, false],
