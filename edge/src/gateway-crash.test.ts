@@ -5,7 +5,7 @@ import { type Reading, seededRandom } from '@fogline/shared';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { type GatewayProcess, spawnGateway, writeConfig } from './gateway-process.js';
-import { comparable, expectedStates, readOutbox } from './test-support.js';
+import { comparable, expectedStates, readOutbox, varianceMismatches } from './test-support.js';
 
 describe('gateway crash recovery', () => {
   it('counts every acknowledged QoS 1 reading exactly once across SIGKILLs at random moments', async () => {
@@ -72,6 +72,7 @@ describe('gateway crash recovery', () => {
     expect(kills).toBeGreaterThanOrEqual(killsWanted);
     const outbox = await readOutbox(dataDir);
     expect(comparable(outbox.states)).toEqual(comparable(expectedStates(sent)));
+    expect(varianceMismatches(outbox.states, expectedStates(sent))).toEqual([]);
     expect(new Set(outbox.seqs).size).toBe(outbox.seqs.length);
   });
 });

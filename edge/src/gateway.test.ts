@@ -2,7 +2,15 @@ import type { Reading } from '@fogline/shared';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './gateway.js';
-import { comparable, expectedStates, provision, readDeadLetters, readOutbox, startTestGateway } from './test-support.js';
+import {
+  comparable,
+  expectedStates,
+  provision,
+  readDeadLetters,
+  readOutbox,
+  startTestGateway,
+  varianceMismatches,
+} from './test-support.js';
 
 const running: Gateway[] = [];
 afterEach(async () => {
@@ -64,6 +72,7 @@ describe('gateway ingest', () => {
     await g.stop();
     const outbox = await readOutbox(g.config.dataDir);
     expect(comparable(outbox.states)).toEqual(comparable(expectedStates(sent)));
+    expect(varianceMismatches(outbox.states, expectedStates(sent))).toEqual([]);
     expect(outbox.seqs).toEqual([...outbox.seqs].sort((a, b) => a - b));
     const dead = await readDeadLetters(g.config.dataDir);
     expect(dead).toHaveLength(malformed.length);
@@ -97,6 +106,7 @@ describe('gateway ingest', () => {
     await second.stop();
     const outbox = await readOutbox(first.config.dataDir);
     expect(comparable(outbox.states)).toEqual(comparable(expectedStates(sent)));
+    expect(varianceMismatches(outbox.states, expectedStates(sent))).toEqual([]);
   });
 
   it('acknowledges a resent QoS 1 publish without counting it twice', async () => {

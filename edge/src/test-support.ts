@@ -77,14 +77,25 @@ export function expectedStates(readings: readonly Reading[]): Map<string, Metric
 }
 
 /** The figures merge keeps bit-exact, and the variance to rounding. */
+/**
+ * The variances that differ by more than `relative` (merging in another order moves their last
+ * digits, so they are compared apart from the exact figures): "key: got vs expected" lines.
+ */
+export function varianceMismatches(actual: Map<string, MetricState>, expected: Map<string, MetricState>, relative = 1e-9): string[] {
+  const problems: string[] = [];
+  for (const [key, want] of expected) {
+    const got = actual.get(key)?.variance ?? Number.NaN;
+    if (!(Math.abs(got - want.variance) <= relative * Math.max(1, Math.abs(want.variance))))
+      problems.push(`${key}: variance ${got} vs ${want.variance}`);
+  }
+  return problems;
+}
+
 export function comparable(states: Map<string, MetricState>) {
   return new Map(
     [...states].map(([key, s]) => {
       const { count, sum, min, max, mean, first, last, firstTs, lastTs, p50, p95, p99 } = s.summary();
-      return [
-        key,
-        { count, sum, min, max, mean, first, last, firstTs, lastTs, p50, p95, p99, variance: Number(s.variance.toPrecision(10)) },
-      ];
+      return [key, { count, sum, min, max, mean, first, last, firstTs, lastTs, p50, p95, p99 }];
     }),
   );
 }

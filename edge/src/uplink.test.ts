@@ -4,7 +4,7 @@ import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './gateway.js';
-import { comparable, expectedStates, readOutbox, startTestGateway } from './test-support.js';
+import { comparable, expectedStates, readOutbox, startTestGateway, varianceMismatches } from './test-support.js';
 
 /** A stand-in for the cloud's broker that keeps what gateways publish to it. */
 class CloudBroker {
@@ -93,6 +93,7 @@ describe('uplink', () => {
     const sent = await publishReadings(g, 'motor-1', 0, 200, base);
     await g.stop(); // drains the windows and gives the uplink time to forward them
     expect(comparable(cloud.merged().states)).toEqual(comparable(expectedStates(sent)));
+    expect(varianceMismatches(cloud.merged().states, expectedStates(sent))).toEqual([]);
     expect((await readOutbox(g.config.dataDir)).envelopes).toBe(0);
     const status = cloud.received.filter((m) => m.topic === 'fogline/v1/gw-test/status').map((m) => JSON.parse(m.payload.toString()));
     expect(status[0]).toMatchObject({ gatewayId: 'gw-test', online: true });
@@ -124,5 +125,6 @@ describe('uplink', () => {
     await cloud.start(port); // and comes back on the same address
     await waitFor(async () => (await g.outbox.size()) === 0);
     expect(comparable(cloud.merged().states)).toEqual(comparable(expectedStates(sent)));
+    expect(varianceMismatches(cloud.merged().states, expectedStates(sent))).toEqual([]);
   });
 });
