@@ -65,7 +65,9 @@ export class RiskView {
         ...risk.drivers.map((d) => el('li', {}, `${d.feature} = ${formatNumber(d.value)} (contribution ${formatNumber(d.contribution)})`)),
       ),
     );
-    const driver = risk.drivers.find((d) => d.feature !== 'hoursSinceRepair');
-    await this.onSelect(deviceId, driver ? metricOfFeature(driver.feature) : undefined);
+    // The chart shows the strongest driver that is a signal: events (counts of rare
+    // occurrences) and the time since repair make poor time series.
+    const signal = risk.drivers.find((d) => d.feature !== 'hoursSinceRepair' && !d.feature.startsWith('event.'));
+    await this.onSelect(deviceId, signal ? metricOfFeature(signal.feature) : undefined);
   }
 }
