@@ -63,11 +63,11 @@ export class Cloud {
     });
     store.events.on('alert', (alert) => {
       this.liveFeed.markChanged();
-      this.liveFeed.event('alert', alert);
+      this.live.publish('alert', alert);
     });
     this.maintenance.events.on('scored', (summary) => {
       this.liveFeed.markChanged();
-      this.liveFeed.event('risk', summary);
+      this.live.publish('risk', summary);
     });
   }
 

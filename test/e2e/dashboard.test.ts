@@ -6,9 +6,8 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { cloudAndGatewayConfig, cloudCli, gatewayCli, killedAfterEachTest, runCli, tempDir } from './processes.js';
+import { cloudAndGatewayConfig, cloudCli, gatewayCli, killedAfterEachTest, runCli, simCli, tempDir } from './processes.js';
 
-const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
 /** Where .ci/run keeps what tests leave for a person to look at. */
 const outputDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const { start } = killedAfterEachTest();

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 
 export const gatewayCli = fileURLToPath(new URL('../../edge/dist/cli.js', import.meta.url));
 export const cloudCli = fileURLToPath(new URL('../../cloud/dist/cli.js', import.meta.url));
+export const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
 
 export interface Running {
   readonly child: ChildProcess;

@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { cloudAndGatewayConfig, gatewayCli, killedAfterEachTest, stopProcess } from './processes.js';
+import { cloudAndGatewayConfig, gatewayCli, killedAfterEachTest, simCli, stopProcess } from './processes.js';
 
-const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
 const { start } = killedAfterEachTest();
 
 interface Totals {

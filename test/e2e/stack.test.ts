@@ -2,12 +2,9 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './processes.js';
-
-const simCli = fileURLToPath(new URL('../../devices-sim/dist/cli.js', import.meta.url));
+import { simCli, tempDir } from './processes.js';
 
 interface RunningStack {
   httpPort: number;

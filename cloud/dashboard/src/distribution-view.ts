@@ -1,8 +1,9 @@
 import uPlot from 'uplot';
 import { getJson } from './api-client.js';
 import type { Fleet } from './api-types.js';
+import { dataClock } from './data-clock.js';
 import { byId, el } from './dom.js';
-import { dataClock, formatInteger, formatNumber } from './format.js';
+import { formatInteger, formatNumber } from './format.js';
 
 /** 0, 0.05, ... 1: the points of each group's quantile curve. */
 const quantiles = Array.from({ length: 21 }, (_, i) => i / 20);

@@ -1,6 +1,7 @@
 import type { Overview } from './api-types.js';
+import { dataClock } from './data-clock.js';
 import { byId, el } from './dom.js';
-import { dataClock, formatBytes, formatInteger, formatNumber, formatPercent, formatTime } from './format.js';
+import { formatBytes, formatInteger, formatNumber, formatPercent, formatTime } from './format.js';
 
 /** One card: data-testid names it, data-value holds the exact figure the API gave (for tests and tools). */
 function card(id: string, label: string, value: string, exact: number, sub: string) {

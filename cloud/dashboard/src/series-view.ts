@@ -1,8 +1,8 @@
 import uPlot from 'uplot';
 import { getJson } from './api-client.js';
 import type { SeriesPoint } from './api-types.js';
+import { dataClock } from './data-clock.js';
 import { byId } from './dom.js';
-import { dataClock } from './format.js';
 
 const hourMs = 3_600_000;
 

@@ -4,8 +4,8 @@ import type { Overview } from './overview.js';
 /**
  * What the live dashboard is sent, and when: the overview every intervalMs while something
  * was merged since the last one (and every heartbeatMs regardless, which also keeps proxies
- * from closing an idle stream); alerts and risk scores as they happen. Nothing is computed
- * while no dashboard is connected.
+ * from closing an idle stream). Alerts and risk scores go straight to LiveEvents as they
+ * happen. Nothing is computed while no dashboard is connected.
  */
 export class LiveFeed {
   private changed = true;
@@ -28,10 +28,6 @@ export class LiveFeed {
   /** Something was merged: the next tick sends a fresh overview. */
   markChanged(): void {
     this.changed = true;
-  }
-
-  event(name: 'alert' | 'risk', data: unknown): void {
-    this.live.publish(name, data);
   }
 
   private async tick(): Promise<void> {

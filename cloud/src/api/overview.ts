@@ -25,7 +25,7 @@ export interface Overview {
 const numberOr0 = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 export async function overviewOf(store: IntakeStore, readingsRate: RateMeter, maintenance?: MaintenanceService): Promise<Overview> {
-  const [gateways, devices] = await Promise.all([store.gatewayList(), store.devices()]);
+  const [gateways, registered] = await Promise.all([store.gatewayList(), store.deviceCount()]);
   const statuses = await Promise.all(gateways.map((g) => store.statusOf(g.gatewayId)));
   const sum = (field: string) => statuses.reduce((total, status) => total + numberOr0(status?.[field]), 0);
   const bytesFromDevices = sum('bytesReceivedFromDevices');
@@ -33,7 +33,7 @@ export async function overviewOf(store: IntakeStore, readingsRate: RateMeter, ma
   return {
     atMs: Date.now(),
     gateways: { total: gateways.length, online: statuses.filter((status) => status?.online === true).length },
-    devices: { registered: devices.size, connected: sum('connectedDevices') },
+    devices: { registered, connected: sum('connectedDevices') },
     readings: {
       total: gateways.reduce((total, g) => total + g.readings, 0),
       perSecond: readingsRate.perSecond(),

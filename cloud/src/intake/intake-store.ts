@@ -202,15 +202,9 @@ export class IntakeStore {
    * rollups finds them all.
    */
   private async listMetricNamesFromDays(): Promise<void> {
-    const keys = this.days.keys();
-    try {
-      for (let key = await keys.next(); key !== undefined && this.metricNames.size < metricNamesMax; key = await keys.next()) {
-        const prefix = key.slice(0, key.lastIndexOf('/'));
-        this.metricNames.add(prefix.slice(prefix.indexOf('/') + 1));
-        keys.seek(`${prefix}0`); // '0' follows '/': past every day of this device and metric
-      }
-    } finally {
-      await keys.close();
+    for await (const [, metric] of this.deviceMetricsInDays({})) {
+      if (this.metricNames.size >= metricNamesMax) break;
+      this.metricNames.add(metric);
     }
     await this.metricNameStore.batch(
       [...this.metricNames].map((name) => ({ type: 'put' as const, key: name, value: new Uint8Array(0) })) as never,
@@ -226,22 +220,29 @@ export class IntakeStore {
     return [...names].slice(0, Math.max(0, room));
   }
 
-  /** The metrics a device has sent, sorted: one seek per metric in the day rollups, not a scan. */
+  /** The metrics a device has sent, sorted. */
   async metricsOf(deviceId: string): Promise<string[]> {
     const metrics: string[] = [];
-    const prefix = `${deviceId}/`;
-    const keys = this.days.keys({ gt: prefix, lt: `${deviceId}0` });
+    for await (const [, metric] of this.deviceMetricsInDays({ gt: `${deviceId}/`, lt: `${deviceId}0` })) metrics.push(metric);
+    return metrics.sort();
+  }
+
+  /**
+   * Each (device, metric) pair of the day rollups within `range`, once: one seek per pair past
+   * its days, not a scan of them. Keys are device/metric/day, and '0' sorts right after '/'.
+   */
+  private async *deviceMetricsInDays(range: { gt?: string; lt?: string }): AsyncGenerator<[deviceId: string, metric: string]> {
+    const keys = this.days.keys(range);
     try {
       for (let key = await keys.next(); key !== undefined; key = await keys.next()) {
-        const metric = key.slice(prefix.length, key.lastIndexOf('/'));
-        metrics.push(metric);
-        // '0' follows '/': the first key past every day of this metric.
-        keys.seek(`${prefix}${metric}0`);
+        const pair = key.slice(0, key.lastIndexOf('/'));
+        const slash = pair.indexOf('/');
+        yield [pair.slice(0, slash), pair.slice(slash + 1)];
+        keys.seek(`${pair}0`);
       }
     } finally {
       await keys.close();
     }
-    return metrics.sort();
   }
 
   /** Every metric name merged so far, sorted (up to metricNamesMax). */
@@ -389,6 +390,13 @@ export class IntakeStore {
   async deviceOf(deviceId: string): Promise<{ gatewayId: string; labels: Record<string, string> } | undefined> {
     const bytes = await this.registry.get(deviceId);
     return bytes ? JSON.parse(Buffer.from(bytes).toString('utf8')) : undefined;
+  }
+
+  /** Devices in the gateways' registries (keys only: the overview counts them every few seconds). */
+  async deviceCount(): Promise<number> {
+    let count = 0;
+    for await (const _ of this.registry.keys()) count++;
+    return count;
   }
 
   /** deviceId -> { gatewayId, labels }, for grouping fleet aggregates. */

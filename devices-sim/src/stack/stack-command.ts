@@ -18,7 +18,7 @@ interface StackFlags {
   host: string;
   httpPort: number;
   cloudPort: number;
-  gatewayPorts: string[];
+  gatewayPorts: number[];
   labPort: number;
   sites: string[];
   atms: number;
@@ -42,8 +42,8 @@ export function addStackCommand(program: Command, fail: (error: unknown) => neve
     .option(
       '--gateway-ports <ports>',
       'the gateways\u2019 MQTT ports, one per site',
-      listFlag('--gateway-ports', /^\d{1,5}$/, 'a port'),
-      stackDefaults.gatewayPorts.map(String),
+      (value: string) => value.split(',').map((port) => portFlag('--gateway-ports')(port.trim())),
+      [...stackDefaults.gatewayPorts],
     )
     .option('--lab-port <port>', 'the lab gateway, for real devices (no simulated fleet)', portFlag('--lab-port'), stackDefaults.labPort)
     .option(
@@ -62,16 +62,13 @@ export function addStackCommand(program: Command, fail: (error: unknown) => neve
     .action(async (flags: StackFlags) => {
       if (flags.gatewayPorts.length !== flags.sites.length)
         fail(new Error(`--gateway-ports has ${flags.gatewayPorts.length} ports for ${flags.sites.length} sites, expected one per site`));
-      const ports = flags.gatewayPorts.map(Number);
-      const outOfRange = ports.find((p) => p > 65535);
-      if (outOfRange !== undefined) fail(new Error(`--gateway-ports holds ${outOfRange}, expected ports from 0 to 65535`));
       const stack = new Stack({
         dataDir: resolve(flags.dataDir),
         host: flags.host,
         httpPort: flags.httpPort,
         cloudBrokerPort: flags.cloudPort,
         sites: flags.sites,
-        gatewayPorts: ports,
+        gatewayPorts: flags.gatewayPorts,
         labPort: flags.labPort,
         atmsPerSite: flags.atms,
         historyMs: flags.history,
