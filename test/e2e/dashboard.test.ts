@@ -173,7 +173,11 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as { deviceId: string; secret: string });
       const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.ports.mqtt}`, { username: deviceId, password: deviceSecret });
-      await device.publishAsync(`telemetry/${deviceId}`, JSON.stringify({ ts: Date.now(), dispenserVibration: 9.99 }), { qos: 1 });
+      // A threshold rule alerts on entering violation: a normal reading first, whatever state the
+      // replay left this device in, then one far above the threshold.
+      const nowMs = Date.now();
+      await device.publishAsync(`telemetry/${deviceId}`, JSON.stringify({ ts: nowMs - 1_000, dispenserVibration: 0.5 }), { qos: 1 });
+      await device.publishAsync(`telemetry/${deviceId}`, JSON.stringify({ ts: nowMs, dispenserVibration: 9.99 }), { qos: 1 });
       await device.endAsync();
       await expect.poll(async () => (await alertRows())[0], { timeout: 20_000 }).toContain('9.99');
       expect(await page.getAttribute('#live-status', 'data-state')).toBe('open');
