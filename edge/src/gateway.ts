@@ -14,9 +14,9 @@ import { type Logger, pino } from 'pino';
 import { type RunningBroker, startBroker } from './broker/gateway-broker.js';
 import { RateLimiter } from './broker/rate-limiter.js';
 import type { GatewayConfig } from './config/gateway-config.js';
-import { IngestLog, type LogEntry } from './ingest/ingest-log.js';
+import { cleanDisconnectMark, IngestLog, type LogEntry } from './ingest/ingest-log.js';
 import { type DeadLetter, PublishIngest } from './ingest/publish-ingest.js';
-import { RecentPublishes } from './ingest/recent-publishes.js';
+import { ResendMemo } from './ingest/resend-memo.js';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics.js';
 import { portOf, startOpsServer } from './ops/ops-server.js';
 import { type Alert, RuleEngine } from './pipeline/rules.js';
@@ -27,9 +27,6 @@ import { Uplink } from './uplink/uplink.js';
 
 /** How long a stopping gateway waits for the uplink to forward the outbox; what is left stays for next time. */
 export const uplinkFlushOnStopMs = 5_000;
-
-/** Log entries kept behind the replay point so resends after a crash are still recognised. */
-export const dedupTailEntries = 10_000;
 
 /** What a user pipeline module exports by default: a function that wires DStreams. */
 export type UserPipeline = (
@@ -70,7 +67,7 @@ export class Gateway {
     readonly credentials: CredentialStore,
     private readonly rdd: RddContext,
     private readonly rules: RuleEngine,
-    private readonly recent: RecentPublishes,
+    private readonly memo: ResendMemo,
     private broker?: RunningBroker,
     private ops?: Server,
   ) {}
@@ -97,7 +94,7 @@ export class Gateway {
     });
     const rdd = new RddContext({ defaultParallelism: 1, localDir: config.dataDir });
     const rules = new RuleEngine(config.rules, config.gatewayId);
-    const recent = new RecentPublishes();
+    const memo = new ResendMemo(config.ingest.resendMemoPerDeviceMax, config.ingest.resendMemoDevicesMax);
     let gateway: Gateway | undefined;
     const pipeline = new WindowPipeline(store, outbox, rdd, config, checkpoint, {
       onLate: (reading) => gateway?.recordLate(reading),
@@ -121,23 +118,34 @@ export class Gateway {
       new CredentialStore(config.mqtt.credentialsFile as string),
       rdd,
       rules,
-      recent,
+      memo,
     );
     await gateway.replay(checkpoint.replayFromOffset, nextOffset);
     await gateway.startServing();
     return gateway;
   }
 
-  /** Rebuilds the open windows (and the resend memo) from the log after the checkpoint. */
+  /**
+   * Rebuilds the open windows from the log after the checkpoint, and the resend memo from its
+   * snapshot and the log after that, exactly as it was.
+   */
   private async replay(replayFromOffset: number, nextOffset: number): Promise<void> {
+    const snapshot = await this.store.readResendMemo();
+    this.memo.restore(snapshot.devices);
+    this.memoSnapshotOffset = snapshot.offset;
     let replayed = 0;
-    for await (const entry of this.log.readFrom(Math.min(replayFromOffset, Math.max(0, nextOffset - dedupTailEntries)))) {
-      this.recent.remember(entry.deviceId, entry.messageId, entry.digest);
+    for await (const entry of this.log.readFrom(Math.min(replayFromOffset, snapshot.offset))) {
+      if (entry.offset >= snapshot.offset) this.rememberLogged(entry);
       if (entry.offset < replayFromOffset) continue;
       this.pipeline.apply(entry.readings, entry.offset, true);
       replayed++;
     }
     this.logger.info({ replayed, replayFromOffset, nextOffset }, 'ingest log replayed');
+  }
+
+  private rememberLogged(entry: LogEntry): void {
+    if (entry.messageId === cleanDisconnectMark) this.memo.clear(entry.deviceId);
+    else if (entry.messageId > 0) this.memo.remember(entry.deviceId, 0, entry.messageId, entry.digest, -1);
   }
 
   private async startServing(): Promise<void> {
@@ -158,7 +166,7 @@ export class Gateway {
       this.pipeline,
       this.deadLetters,
       rate,
-      this.recent,
+      this.memo,
       metrics,
       logger,
       (readings) => this.accept(readings, Number.POSITIVE_INFINITY, Date.now()),
@@ -256,11 +264,34 @@ export class Gateway {
     this.metrics.outboxBytes.set(this.outbox.bytesHeld);
   }
 
-  /** Drops log entries whose readings are all in written windows, keeping a tail for resend detection. */
-  private async compact(): Promise<void> {
-    const keepFrom = Math.min(this.pipeline.checkpoint.replayFromOffset, this.log.nextOffset - dedupTailEntries);
+  /** Where the stored resend memo's snapshot stands: the log from here on completes it. */
+  private memoSnapshotOffset = 0;
+
+  /**
+   * Drops log entries whose readings are all in written windows. The resend memo they also
+   * fed is first saved as a snapshot, so a restart still rebuilds it exactly.
+   */
+  private compact(): Promise<void> {
+    // One at a time: two snapshots written out of order could point past compacted entries.
+    this.compacting ??= this.compactNow().finally(() => {
+      this.compacting = undefined;
+    });
+    return this.compacting;
+  }
+
+  private compacting: Promise<void> | undefined;
+
+  private async compactNow(): Promise<void> {
+    const committedEnd = this.log.committedEnd;
+    const keepFrom = Math.min(this.pipeline.checkpoint.replayFromOffset, committedEnd);
+    if (keepFrom <= this.log.oldestHeld) return;
     try {
-      await this.log.compactBelow(keepFrom);
+      if (keepFrom > this.memoSnapshotOffset) {
+        const devices = this.memo.snapshot(committedEnd);
+        await this.store.write([this.store.resendMemoOperation({ offset: committedEnd, devices })]);
+        this.memoSnapshotOffset = committedEnd;
+      }
+      await this.log.compactBelow(Math.min(keepFrom, this.memoSnapshotOffset));
     } catch (error) {
       this.logger.error({ error: (error as Error).message }, 'log compaction failed');
     }

@@ -13,6 +13,8 @@ import type { RateLimiter } from './rate-limiter.js';
 
 export interface BrokerHooks {
   readonly authorizePublish: (client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void) => void;
+  /** A connection closed, cleanly (DISCONNECT) or not. */
+  readonly clientGone: (client: Client) => void;
 }
 
 export interface RunningBroker {
@@ -76,6 +78,7 @@ export async function startBroker(
   });
   aedes.on('clientReady', () => metrics.connected.set(aedes.connectedClients));
   aedes.on('clientDisconnect', (client) => {
+    hooks.clientGone(client);
     metrics.connected.set(aedes.connectedClients);
     rate.forget(deviceOf.get(client) ?? client.id);
   });

@@ -5,11 +5,14 @@ import type { BatchOperation, GatewayStore } from '../store/gateway-store.js';
 
 const packr = new Packr({ useRecords: false });
 
+/** The messageId of an entry that records a clean DISCONNECT (no readings): the device's resend memo is cleared there. */
+export const cleanDisconnectMark = -1;
+
 /** One publish as logged: who sent it (for retransmission dedup) and its readings. */
 export interface LogEntry {
   readonly offset: number;
   readonly deviceId: string;
-  /** The MQTT packet id (QoS 1), or 0. */
+  /** The MQTT packet id (QoS 1), 0, or cleanDisconnectMark. */
   readonly messageId: number;
   readonly digest: number;
   readonly receivedAtMs: number;
@@ -67,6 +70,7 @@ export class IngestLog {
   private nextOffsetValue: number;
   private bytes: number;
   private oldestOffset: number;
+  private committedEndOffset: number;
   onCommitted: (entries: readonly LogEntry[]) => void = () => {};
   batchesWritten = 0;
   entriesWritten = 0;
@@ -79,6 +83,12 @@ export class IngestLog {
     this.nextOffsetValue = start.nextOffset;
     this.bytes = start.bytes;
     this.oldestOffset = start.oldestOffset;
+    this.committedEndOffset = start.nextOffset;
+  }
+
+  /** Entries below this offset are on disk (or failed): their publishes have had their answer. */
+  get committedEnd(): number {
+    return this.committedEndOffset;
   }
 
   get nextOffset(): number {
@@ -96,6 +106,7 @@ export class IngestLog {
   /**
    * Appends an entry (and any extra operations, such as dead letters) durably; `committed`
    * is called once it is on disk. A callback, not a Promise: this runs once per publish.
+   * Returns the entry's offset.
    */
   append(
     deviceId: string,
@@ -105,10 +116,16 @@ export class IngestLog {
     readings: readonly Reading[],
     extra: BatchOperation[],
     committed: (error?: Error) => void,
-  ): void {
+  ): number {
     const entry: LogEntry = { offset: this.nextOffsetValue++, deviceId, messageId, digest, receivedAtMs, readings };
     this.pending.push({ operations: extra, entry, resolve: committed, reject: committed });
     this.schedule();
+    return entry.offset;
+  }
+
+  /** Records that a device disconnected cleanly, in order with its publishes, for the resend memo's replay. */
+  appendCleanDisconnect(deviceId: string, failed: (error?: Error) => void): void {
+    this.append(deviceId, cleanDisconnectMark, 0, Date.now(), [], [], failed);
   }
 
   /** Writes operations through the same group commit, without a log entry (dead letters of a wholly bad publish). */
@@ -139,9 +156,11 @@ export class IngestLog {
       try {
         await this.store.write(operations);
       } catch (error) {
+        if (entries.length > 0) this.committedEndOffset = entries[entries.length - 1].offset + 1;
         for (const p of batch) p.reject(error as Error);
         continue;
       }
+      if (entries.length > 0) this.committedEndOffset = entries[entries.length - 1].offset + 1;
       this.batchesWritten++;
       this.bytes += segment?.length ?? 0;
       this.entriesWritten += entries.length;
@@ -161,6 +180,11 @@ export class IngestLog {
   /** Resolves once every append made so far is on disk (or failed). */
   async settled(): Promise<void> {
     while (this.flushing || this.pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
+  /** The offset of the oldest entry still held. */
+  get oldestHeld(): number {
+    return this.oldestOffset;
   }
 
   /**

@@ -9,7 +9,7 @@ import type { WindowPipeline } from '../pipeline/window-pipeline.js';
 import type { BatchOperation } from '../store/gateway-store.js';
 import { decodePayload } from './decode-payload.js';
 import type { IngestLog } from './ingest-log.js';
-import { payloadDigest, type RecentPublishes } from './recent-publishes.js';
+import { payloadDigest, type ResendMemo } from './resend-memo.js';
 
 export interface DeadLetter {
   readonly receivedAtMs: number;
@@ -32,6 +32,18 @@ const noOperations: BatchOperation[] = [];
 
 /** The gateway's identity for an MQTT client, set when it authenticates. */
 export const deviceOf = new WeakMap<Client, string>();
+
+/** Each connection's number (an aedes Client is one connection), for the resend memo. */
+const connectionOf = new WeakMap<Client, number>();
+let connectionsSeen = 0;
+function connectionNumber(client: Client): number {
+  let connection = connectionOf.get(client);
+  if (connection === undefined) {
+    connection = ++connectionsSeen; // 0 is the previous run's
+    connectionOf.set(client, connection);
+  }
+  return connection;
+}
 
 /** A PUBLISH packet's size on the wire: fixed header with its remaining-length varint, topic, packet id, payload. */
 export function publishPacketBytes(packet: PublishPacket): number {
@@ -71,7 +83,7 @@ export class PublishIngest {
     private readonly pipeline: WindowPipeline,
     private readonly deadLetters: BoundedRecordStore<DeadLetter>,
     private readonly rate: RateLimiter,
-    private readonly recent: RecentPublishes,
+    private readonly memo: ResendMemo,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
     /** Readings accepted without a log entry (QoS 0 fast path), for the windows, rules and pipelines. */
@@ -92,7 +104,21 @@ export class PublishIngest {
     const topic = parseDeviceTopic(packet.topic);
     if (!this.authorize(client, deviceId, topic, packet, done)) return;
     if (!this.checkLimits(deviceId, topic, packet, done)) return;
-    this.throttle(deviceId, packet, done, () => this.ingest(deviceId, topic, packet, done));
+    this.throttle(deviceId, packet, done, () => this.ingest(client, deviceId, topic, packet, done));
+  };
+
+  /**
+   * A connection has closed. After a DISCONNECT the client has every PUBACK, so the device's
+   * resend memo is cleared, and the log records where, so that a restart clears it there too.
+   */
+  readonly clientGone = (client: Client): void => {
+    const deviceId = deviceOf.get(client) ?? client.id;
+    const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
+    if (!clean || deviceId === null || !this.memo.has(deviceId)) return;
+    this.memo.clear(deviceId);
+    this.log.appendCleanDisconnect(deviceId, (error) => {
+      if (error) this.logger.warn({ deviceId, error: error.message }, 'clean disconnect not logged; a restart keeps its resend memo');
+    });
   };
 
   private authorize(client: Client, deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done): boolean {
@@ -137,11 +163,12 @@ export class PublishIngest {
     setTimeout(() => this.throttle(deviceId, packet, done, next, waitedMs + waitMs), waitMs);
   }
 
-  private ingest(deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done): void {
+  private ingest(client: Client, deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done): void {
     const receivedAtMs = Date.now();
     const messageId = packet.qos > 0 ? (packet.messageId ?? 0) : 0;
     const digest = messageId > 0 ? payloadDigest(packet.payload as Uint8Array) : 0;
-    if (messageId > 0 && this.recent.isResend(deviceId, messageId, digest)) {
+    const connection = connectionNumber(client);
+    if (messageId > 0 && this.memo.isResend(deviceId, connection, messageId, digest, packet.dup, this.log.committedEnd)) {
       this.metrics.duplicates.inc();
       return done(null);
     }
@@ -158,14 +185,14 @@ export class PublishIngest {
       return done(null);
     }
     if (!this.log.hasRoomFor(readings.length * 32)) return this.refuseFull(packet, done);
-    // Remembered now, not at commit: a resend can arrive while the original is still in the batch.
-    this.recent.remember(deviceId, messageId, digest);
-    this.log.append(deviceId, messageId, digest, receivedAtMs, readings, deadLetterOps, (error) => {
+    const offset = this.log.append(deviceId, messageId, digest, receivedAtMs, readings, deadLetterOps, (error) => {
       if (!error) return done(null);
-      this.recent.forget(deviceId, messageId);
+      this.memo.forget(deviceId, messageId);
       this.logger.error({ error: error.message, deviceId }, 'ingest log write failed; the device will resend');
       done(error);
     });
+    // Remembered now, not at commit: a resend can arrive while the original is still in the batch.
+    if (messageId > 0) this.memo.remember(deviceId, connection, messageId, digest, offset, receivedAtMs);
   }
 
   /** The policy at logBytesMax: close the oldest window to free the log, and refuse meanwhile. */

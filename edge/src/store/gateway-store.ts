@@ -2,6 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { binarySublevel, type Sublevel, type SublevelOperation } from '@fogline/shared';
 import { Level } from 'level';
+import { Packr } from 'msgpackr';
+
+const packr = new Packr({ useRecords: false });
+
+/** The resend memo as of a log offset: the log from `offset` on completes it. */
+export interface StoredResendMemo {
+  readonly offset: number;
+  readonly devices: [deviceId: string, pairs: number[]][];
+}
 
 /** What survives a crash besides the log and the outbox: where replay starts, and counters. */
 export interface Checkpoint {
@@ -28,7 +37,7 @@ export type BatchOperation = SublevelOperation;
  *   alerts   alert records by seq, sent ahead of partitions
  *   dead     dead letters: what could not be decoded, with the reason
  *   late     readings that arrived after their window closed
- *   meta     the checkpoint
+ *   meta     the checkpoint, the resend memo's snapshot
  */
 export class GatewayStore {
   readonly log: Sublevel;
@@ -64,6 +73,15 @@ export class GatewayStore {
   checkpointOperation(checkpoint: Checkpoint): BatchOperation {
     const json = JSON.stringify({ ...checkpoint, watermarkMs: Number.isFinite(checkpoint.watermarkMs) ? checkpoint.watermarkMs : null });
     return { type: 'put', sublevel: this.meta, key: 'checkpoint', value: Buffer.from(json) };
+  }
+
+  async readResendMemo(): Promise<StoredResendMemo> {
+    const bytes = await this.meta.get('resend-memo');
+    return bytes ? (packr.unpack(bytes) as StoredResendMemo) : { offset: 0, devices: [] };
+  }
+
+  resendMemoOperation(memo: StoredResendMemo): BatchOperation {
+    return { type: 'put', sublevel: this.meta, key: 'resend-memo', value: packr.pack(memo) };
   }
 
   /** One atomic write across sublevels. */
