@@ -11,7 +11,9 @@ import { LiveEvents } from './api/live-events.js';
 import { LiveFeed } from './api/live-feed.js';
 import { overviewOf } from './api/overview.js';
 import type { CloudConfig } from './config/cloud-config.js';
+import { observeIntake } from './intake/intake-observers.js';
 import { IntakeStore } from './intake/intake-store.js';
+import { PoisonGuard } from './intake/poison-guard.js';
 import { MaintenanceService } from './maintenance/maintenance-service.js';
 import { type CloudMetrics, createCloudMetrics } from './ops/cloud-metrics.js';
 import { RateMeter } from './ops/rate-meter.js';
@@ -45,6 +47,7 @@ export class Cloud {
   readonly readingsRate = new RateMeter(60);
   readonly live: LiveEvents;
   private readonly liveFeed: LiveFeed;
+  private readonly poisonGuard: PoisonGuard;
 
   private constructor(
     readonly config: CloudConfig,
@@ -57,6 +60,8 @@ export class Cloud {
     this.maintenance = new MaintenanceService(store, rdd, logger);
     this.live = new LiveEvents({ clientsMax: config.http.liveClientsMax, pendingEventsMax: config.http.livePendingEventsMax }, metrics);
     this.liveFeed = new LiveFeed(this.live, () => overviewOf(store, this.readingsRate, this.maintenance), config.http.liveIntervalMs);
+    observeIntake(store, metrics, logger);
+    this.poisonGuard = new PoisonGuard((topic, reason, payload) => store.park(topic, reason, payload));
     store.events.on('merged', ({ readings }) => {
       this.readingsRate.add(readings);
       this.liveFeed.markChanged();
@@ -122,8 +127,16 @@ export class Cloud {
     return createApi(deps);
   }
 
-  /** Routes one message from a gateway; resolves when it is durably handled. */
+  /** Routes one message from a gateway; resolves when it is durably handled (or parked after failing again and again). */
   async receive(topic: string, payload: Uint8Array): Promise<void> {
+    const outcome = await this.poisonGuard.run(topic, payload, () => this.route(topic, payload));
+    if (outcome === 'parked') {
+      this.metrics.parked.inc();
+      this.logger.error({ topic }, 'message parked after failing intake again and again');
+    }
+  }
+
+  private async route(topic: string, payload: Uint8Array): Promise<void> {
     const [, , gatewayId, kind] = topic.split('/');
     this.metrics.bytesIn.inc(payload.length);
     if (kind === 'partitions') {

@@ -86,6 +86,8 @@ function intakeEnvelopes(): Uint8Array[] {
   return Array.from({ length: envelopesForIntake }, (_, seq) => {
     const envelope: PartitionEnvelope = {
       gatewayId: 'gw-intake',
+      incarnation: 'bench',
+      firstSeq: 0,
       seq,
       windowStartMs: windowStartMs + Math.floor(seq / 4) * 60_000,
       windowEndMs: windowStartMs + (Math.floor(seq / 4) + 1) * 60_000,

@@ -91,6 +91,8 @@ describe('failure drills: nothing lost, nothing counted twice', () => {
     try {
       const envelope = encodeEnvelope({
         gatewayId: 'gw-dup',
+        incarnation: 'drill',
+        firstSeq: 0,
         seq: 41,
         windowStartMs: 1_732_400_040_000,
         windowEndMs: 1_732_400_100_000,

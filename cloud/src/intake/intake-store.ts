@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import {
   BoundedRecordStore,
   binarySublevel,
+  type DecodedEnvelope,
   decodeEnvelope,
   decodeMetricState,
   EnvelopeError,
   encodeMetricState,
   type MetricState,
-  type PartitionEnvelope,
+  type PartitionRecord,
   type RddContext,
   type Sublevel,
   sortableKey,
@@ -17,6 +18,8 @@ import {
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 import type { DeviceHistory } from '../maintenance/hourly-history.js';
+import { DedupLedger } from './dedup-ledger.js';
+import { type IncarnationNews, type IncarnationView, noteIncarnation } from './gateway-incarnations.js';
 
 const packr = new Packr({ useRecords: false });
 const pad = sortableKey;
@@ -28,7 +31,7 @@ export type Resolution = 'window' | 'hour' | 'day';
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
 
-export interface GatewayStats {
+export interface GatewayStats extends IncarnationView {
   gatewayId: string;
   lastSeenMs: number;
   envelopes: number;
@@ -53,6 +56,10 @@ export const metricNamesMax = 10_000;
 /** What the store tells listeners (the live dashboard) once a write is on disk. */
 export interface IntakeEvents {
   merged: [{ gatewayId: string; readings: number }];
+  /** An envelope or alert from an incarnation not seen before, or from two at once. */
+  incarnation: [{ gatewayId: string; incarnation: string; news: Exclude<IncarnationNews, 'same'>; stats: GatewayStats }];
+  /** Records of a merged envelope that were dead-lettered instead, with their reasons. */
+  recordsRejected: [{ gatewayId: string; reasons: string[] }];
   alert: [Record<string, unknown>];
 }
 
@@ -74,7 +81,8 @@ export class IntakeStore {
   private readonly windows: Sublevel;
   private readonly hours: Sublevel;
   private readonly days: Sublevel;
-  private readonly seen;
+  private readonly legacySeen;
+  readonly dedup: DedupLedger;
   private readonly gateways;
   private readonly dead: BoundedRecordStore<{ topic: string; reason: string; receivedAtMs: number; head: Buffer }>;
   private readonly newer;
@@ -94,7 +102,8 @@ export class IntakeStore {
     this.windows = binarySublevel(db, 'series');
     this.hours = binarySublevel(db, 'hours');
     this.days = binarySublevel(db, 'days');
-    this.seen = binarySublevel(db, 'seen');
+    this.legacySeen = binarySublevel(db, 'seen');
+    this.dedup = new DedupLedger(binarySublevel(db, 'dedup'));
     this.gateways = binarySublevel(db, 'gateways');
     this.dead = new BoundedRecordStore(binarySublevel(db, 'dead'), deadEnvelopesMax);
     this.newer = binarySublevel(db, 'newer');
@@ -111,6 +120,7 @@ export class IntakeStore {
     await db.open();
     const store = new IntakeStore(db);
     await store.dead.init();
+    await store.dedup.migrateLegacy(store.legacySeen);
     for await (const name of store.metricNameStore.keys()) store.metricNames.add(name);
     if (store.metricNames.size === 0) await store.listMetricNamesFromDays();
     return store;
@@ -129,7 +139,7 @@ export class IntakeStore {
   }
 
   private async applyNow(topic: string, bytes: Uint8Array, receivedAtMs: number): Promise<IntakeOutcome> {
-    let envelope: PartitionEnvelope;
+    let envelope: DecodedEnvelope;
     try {
       envelope = decodeEnvelope(bytes);
     } catch (error) {
@@ -152,49 +162,85 @@ export class IntakeStore {
       );
       return 'dead-letter';
     }
-    const seenKey = `${envelope.gatewayId}/${pad(envelope.seq)}`;
     const stats = await this.gatewayStats(envelope.gatewayId);
     stats.lastSeenMs = receivedAtMs;
     stats.bytesIn += bytes.length;
-    if ((await this.seen.get(seenKey)) !== undefined) {
+    const news = noteIncarnation(stats, envelope.incarnation, envelope.createdAtMs, receivedAtMs);
+    const dedup = await this.dedup.check(envelope.gatewayId, envelope.incarnation, envelope.firstSeq, envelope.seq);
+    if (dedup.duplicate) {
       stats.duplicates++;
       await this.gateways.put(envelope.gatewayId, Buffer.from(JSON.stringify(stats)));
+      this.announce(envelope.gatewayId, envelope.incarnation, news, stats);
       return 'duplicate';
     }
-    // The window, its hour and its day are merged in the same batch, so the rollups stay exact
-    // whenever a partition arrives (late ones after an outage included).
-    const hourStartMs = envelope.windowStartMs - (envelope.windowStartMs % hourMs);
-    const dayStartMs = envelope.windowStartMs - (envelope.windowStartMs % dayMs);
-    const operations: { type: 'put'; sublevel: Sublevel; key: string; value: Uint8Array }[] = [];
-    for (const [sublevel, startMs, endMs] of [
-      [this.windows, envelope.windowStartMs, envelope.windowEndMs],
-      [this.hours, hourStartMs, hourStartMs + hourMs],
-      [this.days, dayStartMs, dayStartMs + dayMs],
-    ] as const) {
-      const keys = envelope.records.map(([[deviceId, metric]]) => `${deviceId}/${metric}/${pad(startMs)}`);
-      const existing = await sublevel.getMany(keys);
-      envelope.records.forEach(([, state], i) => {
-        const stored = existing[i];
-        const next =
-          stored === undefined ? state.clone() : decodeMetricState((packr.unpack(stored) as [number, Uint8Array])[1]).merge(state);
-        operations.push({ type: 'put', sublevel, key: keys[i], value: packr.pack([endMs, encodeMetricState(next)]) });
-      });
-    }
+    const { operations, records, rejected } = await this.mergeOperations(envelope);
     let readings = 0;
-    for (const [, state] of envelope.records) readings += state.count;
+    for (const [, state] of records) readings += state.count;
     stats.readings += readings;
     stats.envelopes++;
     stats.latestWindowEndMs = Math.max(stats.latestWindowEndMs ?? 0, envelope.windowEndMs);
-    const newNames = this.newMetricNames(envelope);
+    const newNames = this.newMetricNames(records);
+    const head = Buffer.from(bytes.subarray(0, 256));
     await this.db.batch([
       ...operations,
+      ...rejected.flatMap((reason) => this.dead.append({ topic, reason, receivedAtMs, head })),
       ...newNames.map((name) => ({ type: 'put', sublevel: this.metricNameStore, key: name, value: new Uint8Array(0) })),
-      { type: 'put', sublevel: this.seen, key: seenKey, value: new Uint8Array(0) },
+      dedup.record,
       { type: 'put', sublevel: this.gateways, key: envelope.gatewayId, value: Buffer.from(JSON.stringify(stats)) },
     ] as never);
     for (const name of newNames) this.metricNames.add(name);
+    this.announce(envelope.gatewayId, envelope.incarnation, news, stats);
+    if (rejected.length > 0) this.events.emit('recordsRejected', { gatewayId: envelope.gatewayId, reasons: rejected });
     this.events.emit('merged', { gatewayId: envelope.gatewayId, readings });
     return 'merged';
+  }
+
+  private announce(gatewayId: string, incarnation: string, news: IncarnationNews, stats: GatewayStats): void {
+    if (news !== 'same') this.events.emit('incarnation', { gatewayId, incarnation, news, stats });
+  }
+
+  /**
+   * The puts that merge an envelope's records into their window, hour and day, in one batch so
+   * that the rollups stay exact whenever a partition arrives (late ones after an outage
+   * included). A record that arrived unreadable, or whose merge would make a stored figure
+   * non-finite, is left out with the reason: its neighbours merge, and no stored rollup is
+   * ever poisoned.
+   */
+  private async mergeOperations(envelope: DecodedEnvelope) {
+    const rejected = envelope.rejected.map(({ key, reason }) => (key ? `${key[0]}/${key[1]}: ${reason}` : reason));
+    const hourStartMs = envelope.windowStartMs - (envelope.windowStartMs % hourMs);
+    const dayStartMs = envelope.windowStartMs - (envelope.windowStartMs % dayMs);
+    const levels = [
+      [this.windows, envelope.windowStartMs, envelope.windowEndMs],
+      [this.hours, hourStartMs, hourStartMs + hourMs],
+      [this.days, dayStartMs, dayStartMs + dayMs],
+    ] as const;
+    const merged = await Promise.all(
+      levels.map(async ([sublevel, startMs]) => {
+        const keys = envelope.records.map(([[deviceId, metric]]) => `${deviceId}/${metric}/${pad(startMs)}`);
+        const existing = await sublevel.getMany(keys);
+        return envelope.records.map(([, state], i) => {
+          const stored = existing[i];
+          return stored === undefined ? state.clone() : decodeMetricState((packr.unpack(stored) as [number, Uint8Array])[1]).merge(state);
+        });
+      }),
+    );
+    const operations: { type: 'put'; sublevel: Sublevel; key: string; value: Uint8Array }[] = [];
+    const records: PartitionRecord[] = [];
+    envelope.records.forEach((record, i) => {
+      const [[deviceId, metric]] = record;
+      const problem = merged.map((states) => states[i].finiteProblem()).find((p) => p !== undefined);
+      if (problem) {
+        rejected.push(`${deviceId}/${metric}: merging it would make a stored figure non-finite (${problem})`);
+        return;
+      }
+      records.push(record);
+      levels.forEach(([sublevel, startMs, endMs], level) => {
+        const key = `${deviceId}/${metric}/${pad(startMs)}`;
+        operations.push({ type: 'put', sublevel, key, value: packr.pack([endMs, encodeMetricState(merged[level][i])]) });
+      });
+    });
+    return { operations, records, rejected };
   }
 
   /**
@@ -211,10 +257,10 @@ export class IntakeStore {
     );
   }
 
-  /** Metric names the envelope brings that are not listed yet, up to metricNamesMax. */
-  private newMetricNames(envelope: PartitionEnvelope): string[] {
+  /** Metric names the records bring that are not listed yet, up to metricNamesMax. */
+  private newMetricNames(records: readonly PartitionRecord[]): string[] {
     const names = new Set<string>();
-    for (const [[, metric]] of envelope.records) if (!this.metricNames.has(metric)) names.add(metric);
+    for (const [[, metric]] of records) if (!this.metricNames.has(metric)) names.add(metric);
     const room = metricNamesMax - this.metricNames.size;
     if (names.size > room) this.metricNamesUnlisted += names.size - Math.max(0, room);
     return [...names].slice(0, Math.max(0, room));
@@ -255,6 +301,11 @@ export class IntakeStore {
     return bytes
       ? JSON.parse(Buffer.from(bytes).toString('utf8'))
       : { gatewayId, lastSeenMs: 0, envelopes: 0, duplicates: 0, readings: 0, bytesIn: 0, latestWindowEndMs: 0 };
+  }
+
+  /** Keeps a message the intake failed on again and again, whole, with the reason; an operator replays it. */
+  async park(topic: string, reason: string, bytes: Uint8Array): Promise<void> {
+    await this.newer.put(`${pad(Date.now())}/${topic}/${this.newerNextId++}`, packr.pack({ topic, reason, bytes, parked: true }));
   }
 
   /** Keeps a message that could not be used, with the reason, in the bounded dead-letter store. */
@@ -334,7 +385,7 @@ export class IntakeStore {
   }
 
   private async applyAlertNow(gatewayId: string, bytes: Uint8Array, receivedAtMs: number): Promise<IntakeOutcome> {
-    let alert: { seq?: unknown; gatewayId?: unknown };
+    let alert: { seq?: unknown; gatewayId?: unknown; incarnation?: unknown; firstSeq?: unknown; createdAtMs?: unknown; ts?: unknown };
     try {
       alert = JSON.parse(Buffer.from(bytes).toString('utf8'));
     } catch (error) {
@@ -350,13 +401,13 @@ export class IntakeStore {
       );
       return 'dead-letter';
     }
+    // Alerts from before incarnations read as the incarnation '', like format-1 envelopes.
+    const incarnation = typeof alert.incarnation === 'string' ? alert.incarnation : '';
+    const firstSeq = Number.isSafeInteger(alert.firstSeq) ? (alert.firstSeq as number) : 0;
     const key = `${pad(receivedAtMs)}/${gatewayId}/${pad(alert.seq as number)}`;
-    const seenKey = `${gatewayId}/alert/${pad(alert.seq as number)}`;
-    if ((await this.seen.get(seenKey)) !== undefined) return 'duplicate';
-    await this.db.batch([
-      { type: 'put', sublevel: this.alerts, key, value: Buffer.from(bytes) },
-      { type: 'put', sublevel: this.seen, key: seenKey, value: new Uint8Array(0) },
-    ] as never);
+    const dedup = await this.dedup.check(gatewayId, incarnation, firstSeq, alert.seq as number);
+    if (dedup.duplicate) return 'duplicate';
+    await this.db.batch([{ type: 'put', sublevel: this.alerts, key, value: Buffer.from(bytes) }, dedup.record] as never);
     this.events.emit('alert', alert as Record<string, unknown>);
     return 'merged';
   }

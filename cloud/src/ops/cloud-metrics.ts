@@ -18,6 +18,22 @@ export function createCloudMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    recordsDeadLettered: new Counter({
+      name: 'fogline_cloud_records_dead_lettered_total',
+      help: 'Records of merged envelopes left out with a reason (unreadable, or a merge that would overflow)',
+      registers: [registry],
+    }),
+    parked: new Counter({
+      name: 'fogline_cloud_messages_parked_total',
+      help: 'Messages kept aside after failing intake again and again (acknowledged, never retried forever)',
+      registers: [registry],
+    }),
+    incarnations: new Counter({
+      name: 'fogline_cloud_gateway_incarnations_total',
+      help: 'Gateway incarnations seen for the first time (news=new), and two incarnations writing at once (news=conflict)',
+      labelNames: ['news'],
+      registers: [registry],
+    }),
     bytesIn: new Counter({ name: 'fogline_cloud_bytes_received_total', help: 'Bytes received from gateways', registers: [registry] }),
     aclDenied: new Counter({
       name: 'fogline_cloud_acl_denied_total',

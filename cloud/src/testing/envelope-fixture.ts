@@ -11,14 +11,17 @@ export function envelope(
   seq: number,
   records: [string, string, number[]][],
   window: { windowStartMs: number; windowEndMs: number } = fixtureWindow,
+  incarnation = { incarnation: 'inc-1', firstSeq: 0, createdAtMs: window.windowEndMs + 1000 },
 ): Uint8Array {
   const e: PartitionEnvelope = {
     gatewayId,
+    incarnation: incarnation.incarnation,
+    firstSeq: incarnation.firstSeq,
     seq,
     ...window,
     partition: 0,
     partitionCount: 1,
-    createdAtMs: window.windowEndMs + 1000,
+    createdAtMs: incarnation.createdAtMs,
     records: records.map(([deviceId, metric, values]) => [
       [deviceId, metric],
       MetricState.of(values.map((v, i): [number, number] => [v, window.windowStartMs + i * 1000])),

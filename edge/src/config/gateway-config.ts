@@ -57,6 +57,12 @@ export const gatewayConfigSchema = z.strictObject({
         .int()
         .min(0)
         .default(5 * 60_000),
+      /**
+       * Values further from zero are dead-lettered. At most 1e100: a window's sum of squared
+       * deviations then stays finite for any count a gateway can hold, so no aggregate, on the
+       * gateway or merged in the cloud, can overflow.
+       */
+      valueAbsMax: z.number().positive().max(1e100, 'at most 1e100 (aggregates must stay finite)').default(1e100),
     })
     .prefault({}),
   ingest: z

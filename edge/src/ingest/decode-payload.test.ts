@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePayload } from './decode-payload.js';
 
-const limits = { readingsPerMessageMax: 100, futureSkewMsMax: 60_000 };
+const limits = { readingsPerMessageMax: 100, futureSkewMsMax: 60_000, valueAbsMax: 1e100 };
 const now = 1_732_400_000_000;
 const decode = (topic: string, payload: unknown) =>
   decodePayload(topic, Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)), now, limits);

@@ -11,6 +11,8 @@ export interface DecodeLimits {
   readonly readingsPerMessageMax: number;
   /** Readings more than this ahead of the gateway's clock are refused; 0: no check. */
   readonly futureSkewMsMax: number;
+  /** Values further from zero are refused: within it, every aggregate stays finite. */
+  readonly valueAbsMax: number;
 }
 
 /** Metric names travel in topics and keys: a conservative alphabet keeps both unambiguous. */
@@ -39,6 +41,10 @@ class ReadingCollector {
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       this.problems.push(`${where}.${metric} was ${show(value)}, expected a finite number`);
+      return;
+    }
+    if (Math.abs(value) > this.limits.valueAbsMax) {
+      this.problems.push(`${where}.${metric} was ${value}, expected a number within ±limits.valueAbsMax ${this.limits.valueAbsMax}`);
       return;
     }
     const eventTs = ts === undefined ? this.receivedAtMs : ts;

@@ -57,6 +57,7 @@ function reasonLabel(problem: string): string {
   if (problem.includes("ahead of the gateway's clock")) return 'future-timestamp';
   if (problem.includes('is not telemetry/')) return 'unknown-topic';
   if (problem.includes('readingsPerMessageMax')) return 'too-many-readings';
+  if (problem.includes('valueAbsMax')) return 'value-out-of-range';
   if (problem.startsWith('payload of')) return 'payload-too-large';
   if (problem.startsWith('topic has')) return 'topic-too-deep';
   return 'invalid-reading';

@@ -1,14 +1,7 @@
-import {
-  type ClosedWindow,
-  EventTimeAggregator,
-  MetricState,
-  type PartitionEnvelope,
-  type RddContext,
-  type Reading,
-} from '@fogline/shared';
+import { type ClosedWindow, EventTimeAggregator, MetricState, type RddContext, type Reading } from '@fogline/shared';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Checkpoint, GatewayStore } from '../store/gateway-store.js';
-import type { Outbox } from '../store/outbox.js';
+import type { Outbox, UnsequencedEnvelope } from '../store/outbox.js';
 
 export interface WindowPipelineEvents {
   onLate(reading: Reading): void;
@@ -115,7 +108,7 @@ export class WindowPipeline {
     const watermarkMs = this.aggregator.watermark.valueMs;
     if (closed.length === 0 && replayFromOffset === this.persisted.replayFromOffset) return this.writes;
     this.writes = this.writes.then(async () => {
-      const envelopes: Omit<PartitionEnvelope, 'seq'>[] = [];
+      const envelopes: UnsequencedEnvelope[] = [];
       for (const window of closed) envelopes.push(...(await this.envelopesOf(window)));
       const operations = await this.outbox.partitionOperations(envelopes);
       const checkpoint: Checkpoint = {
@@ -133,7 +126,7 @@ export class WindowPipeline {
   }
 
   /** A closed window as envelopes: the RDD engine partitions its [key, state] records. */
-  private async envelopesOf(window: ClosedWindow<string, MetricState>): Promise<Omit<PartitionEnvelope, 'seq'>[]> {
+  private async envelopesOf(window: ClosedWindow<string, MetricState>): Promise<UnsequencedEnvelope[]> {
     const partitionCount = this.config.windows.partitions;
     const parts = await this.rdd
       .parallelize(window.entries, 1)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { binarySublevel, type Sublevel, type SublevelOperation } from '@fogline/shared';
@@ -26,6 +27,18 @@ export interface Checkpoint {
 
 export const emptyCheckpoint: Checkpoint = { replayFromOffset: 0, nextOffset: 0, nextSeq: 0, watermarkMs: Number.NEGATIVE_INFINITY };
 
+/**
+ * Who this gateway's store is: created with the store, so a gateway reinstalled with an empty
+ * data folder (same id, same credentials) is a new incarnation whose seqs the cloud has not
+ * seen, never a duplicate of the old one.
+ */
+export interface Incarnation {
+  readonly id: string;
+  readonly createdAtMs: number;
+  /** The first seq this incarnation used: the cloud's dedup mark starts below it. */
+  readonly firstSeq: number;
+}
+
 /** One operation of the gateway's atomic writes. */
 export type BatchOperation = SublevelOperation;
 
@@ -37,7 +50,7 @@ export type BatchOperation = SublevelOperation;
  *   alerts   alert records by seq, sent ahead of partitions
  *   dead     dead letters: what could not be decoded, with the reason
  *   late     readings that arrived after their window closed
- *   meta     the checkpoint, the resend memo's snapshot
+ *   meta     the checkpoint, the incarnation, the resend memo's snapshot
  */
 export class GatewayStore {
   readonly log: Sublevel;
@@ -73,6 +86,15 @@ export class GatewayStore {
   checkpointOperation(checkpoint: Checkpoint): BatchOperation {
     const json = JSON.stringify({ ...checkpoint, watermarkMs: Number.isFinite(checkpoint.watermarkMs) ? checkpoint.watermarkMs : null });
     return { type: 'put', sublevel: this.meta, key: 'checkpoint', value: Buffer.from(json) };
+  }
+
+  /** The store's incarnation, created on first use; `nextSeq` is where a new one starts. */
+  async incarnation(nextSeq: number): Promise<Incarnation> {
+    const bytes = await this.meta.get('incarnation');
+    if (bytes) return JSON.parse(Buffer.from(bytes).toString('utf8')) as Incarnation;
+    const created: Incarnation = { id: randomUUID(), createdAtMs: Date.now(), firstSeq: nextSeq };
+    await this.meta.put('incarnation', Buffer.from(JSON.stringify(created)));
+    return created;
   }
 
   async readResendMemo(): Promise<StoredResendMemo> {

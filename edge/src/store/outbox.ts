@@ -1,6 +1,9 @@
 import { decodeEnvelope, encodeEnvelope, measureSublevel, type PartitionEnvelope, sortableKey } from '@fogline/shared';
 import type { Alert } from '../pipeline/rules.js';
-import type { BatchOperation, GatewayStore } from './gateway-store.js';
+import type { BatchOperation, GatewayStore, Incarnation } from './gateway-store.js';
+
+/** What the pipeline hands the outbox: an envelope without the fields the outbox stamps. */
+export type UnsequencedEnvelope = Omit<PartitionEnvelope, 'seq' | 'incarnation' | 'firstSeq'>;
 
 /** The readings a stored envelope summarises (0 if it cannot be read: it is dropped all the same). */
 function readingsIn(bytes: Uint8Array): number {
@@ -33,6 +36,8 @@ export class Outbox {
   private bytes = 0;
   private partitionBytes = 0;
   private nextSeqValue: number;
+  /** Stamped on every envelope and alert; set by init(). */
+  private incarnation: Incarnation = { id: '', createdAtMs: 0, firstSeq: 0 };
   partitionsDropped = 0;
   /**
    * Record ids the uplink has sent and awaits an acknowledgement for: never dropped, since the
@@ -64,6 +69,11 @@ export class Outbox {
     // The checkpoint's seq is authoritative, but never go below what is stored.
     for (const last of [partitions.lastKey, alerts.lastKey])
       if (last !== undefined) this.nextSeqValue = Math.max(this.nextSeqValue, seqOf(last) + 1);
+    this.incarnation = await this.store.incarnation(this.nextSeqValue);
+  }
+
+  get incarnationId(): string {
+    return this.incarnation.id;
   }
 
   get nextSeq(): number {
@@ -75,10 +85,12 @@ export class Outbox {
   }
 
   /** Operations that store envelopes (seq assigned here), making room first if needed. */
-  async partitionOperations(envelopes: readonly Omit<PartitionEnvelope, 'seq'>[]): Promise<BatchOperation[]> {
+  async partitionOperations(envelopes: readonly UnsequencedEnvelope[]): Promise<BatchOperation[]> {
+    const { id: incarnation, firstSeq } = this.incarnation;
     const encoded = envelopes.map((e) => {
       const seq = this.nextSeqValue++;
-      return { seq, partition: e.partition, bytes: encodeEnvelope({ ...e, seq }, { compressAboveBytes: this.compressAboveBytes }) };
+      const envelope = { ...e, incarnation, firstSeq, seq };
+      return { seq, partition: e.partition, bytes: encodeEnvelope(envelope, { compressAboveBytes: this.compressAboveBytes }) };
     });
     const incoming = encoded.reduce((n, e) => n + e.bytes.length, 0);
     const operations = await this.makeRoom(incoming);
@@ -95,7 +107,8 @@ export class Outbox {
   async alertOperations(alerts: readonly Alert[]): Promise<BatchOperation[]> {
     const encoded = alerts.map((alert) => {
       const seq = this.nextSeqValue++;
-      return { seq, bytes: Buffer.from(JSON.stringify({ ...alert, seq })) };
+      const { id: incarnation, firstSeq } = this.incarnation;
+      return { seq, bytes: Buffer.from(JSON.stringify({ ...alert, incarnation, firstSeq, seq })) };
     });
     const incoming = encoded.reduce((n, e) => n + e.bytes.length, 0);
     const operations = await this.makeRoom(incoming);

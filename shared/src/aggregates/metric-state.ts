@@ -149,6 +149,24 @@ export class MetricState {
     }
   }
 
+  /**
+   * Why this state cannot be stored or merged further (a figure overflowed to Infinity or
+   * NaN), or undefined when every figure is finite. Values within a gateway's
+   * limits.valueAbsMax never get here; a state from elsewhere might.
+   */
+  finiteProblem(): string | undefined {
+    if (this.count === 0) return undefined;
+    const figures: [string, number][] = [
+      ['sum', this.sum.value()],
+      ['mean', this.runningMean],
+      ['m2', this.m2],
+      ['min', this.min],
+      ['max', this.max],
+    ];
+    for (const [name, value] of figures) if (!Number.isFinite(value)) return `${name} was ${value}, expected a finite number`;
+    return undefined;
+  }
+
   /** A deep copy; aggregateByKey uses it to give every key its own zero. */
   clone(): MetricState {
     const copy = MetricState.empty();

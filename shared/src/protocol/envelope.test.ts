@@ -1,11 +1,14 @@
+import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { MetricState } from '../aggregates/index.js';
+import { MetricState, metricStateToArray } from '../aggregates/index.js';
 import { decodeEnvelope, EnvelopeError, encodeEnvelope, envelopeFormatVersion, type PartitionEnvelope } from './envelope.js';
 import { cloudTopics, deviceTopics, parseDeviceTopic } from './topics.js';
 
 function envelope(records = 3): PartitionEnvelope {
   return {
     gatewayId: 'gw-lisbon',
+    incarnation: '4f7c2d1e-inc',
+    firstSeq: 40,
     seq: 42,
     windowStartMs: 1_732_400_000_000,
     windowEndMs: 1_732_400_060_000,
@@ -23,7 +26,7 @@ describe('partition envelope', () => {
   it('round-trips every field and state', () => {
     const original = envelope();
     const decoded = decodeEnvelope(encodeEnvelope(original));
-    expect({ ...decoded, records: [] }).toEqual({ ...original, records: [] });
+    expect({ ...decoded, records: [] }).toEqual({ ...original, records: [], rejected: [] });
     expect(decoded.records.map(([key, s]) => [key, s.summary()])).toEqual(original.records.map(([key, s]) => [key, s.summary()]));
   });
 
@@ -56,6 +59,40 @@ describe('partition envelope', () => {
       'envelope: partition was 9, expected an integer from 0 to 3',
     );
     expect(() => decodeEnvelope(encodeEnvelope({ ...envelope(), gatewayId: '' }))).toThrow('envelope: gatewayId was ""');
+    expect(() => decodeEnvelope(encodeEnvelope({ ...envelope(), seq: 39 }))).toThrow(
+      'envelope: seq was 39, expected an integer >= firstSeq 40',
+    );
+  });
+
+  it('reads format 1 (before incarnations) as the incarnation "" from seq 0', () => {
+    const packr = new Packr({ useRecords: false });
+    const { gatewayId, seq, windowStartMs, windowEndMs, partition, partitionCount, createdAtMs, records } = envelope(1);
+    const body = [
+      gatewayId,
+      seq,
+      windowStartMs,
+      windowEndMs,
+      partition,
+      partitionCount,
+      createdAtMs,
+      records.map(([k, s]) => [k, metricStateToArray(s)]),
+    ];
+    const decoded = decodeEnvelope(Buffer.concat([Buffer.from([1, 0]), packr.pack(body)]));
+    expect(decoded).toMatchObject({ gatewayId, incarnation: '', firstSeq: 0, seq, rejected: [] });
+    expect(decoded.records).toHaveLength(1);
+  });
+
+  it('rejects one bad record with the reason and keeps its neighbours', () => {
+    const overflowed = MetricState.of([
+      [1e200, 1],
+      [-1e200, 2],
+    ]);
+    const e = envelope(3);
+    const decoded = decodeEnvelope(encodeEnvelope({ ...e, records: [e.records[0], [['atm-x', 'temperature'], overflowed], e.records[2]] }));
+    expect(decoded.records.map(([[device]]) => device)).toEqual(['atm-0', 'atm-2']);
+    expect(decoded.rejected).toEqual([
+      { index: 1, key: ['atm-x', 'temperature'], reason: expect.stringMatching(/^records\[1\]\.state: metric state: m2 was null/) },
+    ]);
   });
 });
 

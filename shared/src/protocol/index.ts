@@ -1,4 +1,5 @@
 export {
+  type DecodedEnvelope,
   decodeEnvelope,
   type EncodeOptions,
   EnvelopeError,
@@ -7,6 +8,7 @@ export {
   envelopeFormatVersion,
   type PartitionEnvelope,
   type PartitionRecord,
+  type RejectedRecord,
 } from './envelope.js';
 export type { DeviceEvent, Reading } from './reading.js';
 export { cloudTopics, type DeviceTopic, deviceTopics, parseDeviceTopic } from './topics.js';
