@@ -96,15 +96,23 @@ export class Gateway {
     const rules = new RuleEngine(config.rules, config.gatewayId);
     const memo = new ResendMemo(config.ingest.resendMemoPerDeviceMax, config.ingest.resendMemoDevicesMax);
     let gateway: Gateway | undefined;
-    const pipeline = new WindowPipeline(store, outbox, rdd, config, checkpoint, {
-      onLate: (reading) => gateway?.recordLate(reading),
-      onWindowsWritten: (windows, envelopes) =>
-        gateway?.afterWindowsWritten(
-          windows.length,
-          windows.some((w) => w.early),
-          envelopes,
-        ),
-    });
+    const pipeline = new WindowPipeline(
+      store,
+      outbox,
+      rdd,
+      config,
+      checkpoint,
+      {
+        onLate: (reading) => gateway?.recordLate(reading),
+        onWindowsWritten: (windows, envelopes) =>
+          gateway?.afterWindowsWritten(
+            windows.length,
+            windows.some((w) => w.early),
+            envelopes,
+          ),
+      },
+      await store.readWatermarks(),
+    );
     gateway = new Gateway(
       config,
       logger,
@@ -258,8 +266,11 @@ export class Gateway {
     this.pipeline.closeReady().catch((error) => this.logger.error({ error: error.message }, 'window close failed'));
     if (this.rules.enabled) this.raise(this.rules.checkSilence(Date.now()));
     this.metrics.openStates.set(this.pipeline.aggregator.openStateCount);
-    const watermark = this.pipeline.aggregator.watermark.valueMs;
-    if (Number.isFinite(watermark)) this.metrics.watermark.set(watermark);
+    const watermarks = this.pipeline.aggregator.watermarkRange();
+    if (watermarks) {
+      this.metrics.watermarkLow.set(watermarks.lowMs);
+      this.metrics.watermarkHigh.set(watermarks.highMs);
+    }
     this.metrics.logBytes.set(this.log.bytesHeld);
     this.metrics.outboxBytes.set(this.outbox.bytesHeld);
   }
@@ -321,7 +332,9 @@ export class Gateway {
       logBytes: this.log.bytesHeld,
       outboxBytes: this.outbox.bytesHeld,
       openWindowStates: this.pipeline.aggregator.openStateCount,
-      watermarkMs: Number.isFinite(this.pipeline.aggregator.watermark.valueMs) ? this.pipeline.aggregator.watermark.valueMs : null,
+      watermarkLowMs: this.pipeline.aggregator.watermarkRange()?.lowMs ?? null,
+      watermarkHighMs: this.pipeline.aggregator.watermarkRange()?.highMs ?? null,
+      devicesWithEventTime: this.pipeline.aggregator.sourceCount,
       deadLetters: this.deadLetters.size,
       lateReadings: this.lateReadings.size,
       bytesReceivedFromDevices: this.counters.bytesReceived,

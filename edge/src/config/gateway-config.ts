@@ -85,6 +85,8 @@ export const gatewayConfigSchema = z.strictObject({
       /** A window that received nothing for this long (wall clock) closes. */
       idleCloseMs: positiveInt.default(120_000),
       openStatesMax: positiveInt.default(500_000),
+      /** Devices with no open window whose watermark is kept in memory, at most; past it the oldest is forgotten (counted): it starts again from the watermark stored when the gateway started. */
+      restingDevicesMax: positiveInt.default(1_000_000),
       partitions: positiveInt.default(4),
     })
     .prefault({}),

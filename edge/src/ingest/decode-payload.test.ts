@@ -10,8 +10,8 @@ describe('decodePayload', () => {
   it('reads flat telemetry with the arrival time as event time', () => {
     expect(decode('telemetry/atm-1', { temperature: 21.5, vibration: 0.02 })).toEqual({
       readings: [
-        { deviceId: 'atm-1', metric: 'temperature', ts: now, value: 21.5 },
-        { deviceId: 'atm-1', metric: 'vibration', ts: now, value: 0.02 },
+        { deviceId: 'atm-1', metric: 'temperature', ts: now, value: 21.5, arrival: true },
+        { deviceId: 'atm-1', metric: 'vibration', ts: now, value: 0.02, arrival: true },
       ],
       problems: [],
     });
@@ -27,7 +27,7 @@ describe('decodePayload', () => {
         { b: 2, ts: now - 1 },
       ]).readings.map((r) => r.metric),
     ).toEqual(['a', 'b']);
-    expect(decode('telemetry/m/rpm', '1500').readings).toEqual([{ deviceId: 'm', metric: 'rpm', ts: now, value: 1500 }]);
+    expect(decode('telemetry/m/rpm', '1500').readings).toEqual([{ deviceId: 'm', metric: 'rpm', ts: now, value: 1500, arrival: true }]);
     expect(decode('telemetry/m/rpm', { ts: now - 9, value: 3 }).readings[0]).toMatchObject({ ts: now - 9, value: 3 });
   });
 

@@ -60,7 +60,8 @@ class ReadingCollector {
       this.problems.push(`${where}.${metric}: over readingsPerMessageMax ${this.limits.readingsPerMessageMax}`);
       return;
     }
-    this.readings.push({ deviceId: this.deviceId, metric, ts: Math.round(eventTs), value });
+    const reading: Reading = { deviceId: this.deviceId, metric, ts: Math.round(eventTs), value };
+    this.readings.push(ts === undefined ? { ...reading, arrival: true } : reading);
   }
 
   /** One telemetry object: {ts?, values: {...}} or flat {metric: value, ..., ts?}. */

@@ -19,19 +19,27 @@ export interface LogEntry {
   readonly readings: readonly Reading[];
 }
 
-type EntryArray = [deviceId: string, messageId: number, digest: number, receivedAtMs: number, flat: (string | number)[]];
+type EntryArray = [deviceId: string, messageId: number, digest: number, receivedAtMs: number, flat: (string | number | null)[]];
 
-/** Readings are stored flat, [metric, ts, value, metric, ts, value, ...]: the device id once per entry. */
+/**
+ * Readings are stored flat, [metric, ts, value, metric, ts, value, ...]: the device id once
+ * per entry. A reading stamped on arrival stores null for its ts (it is the entry's
+ * receivedAtMs), which keeps the flag that tells it from a device-stamped one.
+ */
 function entryToArray(entry: LogEntry): EntryArray {
-  const flat: (string | number)[] = [];
-  for (const r of entry.readings) flat.push(r.metric, r.ts, r.value);
+  const flat: (string | number | null)[] = [];
+  for (const r of entry.readings) flat.push(r.metric, r.arrival ? null : r.ts, r.value);
   return [entry.deviceId, entry.messageId, entry.digest, entry.receivedAtMs, flat];
 }
 
 function entryFromArray(offset: number, [deviceId, messageId, digest, receivedAtMs, flat]: EntryArray): LogEntry {
   const readings: Reading[] = [];
-  for (let i = 0; i < flat.length; i += 3)
-    readings.push({ deviceId, metric: flat[i] as string, ts: flat[i + 1] as number, value: flat[i + 2] as number });
+  for (let i = 0; i < flat.length; i += 3) {
+    const ts = flat[i + 1] as number | null;
+    const metric = flat[i] as string;
+    const value = flat[i + 2] as number;
+    readings.push(ts === null ? { deviceId, metric, ts: receivedAtMs, value, arrival: true } : { deviceId, metric, ts, value });
+  }
   return { offset, deviceId, messageId, digest, receivedAtMs, readings };
 }
 

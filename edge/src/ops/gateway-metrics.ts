@@ -34,7 +34,8 @@ export function createGatewayMetrics() {
     logBytes: gauge('ingest_log_bytes', 'Bytes held by the ingest log'),
     outboxBytes: gauge('outbox_bytes', 'Bytes held by the outbox'),
     openStates: gauge('open_window_states', 'Open (window, device, metric) states'),
-    watermark: gauge('watermark_ms', 'The event-time watermark, epoch ms'),
+    watermarkLow: gauge('watermark_low_ms', "The lowest device's event-time watermark (the laggard), epoch ms"),
+    watermarkHigh: gauge('watermark_high_ms', "The highest device's event-time watermark (the leader), epoch ms"),
     commitBatch: new Histogram({
       name: 'fogline_gateway_commit_batch_entries',
       help: 'Log entries per group commit',

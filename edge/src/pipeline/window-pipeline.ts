@@ -1,6 +1,6 @@
-import { type ClosedWindow, EventTimeAggregator, MetricState, type RddContext, type Reading } from '@fogline/shared';
+import { type ClosedWindow, MetricState, PerSourceAggregator, type RddContext, type Reading } from '@fogline/shared';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import type { Checkpoint, GatewayStore } from '../store/gateway-store.js';
+import type { Checkpoint, GatewayStore, StoredWatermark } from '../store/gateway-store.js';
 import type { Outbox, UnsequencedEnvelope } from '../store/outbox.js';
 
 export interface WindowPipelineEvents {
@@ -10,14 +10,16 @@ export interface WindowPipelineEvents {
 
 /**
  * The default pipeline: every device x metric in tumbling event-time windows of
- * windows.sizeMs, reduced into MetricStates. When the watermark passes a window (or the
- * window has been idle for idleCloseMs, or a limit forces it), the window becomes an RDD of
+ * windows.sizeMs, reduced into MetricStates. Event time is per device: each device has its
+ * own watermark, so one device's clock never makes another's readings late. When a device's
+ * watermark passes a window (or its window has been idle for idleCloseMs, or a limit forces
+ * it), its states leave; what closes at one check becomes, per window, an RDD of
  * [[deviceId, metric], state], is hash-partitioned into `partitions` partitions, and each
  * non-empty partition becomes one envelope. The envelopes and the checkpoint are written in
  * ONE batch, so after a crash either both are on disk or neither is.
  */
 export class WindowPipeline {
-  readonly aggregator: EventTimeAggregator<string, Reading, MetricState>;
+  readonly aggregator: PerSourceAggregator<string, Reading, MetricState>;
   private appliedUpTo: number;
   private writes: Promise<void> = Promise.resolve();
   private persisted: Checkpoint;
@@ -30,17 +32,43 @@ export class WindowPipeline {
     private readonly config: GatewayConfig,
     checkpoint: Checkpoint,
     private readonly events: WindowPipelineEvents,
+    /** Each device's stored watermark. */
+    storedWatermarks: ReadonlyMap<string, StoredWatermark> = new Map(),
   ) {
+    for (const [deviceId, { gatewayClock }] of storedWatermarks) if (gatewayClock) this.onGatewayClock.add(deviceId);
     this.persisted = checkpoint;
     this.appliedUpTo = checkpoint.replayFromOffset - 1;
-    this.aggregator = new EventTimeAggregator({
+    this.aggregator = new PerSourceAggregator({
       window: { kind: 'tumbling', sizeMs: config.windows.sizeMs },
       allowedLatenessMs: config.windows.allowedLatenessMs,
       createState: () => MetricState.empty(),
       addValue: (state, reading, ts) => state.add(reading.value, ts),
       openStatesMax: config.windows.openStatesMax,
-      watermarkMs: checkpoint.watermarkMs,
+      restingSourcesMax: config.windows.restingDevicesMax,
+      // A store from before per-device watermarks: its one watermark is every device's start.
+      // Either way no further ahead than the gateway's clock allows (it may have run ahead).
+      watermarkOf: (deviceId) => {
+        const stored = storedWatermarks.get(deviceId)?.watermarkMs ?? checkpoint.watermarkMs;
+        return Number.isFinite(stored) ? Math.min(stored, this.watermarkCeilingMs(deviceId, Date.now())) : undefined;
+      },
     });
+  }
+
+  /** Devices whose newest readings were stamped on arrival: their event time is the gateway's clock. */
+  private readonly onGatewayClock = new Set<string>();
+
+  /**
+   * The highest watermark a device can rightly have: readings stamped on arrival are never
+   * ahead of the gateway's clock, and a device's own stamps never more than futureSkewMsMax
+   * (further ones are dead-lettered). One beyond came from a clock that ran ahead and was set
+   * right, the gateway's own included: it is pulled back, so it cannot make the readings that
+   * follow late.
+   */
+  private watermarkCeilingMs(deviceId: string, nowMs: number): number {
+    const { futureSkewMsMax } = this.config.limits;
+    const { allowedLatenessMs } = this.config.windows;
+    if (this.onGatewayClock.has(deviceId)) return nowMs - allowedLatenessMs;
+    return futureSkewMsMax > 0 ? nowMs + futureSkewMsMax - allowedLatenessMs : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -55,12 +83,15 @@ export class WindowPipeline {
   }
 
   private applyReading(reading: Reading, offset: number, replaying: boolean, nowMs: number): void {
-    const outcome = this.aggregator.add(`${reading.deviceId}/${reading.metric}`, reading.ts, reading, offset, nowMs);
+    if (reading.arrival) this.onGatewayClock.add(reading.deviceId);
+    else if (this.onGatewayClock.size > 0) this.onGatewayClock.delete(reading.deviceId);
+    const outcome = this.aggregator.add(reading.deviceId, `${reading.deviceId}/${reading.metric}`, reading.ts, reading, offset, nowMs);
     if (outcome === 'late' && !replaying) this.events.onLate(reading);
   }
 
-  /** Closes what the watermark has passed and what has been idle; writes them. */
+  /** Closes what each device's watermark has passed and what has been idle; writes them. */
   closeReady(nowMs = Date.now()): Promise<void> {
+    this.aggregator.clampWatermarks((deviceId) => this.watermarkCeilingMs(deviceId, nowMs));
     const closed = [...this.aggregator.closeReady(), ...this.aggregator.closeIdle(this.config.windows.idleCloseMs, nowMs)];
     return this.write(closed);
   }
@@ -105,8 +136,14 @@ export class WindowPipeline {
     // The replay point is taken now, when these windows leave the aggregator: a window
     // closed later is still counted as open by this checkpoint.
     const replayFromOffset = Math.min(this.aggregator.minOpenOffset() ?? Number.POSITIVE_INFINITY, this.appliedUpTo + 1);
-    const watermarkMs = this.aggregator.watermark.valueMs;
-    if (closed.length === 0 && replayFromOffset === this.persisted.replayFromOffset) return this.writes;
+    // Each no further than just before the device's oldest open window: never ahead of one.
+    const watermarks = this.aggregator
+      .takeChangedWatermarks()
+      .map(([deviceId, watermarkMs]): [string, StoredWatermark] => [
+        deviceId,
+        { watermarkMs, gatewayClock: this.onGatewayClock.has(deviceId) },
+      ]);
+    if (closed.length === 0 && watermarks.length === 0 && replayFromOffset === this.persisted.replayFromOffset) return this.writes;
     this.writes = this.writes.then(async () => {
       const envelopes: UnsequencedEnvelope[] = [];
       for (const window of closed) envelopes.push(...(await this.envelopesOf(window)));
@@ -115,9 +152,9 @@ export class WindowPipeline {
         replayFromOffset: Math.max(replayFromOffset, this.persisted.replayFromOffset),
         nextOffset: Math.max(this.appliedUpTo + 1, this.persisted.nextOffset),
         nextSeq: this.outbox.nextSeq,
-        watermarkMs: Math.max(watermarkMs, this.persisted.watermarkMs),
+        watermarkMs: Number.NEGATIVE_INFINITY, // kept per device now
       };
-      await this.store.write([...operations, this.store.checkpointOperation(checkpoint)]);
+      await this.store.write([...operations, ...this.store.watermarkOperations(watermarks), this.store.checkpointOperation(checkpoint)]);
       this.persisted = checkpoint;
       this.windowsClosed += closed.length;
       this.events.onWindowsWritten(closed, envelopes.length);

@@ -21,11 +21,20 @@ export interface Checkpoint {
   readonly nextOffset: number;
   /** The per-gateway monotonic envelope sequence. */
   readonly nextSeq: number;
-  /** Windows ending at or before this are closed: replayed values for them are skipped. */
+  /**
+   * Only read, from stores written before watermarks were kept per device: the one watermark
+   * the gateway had then, the starting point of every device without its own.
+   */
   readonly watermarkMs: number;
 }
 
 export const emptyCheckpoint: Checkpoint = { replayFromOffset: 0, nextOffset: 0, nextSeq: 0, watermarkMs: Number.NEGATIVE_INFINITY };
+
+export interface StoredWatermark {
+  readonly watermarkMs: number;
+  /** Set by readings stamped on arrival: by the gateway's clock, not the device's. */
+  readonly gatewayClock: boolean;
+}
 
 /**
  * Who this gateway's store is: created with the store, so a gateway reinstalled with an empty
@@ -50,6 +59,7 @@ export type BatchOperation = SublevelOperation;
  *   alerts   alert records by seq, sent ahead of partitions
  *   dead     dead letters: what could not be decoded, with the reason
  *   late     readings that arrived after their window closed
+ *   watermarks  each device's event-time watermark (a device's windows ending at or before it are closed)
  *   meta     the checkpoint, the incarnation, the resend memo's snapshot
  */
 export class GatewayStore {
@@ -59,6 +69,7 @@ export class GatewayStore {
   readonly dead: Sublevel;
   readonly late: Sublevel;
   readonly meta: Sublevel;
+  readonly watermarks: Sublevel;
 
   private constructor(readonly db: Level<string, Uint8Array>) {
     this.log = binarySublevel(db, 'log');
@@ -67,6 +78,7 @@ export class GatewayStore {
     this.dead = binarySublevel(db, 'dead');
     this.late = binarySublevel(db, 'late');
     this.meta = binarySublevel(db, 'meta');
+    this.watermarks = binarySublevel(db, 'watermarks');
   }
 
   static async open(dataDir: string): Promise<GatewayStore> {
@@ -95,6 +107,25 @@ export class GatewayStore {
     const created: Incarnation = { id: randomUUID(), createdAtMs: Date.now(), firstSeq: nextSeq };
     await this.meta.put('incarnation', Buffer.from(JSON.stringify(created)));
     return created;
+  }
+
+  /** Each device's stored watermark, and whether the gateway's clock set it (readings stamped on arrival). */
+  async readWatermarks(): Promise<Map<string, StoredWatermark>> {
+    const out = new Map<string, StoredWatermark>();
+    for await (const [deviceId, bytes] of this.watermarks.iterator()) {
+      const buffer = Buffer.from(bytes);
+      out.set(deviceId, { watermarkMs: buffer.readDoubleBE(0), gatewayClock: buffer[8] === 1 });
+    }
+    return out;
+  }
+
+  watermarkOperations(changed: readonly [deviceId: string, watermark: StoredWatermark][]): BatchOperation[] {
+    return changed.map(([deviceId, { watermarkMs, gatewayClock }]) => {
+      const value = Buffer.alloc(9);
+      value.writeDoubleBE(watermarkMs);
+      value[8] = gatewayClock ? 1 : 0;
+      return { type: 'put', sublevel: this.watermarks, key: deviceId, value };
+    });
   }
 
   async readResendMemo(): Promise<StoredResendMemo> {

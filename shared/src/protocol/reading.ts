@@ -4,6 +4,11 @@ export interface Reading {
   readonly metric: string;
   readonly ts: number;
   readonly value: number;
+  /**
+   * True when the device sent no timestamp and ts is the gateway's arrival time: such a reading
+   * has no identity of its own (two of them are two readings), and its time is the gateway's clock.
+   */
+  readonly arrival?: boolean;
 }
 
 /** A discrete event from a device: an error code, a door opening, a failure. */

@@ -222,7 +222,8 @@ export class EventTimeAggregator<K, V, S> {
     return oldest;
   }
 
-  private oldestOpenEndMs(): number | undefined {
+  /** The end of the oldest open window, or undefined if none is open. */
+  oldestOpenEndMs(): number | undefined {
     return this.oldestOpen()?.endMs;
   }
 

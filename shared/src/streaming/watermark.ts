@@ -35,4 +35,14 @@ export class Watermark {
   advanceTo(ms: number): void {
     if (ms > this.current) this.current = ms;
   }
+
+  /**
+   * The one way back: a watermark beyond `ms` cannot be right (it came from a clock that ran
+   * ahead and was corrected), so it is pulled back to `ms`. Windows already closed stay closed
+   * downstream; new values for their span open new windows, which merge like any other.
+   */
+  clampTo(ms: number): void {
+    if (this.current > ms) this.current = ms;
+    if (this.maxEventTimeMs > ms + this.allowedLatenessMs) this.maxEventTimeMs = ms + this.allowedLatenessMs;
+  }
 }
