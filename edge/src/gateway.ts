@@ -18,6 +18,7 @@ import { cleanDisconnectMark, IngestLog, type LogEntry } from './ingest/ingest-l
 import { type DeadLetter, PublishIngest } from './ingest/publish-ingest.js';
 import { ResendMemo } from './ingest/resend-memo.js';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics.js';
+import { LogThrottle } from './ops/log-throttle.js';
 import { portOf, startOpsServer } from './ops/ops-server.js';
 import { type Alert, RuleEngine } from './pipeline/rules.js';
 import { WindowPipeline } from './pipeline/window-pipeline.js';
@@ -74,7 +75,7 @@ export class Gateway {
 
   static async start(config: GatewayConfig, logger: Logger = pino({ level: config.log.level })): Promise<Gateway> {
     const metrics = createGatewayMetrics();
-    const store = await GatewayStore.open(config.dataDir);
+    const store = await GatewayStore.open(config.dataDir, config.ingest.durability);
     const checkpoint = await store.readCheckpoint();
     const outbox = new Outbox(store, config.outbox.bytesMax, config.outbox.compressAboveBytes, checkpoint.nextSeq, (kind, readings) => {
       metrics.outboxDropped.inc({ kind });
@@ -94,7 +95,9 @@ export class Gateway {
     });
     const rdd = new RddContext({ defaultParallelism: 1, localDir: config.dataDir });
     const rules = new RuleEngine(config.rules, config.gatewayId);
-    const memo = new ResendMemo(config.ingest.resendMemoPerDeviceMax, config.ingest.resendMemoDevicesMax);
+    const memo = new ResendMemo(config.ingest.resendMemoPerDeviceMax, config.ingest.resendMemoDevicesMax, () =>
+      metrics.resendMemoEvicted.inc(),
+    );
     let gateway: Gateway | undefined;
     const pipeline = new WindowPipeline(
       store,
@@ -263,7 +266,10 @@ export class Gateway {
 
   /** Runs every second: closes windows the watermark passed or that went idle, and checks silence rules. */
   private checkWindows(): void {
-    this.pipeline.closeReady().catch((error) => this.logger.error({ error: error.message }, 'window close failed'));
+    this.pipeline.closeReady().then(
+      () => this.windowWriteRecovered(),
+      (error: Error) => this.windowWriteFailed(error),
+    );
     if (this.rules.enabled) this.raise(this.rules.checkSilence(Date.now()));
     this.metrics.openStates.set(this.pipeline.aggregator.openStateCount);
     const watermarks = this.pipeline.aggregator.watermarkRange();
@@ -273,6 +279,26 @@ export class Gateway {
     }
     this.metrics.logBytes.set(this.log.bytesHeld);
     this.metrics.outboxBytes.set(this.outbox.bytesHeld);
+  }
+
+  private readonly windowWriteLog = new LogThrottle();
+  private windowWritesFailing = 0;
+
+  private windowWriteFailed(error: Error): void {
+    this.metrics.storeWriteFailures.inc({ what: 'windows' });
+    this.windowWritesFailing++;
+    const held = this.windowWriteLog.take();
+    if (held !== undefined)
+      this.logger.error(
+        { error: error.message, pendingWrites: this.pipeline.pendingWrites },
+        'window write failed; retried every window check',
+      );
+  }
+
+  private windowWriteRecovered(): void {
+    if (this.windowWritesFailing === 0) return;
+    this.logger.warn({ failedAttempts: this.windowWritesFailing }, 'window writes resumed');
+    this.windowWritesFailing = 0;
   }
 
   /** Where the stored resend memo's snapshot stands: the log from here on completes it. */
@@ -332,6 +358,7 @@ export class Gateway {
       logBytes: this.log.bytesHeld,
       outboxBytes: this.outbox.bytesHeld,
       openWindowStates: this.pipeline.aggregator.openStateCount,
+      pendingWindowWrites: this.pipeline.pendingWrites,
       watermarkLowMs: this.pipeline.aggregator.watermarkRange()?.lowMs ?? null,
       watermarkHighMs: this.pipeline.aggregator.watermarkRange()?.highMs ?? null,
       devicesWithEventTime: this.pipeline.aggregator.sourceCount,

@@ -67,6 +67,12 @@ export const gatewayConfigSchema = z.strictObject({
     .prefault({}),
   ingest: z
     .strictObject({
+      /**
+       * process: an acknowledged reading survives a crash of the gateway (the write is in the
+       * operating system); power: it survives a power cut too (each group commit, and each
+       * outbox-and-checkpoint write, is fsynced before its acknowledgements).
+       */
+      durability: z.enum(['process', 'power']).default('process'),
       /** durable: QoS 0 goes through the ingest log like QoS 1; fast: QoS 0 skips it (best effort). */
       qos0: z.enum(['durable', 'fast']).default('fast'),
       logBytesMax: positiveInt.default(256 * 1024 * 1024),

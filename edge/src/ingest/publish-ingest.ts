@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { RateLimiter } from '../broker/rate-limiter.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
+import { LogThrottle } from '../ops/log-throttle.js';
 import type { WindowPipeline } from '../pipeline/window-pipeline.js';
 import type { BatchOperation } from '../store/gateway-store.js';
 import { decodePayload } from './decode-payload.js';
@@ -75,6 +76,7 @@ function reasonLabel(problem: string): string {
  * bad publish still count.
  */
 export class PublishIngest {
+  private readonly writeFailureLog = new LogThrottle();
   // prom-client hashes a label object on every inc(); the children are bound once here.
   private readonly messagesByQos: { inc(n?: number): void }[];
 
@@ -189,7 +191,14 @@ export class PublishIngest {
     const offset = this.log.append(deviceId, messageId, digest, receivedAtMs, readings, deadLetterOps, (error) => {
       if (!error) return done(null);
       this.memo.forget(deviceId, messageId);
-      this.logger.error({ error: error.message, deviceId }, 'ingest log write failed; the device will resend');
+      this.metrics.storeWriteFailures.inc({ what: 'ingest' });
+      this.pipeline.lastIngestFailureMs = Date.now();
+      const held = this.writeFailureLog.take();
+      if (held !== undefined)
+        this.logger.error(
+          { error: error.message, deviceId, heldBack: held },
+          'ingest log write failed; the device is not acknowledged and resends',
+        );
       done(error);
     });
     // Remembered now, not at commit: a resend can arrive while the original is still in the batch.

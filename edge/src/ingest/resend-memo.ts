@@ -83,6 +83,8 @@ export class ResendMemo {
   constructor(
     readonly perDeviceMax = resendMemoPerDeviceMaxDefault,
     readonly devicesMax = resendMemoDevicesMaxDefault,
+    /** Told of each memo dropped at devicesMax, for the metrics. */
+    private readonly onEvicted: () => void = () => {},
   ) {}
 
   /**
@@ -142,6 +144,7 @@ export class ResendMemo {
       }
     if (idlest !== undefined) this.devices.delete(idlest);
     this.evicted++;
+    this.onEvicted();
   }
 
   /** The entries logged below `committedEnd`, for a snapshot that the log after it completes. */

@@ -12,6 +12,15 @@ export function createGatewayMetrics() {
     messages: counter('messages_total', 'Publishes received from devices, by QoS', ['qos']),
     bytesIn: counter('bytes_received_total', 'Bytes of PUBLISH packets received from devices (header, topic, packet id, payload)'),
     readings: counter('readings_total', 'Valid readings accepted'),
+    storeWriteFailures: counter(
+      'store_write_failures_total',
+      'Writes to the data folder that failed (a full disk): ingest (the device is not acknowledged and resends) or windows (retried every window check)',
+      ['what'],
+    ),
+    resendMemoEvicted: counter(
+      'resend_memo_evicted_total',
+      'Device resend memos dropped at ingest.resendMemoDevicesMax (the idlest first)',
+    ),
     deadLetters: counter('dead_letters_total', 'Publishes or parts of publishes refused, by reason', ['reason']),
     deadLettersDropped: counter('dead_letters_dropped_total', 'Dead letters dropped from the store at deadLettersMax (oldest first)'),
     late: counter('late_readings_total', 'Readings that arrived after their window closed (kept in the late store)'),

@@ -2,6 +2,7 @@ import { type ClosedWindow, MetricState, PerSourceAggregator, type RddContext, t
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Checkpoint, GatewayStore, StoredWatermark } from '../store/gateway-store.js';
 import type { Outbox, UnsequencedEnvelope } from '../store/outbox.js';
+import type { Alert } from './rules.js';
 
 export interface WindowPipelineEvents {
   onLate(reading: Reading): void;
@@ -92,9 +93,16 @@ export class WindowPipeline {
   /** Closes what each device's watermark has passed and what has been idle; writes them. */
   closeReady(nowMs = Date.now()): Promise<void> {
     this.aggregator.clampWatermarks((deviceId) => this.watermarkCeilingMs(deviceId, nowMs));
-    const closed = [...this.aggregator.closeReady(), ...this.aggregator.closeIdle(this.config.windows.idleCloseMs, nowMs)];
+    const closed = this.aggregator.closeReady();
+    // While the gateway itself could not take readings (a failed ingest write), devices only
+    // look idle: their resends are on the way, so idle windows wait a full idleCloseMs after.
+    const { idleCloseMs } = this.config.windows;
+    if (nowMs - this.lastIngestFailureMs >= idleCloseMs) closed.push(...this.aggregator.closeIdle(idleCloseMs, nowMs));
     return this.write(closed);
   }
+
+  /** When an ingest-log write last failed (see closeReady). */
+  lastIngestFailureMs = Number.NEGATIVE_INFINITY;
 
   /** Closes the oldest open window now: the policy when the ingest log is full. */
   closeOldest(): Promise<void> {
@@ -117,19 +125,24 @@ export class WindowPipeline {
     return this.persisted;
   }
 
-  /**
-   * Queues alert records (or anything else for the outbox) behind the window writes, with a
-   * checkpoint that only moves the seq forward, so a seq is never reused after a crash.
-   */
-  writeAlerts(alerts: Parameters<Outbox['alertOperations']>[0]): Promise<void> {
+  /** Queues alert records for the outbox behind the window writes, in the same retried write. */
+  writeAlerts(alerts: readonly Alert[]): Promise<void> {
     if (alerts.length === 0) return this.writes;
-    this.writes = this.writes.then(async () => {
-      const operations = await this.outbox.alertOperations(alerts);
-      const checkpoint = { ...this.persisted, nextSeq: this.outbox.nextSeq };
-      await this.store.write([...operations, this.store.checkpointOperation(checkpoint)]);
-      this.persisted = checkpoint;
-    });
-    return this.writes;
+    this.pending.alerts.push(...alerts);
+    return this.queueWrite(this.persisted.replayFromOffset);
+  }
+
+  /** Closed windows, alerts and watermarks waiting for a write that succeeds, with the number of failed attempts. */
+  private pending = {
+    windows: [] as ClosedWindow<string, MetricState>[],
+    alerts: [] as Alert[],
+    watermarks: new Map<string, StoredWatermark>(),
+  };
+  writeFailures = 0;
+
+  /** Windows and alerts whose write failed and waits for the next attempt (every window check). */
+  get pendingWrites(): number {
+    return this.pending.windows.length + this.pending.alerts.length;
   }
 
   private write(closed: ClosedWindow<string, MetricState>[]): Promise<void> {
@@ -137,29 +150,58 @@ export class WindowPipeline {
     // closed later is still counted as open by this checkpoint.
     const replayFromOffset = Math.min(this.aggregator.minOpenOffset() ?? Number.POSITIVE_INFINITY, this.appliedUpTo + 1);
     // Each no further than just before the device's oldest open window: never ahead of one.
-    const watermarks = this.aggregator
-      .takeChangedWatermarks()
-      .map(([deviceId, watermarkMs]): [string, StoredWatermark] => [
-        deviceId,
-        { watermarkMs, gatewayClock: this.onGatewayClock.has(deviceId) },
-      ]);
-    if (closed.length === 0 && watermarks.length === 0 && replayFromOffset === this.persisted.replayFromOffset) return this.writes;
-    this.writes = this.writes.then(async () => {
+    for (const [deviceId, watermarkMs] of this.aggregator.takeChangedWatermarks())
+      this.pending.watermarks.set(deviceId, { watermarkMs, gatewayClock: this.onGatewayClock.has(deviceId) });
+    this.pending.windows.push(...closed);
+    const idle = this.pendingWrites === 0 && this.pending.watermarks.size === 0;
+    if (idle && replayFromOffset === this.persisted.replayFromOffset) return this.writes;
+    return this.queueWrite(replayFromOffset);
+  }
+
+  /**
+   * One write at a time, in order. A write that fails (a full disk) keeps what it held for the
+   * next attempt, leaves the outbox as it was, and is counted; the chain goes on, so windows
+   * resume by themselves when space returns. The failure reaches the caller of this attempt.
+   */
+  private queueWrite(replayFromOffset: number): Promise<void> {
+    const attempt = this.writes.then(() => this.writePending(replayFromOffset));
+    this.writes = attempt.catch(() => {});
+    return attempt;
+  }
+
+  private async writePending(replayFromOffset: number): Promise<void> {
+    const { windows, alerts, watermarks } = this.pending;
+    this.pending = { windows: [], alerts: [], watermarks: new Map() };
+    this.outbox.begin();
+    try {
       const envelopes: UnsequencedEnvelope[] = [];
-      for (const window of closed) envelopes.push(...(await this.envelopesOf(window)));
-      const operations = await this.outbox.partitionOperations(envelopes);
+      for (const window of windows) envelopes.push(...(await this.envelopesOf(window)));
+      const operations = [...(await this.outbox.alertOperations(alerts)), ...(await this.outbox.partitionOperations(envelopes))];
       const checkpoint: Checkpoint = {
+        // Windows that failed to write before are in this write: the replay point may move past them.
         replayFromOffset: Math.max(replayFromOffset, this.persisted.replayFromOffset),
         nextOffset: Math.max(this.appliedUpTo + 1, this.persisted.nextOffset),
         nextSeq: this.outbox.nextSeq,
         watermarkMs: Number.NEGATIVE_INFINITY, // kept per device now
       };
-      await this.store.write([...operations, ...this.store.watermarkOperations(watermarks), this.store.checkpointOperation(checkpoint)]);
+      await this.store.write([
+        ...operations,
+        ...this.store.watermarkOperations([...watermarks]),
+        this.store.checkpointOperation(checkpoint),
+      ]);
+      this.outbox.commit();
       this.persisted = checkpoint;
-      this.windowsClosed += closed.length;
-      this.events.onWindowsWritten(closed, envelopes.length);
-    });
-    return this.writes;
+      this.windowsClosed += windows.length;
+      this.events.onWindowsWritten(windows, envelopes.length);
+    } catch (error) {
+      this.outbox.rollback();
+      this.pending.windows.unshift(...windows);
+      this.pending.alerts.unshift(...alerts);
+      for (const [deviceId, watermark] of watermarks)
+        if (!this.pending.watermarks.has(deviceId)) this.pending.watermarks.set(deviceId, watermark);
+      this.writeFailures++;
+      throw error;
+    }
   }
 
   /** A closed window as envelopes: the RDD engine partitions its [key, state] records. */

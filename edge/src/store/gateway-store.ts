@@ -48,6 +48,9 @@ export interface Incarnation {
   readonly firstSeq: number;
 }
 
+/** process: a write is in the operating system when acknowledged (survives a crash of the gateway); power: on disk (fsync; survives a power cut). */
+export type Durability = 'process' | 'power';
+
 /** One operation of the gateway's atomic writes. */
 export type BatchOperation = SublevelOperation;
 
@@ -71,7 +74,14 @@ export class GatewayStore {
   readonly meta: Sublevel;
   readonly watermarks: Sublevel;
 
-  private constructor(readonly db: Level<string, Uint8Array>) {
+  /** Set by a write that failed on I/O (a full disk): the next write reopens the database first. */
+  private needsReopen = false;
+  private reopening: Promise<void> | undefined;
+
+  private constructor(
+    readonly db: Level<string, Uint8Array>,
+    readonly durability: Durability,
+  ) {
     this.log = binarySublevel(db, 'log');
     this.outbox = binarySublevel(db, 'outbox');
     this.alerts = binarySublevel(db, 'alerts');
@@ -81,11 +91,11 @@ export class GatewayStore {
     this.watermarks = binarySublevel(db, 'watermarks');
   }
 
-  static async open(dataDir: string): Promise<GatewayStore> {
+  static async open(dataDir: string, durability: Durability = 'process'): Promise<GatewayStore> {
     mkdirSync(dataDir, { recursive: true });
     const db = new Level<string, Uint8Array>(join(dataDir, 'gateway.db'), { valueEncoding: 'view' });
     await db.open();
-    return new GatewayStore(db);
+    return new GatewayStore(db, durability);
   }
 
   async readCheckpoint(): Promise<Checkpoint> {
@@ -137,9 +147,39 @@ export class GatewayStore {
     return { type: 'put', sublevel: this.meta, key: 'resend-memo', value: packr.pack(memo) };
   }
 
-  /** One atomic write across sublevels. */
-  write(operations: readonly BatchOperation[]): Promise<void> {
-    return this.db.batch(operations as never);
+  /**
+   * One atomic write across sublevels; with durability 'power', on disk (fsync) before it
+   * resolves, so a power cut cannot take what was acknowledged after it.
+   *
+   * After a write fails on I/O (a full disk), LevelDB goes on accepting writes once space
+   * returns, but behind a torn record in its log, and a restart silently drops them. So the
+   * database is reopened (a fresh log) before the next write; until that succeeds, writes
+   * fail and are retried by their callers.
+   */
+  async write(operations: readonly BatchOperation[]): Promise<void> {
+    if (this.needsReopen) await this.reopen();
+    try {
+      await this.db.batch(operations as never, { sync: this.durability === 'power' });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'LEVEL_IO_ERROR') this.needsReopen = true;
+      throw error;
+    }
+  }
+
+  private reopen(): Promise<void> {
+    this.reopening ??= (async () => {
+      try {
+        await this.db.close();
+        await this.db.open();
+        // Sublevels close with their database and do not reopen by themselves.
+        for (const sublevel of [this.log, this.outbox, this.alerts, this.dead, this.late, this.meta, this.watermarks])
+          await sublevel.open();
+        this.needsReopen = false;
+      } finally {
+        this.reopening = undefined;
+      }
+    })();
+    return this.reopening;
   }
 
   close(): Promise<void> {

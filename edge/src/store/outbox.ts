@@ -26,6 +26,18 @@ export interface OutboxRecord {
 
 const seqOf = (key: string): number => Number(key.slice(0, 16));
 
+/** Ids of records dropped at bytesMax remembered, so a snapshot read before their delete committed never sends them. */
+export const droppedIdsRememberedMax = 100_000;
+
+/** What one write changes in the outbox before it is committed, so that a failed write can be undone. */
+export interface OutboxChange {
+  readonly nextSeq: number;
+  readonly droppedThrough: { partition?: string; alert?: string };
+  readonly bytesAdded: { total: number; partitions: number };
+  readonly drops: { id: string; kind: 'partition' | 'alert'; bytes: number; readings: number }[];
+  readonly written: { envelopes: number; alerts: number };
+}
+
 /**
  * Partition envelopes and alerts waiting for the uplink, keyed by the gateway's monotonic
  * seq. Bounded by outboxBytesMax; at the limit the oldest partitions are dropped first and
@@ -45,7 +57,11 @@ export class Outbox {
    */
   inFlight: ReadonlySet<string> = new Set();
   /** The last key makeRoom dropped, per sublevel. */
-  private readonly droppedThrough: { partition?: string; alert?: string } = {};
+  private droppedThrough: { partition?: string; alert?: string } = {};
+  /** Recently dropped record ids (see droppedIdsRememberedMax); a Set's order is insertion order. */
+  private readonly droppedIds = new Set<string>();
+  /** The change the current write makes, until it is committed or rolled back. */
+  private change: OutboxChange | undefined;
   alertsDropped = 0;
   envelopesWritten = 0;
   alertsWritten = 0;
@@ -101,6 +117,11 @@ export class Outbox {
     this.bytes += incoming;
     this.partitionBytes += incoming;
     this.envelopesWritten += encoded.length;
+    if (this.change) {
+      this.change.bytesAdded.total += incoming;
+      this.change.bytesAdded.partitions += incoming;
+      this.change.written.envelopes += encoded.length;
+    }
     return operations;
   }
 
@@ -116,6 +137,10 @@ export class Outbox {
       operations.push({ type: 'put', sublevel: this.store.alerts, key: sortableKey(seq), value: bytes });
     this.bytes += incoming;
     this.alertsWritten += encoded.length;
+    if (this.change) {
+      this.change.bytesAdded.total += incoming;
+      this.change.written.alerts += encoded.length;
+    }
     return operations;
   }
 
@@ -132,21 +157,79 @@ export class Outbox {
       const after = this.droppedThrough[kind];
       for await (const [key, value] of sublevel.iterator(after === undefined ? {} : { gt: after })) {
         if (this.bytes + incoming <= this.bytesMax) return operations;
-        if (this.inFlight.has(`${kind}:${key}`)) continue;
+        const id = `${kind}:${key}`;
+        // In flight, or read by the uplink to be sent (it reserves what it reads in the same
+        // set): the cloud may merge it, so it is not dropped. The check and the mark below
+        // run without an await between them, as does the uplink's, so a record is either
+        // sent or dropped, never both.
+        if (this.inFlight.has(id)) continue;
+        this.rememberDropped(id);
         operations.push({ type: 'del', sublevel, key });
         this.droppedThrough[kind] = key;
         this.bytes -= value.length;
-        if (isPartition) {
-          this.partitionBytes -= value.length;
-          this.partitionsDropped++;
-          this.onDropped('partition', readingsIn(value));
-        } else {
-          this.alertsDropped++;
-          this.onDropped('alert', 0);
-        }
+        if (isPartition) this.partitionBytes -= value.length;
+        const drop = { id, kind, bytes: value.length, readings: isPartition ? readingsIn(value) : 0 } as const;
+        if (this.change) this.change.drops.push(drop);
+        else this.countDrop(drop);
       }
     }
     return operations;
+  }
+
+  /** True when the record was dropped at bytesMax (recently: see droppedIdsRememberedMax). */
+  wasDropped(id: string): boolean {
+    return this.droppedIds.has(id);
+  }
+
+  private rememberDropped(id: string): void {
+    this.droppedIds.add(id);
+    if (this.droppedIds.size > droppedIdsRememberedMax) this.droppedIds.delete(this.droppedIds.values().next().value as string);
+  }
+
+  private countDrop(drop: OutboxChange['drops'][number]): void {
+    if (drop.kind === 'partition') this.partitionsDropped++;
+    else this.alertsDropped++;
+    this.onDropped(drop.kind, drop.readings);
+  }
+
+  /**
+   * Starts recording what the next operations change, so that a write that fails can be
+   * undone (rollback) and only a committed one counts its drops (commit). Writes are one at
+   * a time (the window pipeline queues them), so there is one change at a time.
+   */
+  begin(): void {
+    this.change = {
+      nextSeq: this.nextSeqValue,
+      droppedThrough: { ...this.droppedThrough },
+      bytesAdded: { total: 0, partitions: 0 },
+      drops: [],
+      written: { envelopes: 0, alerts: 0 },
+    };
+  }
+
+  /** The write is on disk: its drops happened, and are counted. */
+  commit(): void {
+    const change = this.change;
+    this.change = undefined;
+    for (const drop of change?.drops ?? []) this.countDrop(drop);
+  }
+
+  /** The write failed: its seqs are handed out again, its drops did not happen. */
+  rollback(): void {
+    const change = this.change;
+    this.change = undefined;
+    if (!change) return;
+    this.nextSeqValue = change.nextSeq;
+    this.droppedThrough = change.droppedThrough;
+    this.bytes -= change.bytesAdded.total;
+    this.partitionBytes -= change.bytesAdded.partitions;
+    this.envelopesWritten -= change.written.envelopes;
+    this.alertsWritten -= change.written.alerts;
+    for (const drop of change.drops) {
+      this.droppedIds.delete(drop.id);
+      this.bytes += drop.bytes;
+      if (drop.kind === 'partition') this.partitionBytes += drop.bytes;
+    }
   }
 
   /** Every stored envelope in seq order (the uplink's source, and the tests'). */
@@ -156,29 +239,32 @@ export class Outbox {
 
   /**
    * Up to `limit` records to send, alerts first (they are few and urgent), then partitions,
-   * each in seq order, skipping the ids in `skip` (already in flight).
+   * each in seq order, skipping the ids in `reserved` (in flight) and adding the ones returned
+   * to it, in the same synchronous step that leaves out what was dropped meanwhile.
    */
-  async next(limit: number, skip: ReadonlySet<string>): Promise<OutboxRecord[]> {
+  async next(limit: number, reserved: Set<string>): Promise<OutboxRecord[]> {
     const records: OutboxRecord[] = [];
     for (const [sublevel, kind] of [
       [this.store.alerts, 'alert'],
       [this.store.outbox, 'partition'],
     ] as const) {
-      for await (const [key, bytes] of sublevel.iterator({ limit: limit + skip.size })) {
-        if (records.length >= limit) return records;
+      for await (const [key, bytes] of sublevel.iterator({ limit: limit + reserved.size })) {
+        if (records.length >= limit) break;
         const id = `${kind}:${key}`;
-        if (skip.has(id)) continue;
+        if (reserved.has(id)) continue;
         records.push({ id, kind, key, seq: seqOf(key), partition: kind === 'partition' ? Number(key.slice(17)) : undefined, bytes });
       }
     }
-    return records;
+    const kept = records.filter((r) => !this.droppedIds.has(r.id));
+    for (const record of kept) reserved.add(record.id);
+    return kept;
   }
 
   /** Deletes a record the cloud has acknowledged. */
   async remove(record: OutboxRecord): Promise<void> {
     const sublevel = record.kind === 'alert' ? this.store.alerts : this.store.outbox;
     if ((await sublevel.get(record.key)) === undefined) return; // dropped at the limit meanwhile
-    await sublevel.del(record.key);
+    await this.store.write([{ type: 'del', sublevel, key: record.key }]);
     this.bytes -= record.bytes.length;
     if (record.kind === 'partition') this.partitionBytes -= record.bytes.length;
   }

@@ -3,6 +3,7 @@ import { cloudTopics } from '@fogline/shared';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
+import { LogThrottle } from '../ops/log-throttle.js';
 import type { Outbox, OutboxRecord } from '../store/outbox.js';
 
 type UplinkConfig = NonNullable<GatewayConfig['uplink']>;
@@ -30,6 +31,7 @@ export class Uplink {
   /** Set while the pump reads the outbox: what was removed meanwhile (see pump). */
   private removedDuringNext?: Set<string>;
   private pumping = false;
+  private readonly readFailureLog = new LogThrottle();
   private stopped = false;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -138,14 +140,28 @@ export class Uplink {
         // in it, and out of inFlight, so it is filtered out here rather than sent twice.
         const removedMeanwhile = new Set<string>();
         this.removedDuringNext = removedMeanwhile;
-        const records = (await this.outbox.next(room, this.inFlight)).filter((r) => !removedMeanwhile.has(r.id));
+        // next() reserves what it returns in inFlight, so the outbox cannot drop it on the way.
+        const read = await this.outbox.next(room, this.inFlight);
         this.removedDuringNext = undefined;
+        const records = read.filter((r) => {
+          if (!removedMeanwhile.has(r.id)) return true;
+          this.inFlight.delete(r.id); // acknowledged and removed while next() read: not again
+          return false;
+        });
         if (records.length === 0) return;
-        for (const record of records) {
+        for (const [i, record] of records.entries()) {
           await this.waitForBandwidth(record.bytes.length);
-          if (!this.send(record)) return;
+          if (!this.send(record)) {
+            for (const unsent of records.slice(i)) this.inFlight.delete(unsent.id);
+            return;
+          }
         }
       }
+    } catch (error) {
+      // The store may be reopening after a failed write (a full disk): the next acknowledgement,
+      // window or reconnect pumps again.
+      if (this.readFailureLog.take() !== undefined)
+        this.logger.warn({ error: (error as Error).message }, 'uplink could not read the outbox');
     } finally {
       this.pumping = false;
     }
@@ -154,6 +170,8 @@ export class Uplink {
   private send(record: OutboxRecord): boolean {
     const client = this.client;
     if (!client?.connected) return false;
+    // A reconnect clears the reservations: the outbox may have dropped it since (counted).
+    if (this.outbox.wasDropped(record.id)) return true;
     const topic =
       record.kind === 'alert' ? cloudTopics.alerts(this.gatewayId) : cloudTopics.partition(this.gatewayId, record.partition ?? 0);
     this.inFlight.add(record.id);
