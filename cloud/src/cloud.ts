@@ -1,8 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { CredentialStore, cloudTopics, RddContext } from '@fogline/shared';
 import { type ServerType, serve } from '@hono/node-server';
-import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { type ScheduledTask, schedule } from 'node-cron';
 import { type Logger, pino } from 'pino';
@@ -11,6 +10,7 @@ import { LiveEvents } from './api/live-events.js';
 import { LiveFeed } from './api/live-feed.js';
 import { overviewOf } from './api/overview.js';
 import type { CloudConfig } from './config/cloud-config.js';
+import { type CloudBroker, startCloudBroker } from './intake/cloud-broker.js';
 import { observeIntake } from './intake/intake-observers.js';
 import { IntakeStore } from './intake/intake-store.js';
 import { PoisonGuard } from './intake/poison-guard.js';
@@ -20,13 +20,8 @@ import { RateMeter } from './ops/rate-meter.js';
 
 export interface CloudPorts {
   readonly broker?: number;
+  readonly brokerTls?: number;
   readonly http: number;
-}
-
-const gatewayOf = new WeakMap<Client, string>();
-
-function authError(message: string, returnCode: 4 | 5): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
 /**
@@ -36,8 +31,7 @@ function authError(message: string, returnCode: 4 | 5): AuthenticateError {
  * disk, so a crash costs a resend, which the store recognises.
  */
 export class Cloud {
-  private broker?: Aedes;
-  private brokerServer?: Server;
+  private broker?: CloudBroker;
   private external?: MqttClient;
   private http?: ServerType;
   private retentionTask?: ScheduledTask;
@@ -77,7 +71,7 @@ export class Cloud {
   }
 
   static async start(config: CloudConfig, logger: Logger = pino({ level: config.log.level })): Promise<Cloud> {
-    const store = await IntakeStore.open(config.dataDir);
+    const store = await IntakeStore.open(config.dataDir, config.intake.durability);
     const cloud = new Cloud(
       config,
       logger,
@@ -110,7 +104,7 @@ export class Cloud {
 
   get ports(): CloudPorts {
     const address = (server?: { address(): unknown }) => (server?.address() as { port: number } | null)?.port;
-    return { broker: address(this.brokerServer), http: address(this.http as unknown as Server) ?? 0 };
+    return { broker: this.broker?.ports.plaintext, brokerTls: this.broker?.ports.tls, http: address(this.http as unknown as Server) ?? 0 };
   }
 
   get api() {
@@ -162,55 +156,8 @@ export class Cloud {
   }
 
   private async startEmbeddedBroker(): Promise<void> {
-    const { broker: config } = this.config;
-    this.broker = await Aedes.createBroker({
-      id: 'fogline-cloud',
-      authenticate: (client, username, password, done) => {
-        if (!username) {
-          if (!config.allowAnonymous) return done(authError('gateway credentials required', 5), false);
-          return done(null, true);
-        }
-        this.credentials.verify(username, password?.toString('utf8') ?? '').then(
-          (ok) => {
-            if (!ok) return done(authError('bad gateway id or secret', 4), false);
-            gatewayOf.set(client, username);
-            done(null, true);
-          },
-          (error: Error) => done(authError(error.message, 5), false),
-        );
-      },
-      authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
-      // Gateways only publish; the cloud needs no subscriptions on its own broker.
-      authorizeSubscribe: (_client, _subscription, done) => done(null, null),
-    });
-    this.brokerServer = createServer(this.broker.handle);
-    await new Promise<void>((resolve, reject) => {
-      this.brokerServer?.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new Error(`port ${config.port} is in use; choose another with broker.port or --broker-port`)
-            : error,
-        ),
-      );
-      this.brokerServer?.listen(config.port, config.host, () => resolve());
-    });
-  }
-
-  /** A gateway may publish only under fogline/v1/{its id}/; the intake runs here, before PUBACK. */
-  private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
-    if (!client) return done(null);
-    const levels = packet.topic.split('/');
-    const authenticated = gatewayOf.get(client);
-    if (levels[0] !== 'fogline' || levels[1] !== 'v1' || (authenticated !== undefined && levels[2] !== authenticated)) {
-      this.metrics.aclDenied.inc();
-      return done(new Error(`gateway ${authenticated ?? client.id} may not publish to ${packet.topic}`));
-    }
-    this.receive(packet.topic, packet.payload as Uint8Array).then(
-      () => done(null),
-      (error: Error) => {
-        this.logger.error({ error: error.message, topic: packet.topic }, 'intake failed; the gateway will resend');
-        done(error);
-      },
+    this.broker = await startCloudBroker(this.config.broker, this.credentials, this.metrics, this.logger, (topic, payload) =>
+      this.receive(topic, payload),
     );
   }
 
@@ -264,7 +211,7 @@ export class Cloud {
 
   private brokerHealth(): Record<string, unknown> {
     return this.broker
-      ? { mode: 'embedded', connectedGateways: this.broker.connectedClients }
+      ? { mode: 'embedded', connectedGateways: this.broker.aedes.connectedClients }
       : { mode: 'external', connected: this.external?.connected ?? false };
   }
 
@@ -278,10 +225,7 @@ export class Cloud {
       // Dashboards hold their event streams open: close() alone would wait for them forever.
       (this.http as unknown as HttpServer).closeAllConnections();
     });
-    if (this.broker) {
-      this.brokerServer?.close();
-      await new Promise<void>((resolve) => this.broker?.close(() => resolve()));
-    }
+    await this.broker?.close();
     if (this.external) await this.external.endAsync();
     await this.rdd.stop();
     await this.store.close();

@@ -1,9 +1,20 @@
 export * from './aggregates/index.js';
 export { ConfigError, describeIssues } from './config/config-errors.js';
 export { exitWithError, parsePort, readConfigFile } from './config/config-file.js';
+export {
+  capConnections,
+  guardedHandle,
+  listenOn,
+  type MqttHandle,
+  type MqttListenerEvents,
+  type MqttListenerOptions,
+  startMqttListeners,
+} from './mqtt/mqtt-listeners.js';
+export { limitPacketSize, type PacketSizeLimits } from './mqtt/packet-size-guard.js';
 export * from './protocol/index.js';
 export * from './rdd/index.js';
 export { CredentialStore, credentialIdPattern, scryptCostDefault } from './security/credential-store.js';
+export { LoginThrottle, type LoginThrottleOptions, loginThrottleAddressesMax, remoteAddressOf } from './security/login-throttle.js';
 export { BoundedRecordStore } from './store/bounded-record-store.js';
 export { binarySublevel, measureSublevel, type Sublevel, type SublevelOperation, sortableKey } from './store/level-helpers.js';
 export * from './streaming/index.js';

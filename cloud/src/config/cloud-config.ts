@@ -4,6 +4,7 @@ import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 
 const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
+const positiveInt = z.number().int().positive();
 
 /** The cloud's configuration (YAML or JSON); every field has a default. */
 export const cloudConfigSchema = z.strictObject({
@@ -14,6 +15,24 @@ export const cloudConfigSchema = z.strictObject({
       mode: z.enum(['embedded', 'external']).default('embedded'),
       host: z.string().default('0.0.0.0'),
       port: port.default(1884),
+      /** The plain TCP listener; false leaves only TLS (gateway secrets then never cross the network in clear). */
+      plaintext: z.boolean().default(true),
+      tls: z.strictObject({ port: port.default(8884), keyFile: z.string().min(1), certFile: z.string().min(1) }).optional(),
+      limits: z
+        .strictObject({
+          /** A packet whose declared size is over this is refused while its length is parsed (envelopes are compressed). */
+          packetBytesMax: positiveInt.default(32 * 1024 * 1024),
+          /** The same before the gateway's CONNECT is accepted. */
+          connectPacketBytesMax: positiveInt.default(16 * 1024),
+          /** Connections per listener at once, at most; more are closed at once (counted). */
+          connectionsMax: positiveInt.default(10_000),
+          /** A connection that has not sent CONNECT within this is closed. */
+          connectTimeoutMs: positiveInt.default(10_000),
+          /** Failed logins from one address within loginFailureWindowMs before it is refused unchecked (counted). */
+          loginFailuresMax: positiveInt.default(5),
+          loginFailureWindowMs: positiveInt.default(60_000),
+        })
+        .prefault({}),
       /** Gateways without credentials are let in only when this says so. */
       allowAnonymous: z.boolean().default(false),
       credentialsFile: z.string().min(1).optional(),
@@ -24,6 +43,12 @@ export const cloudConfigSchema = z.strictObject({
       username: z.string().optional(),
       password: z.string().optional(),
       clientId: z.string().default('fogline-cloud'),
+    })
+    .prefault({}),
+  intake: z
+    .strictObject({
+      /** process: a merge survives a crash of the cloud before its PUBACK; power: also a power cut (fsync per merge). */
+      durability: z.enum(['process', 'power']).default('process'),
     })
     .prefault({}),
   http: z
@@ -73,6 +98,8 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
   if (!result.success) throw new ConfigError(describeIssues(raw, result.error.issues));
   const config = result.data;
   const problems: string[] = [];
+  if (config.broker.mode === 'embedded' && !config.broker.plaintext && !config.broker.tls)
+    problems.push('broker.plaintext was false without broker.tls, expected at least one listener for the embedded broker');
   if (config.broker.mode === 'external' && !config.broker.url)
     problems.push('broker.url was missing, expected the URL of the external broker when broker.mode is external');
   for (const [name, expression] of Object.entries(config.schedules)) {
@@ -85,7 +112,15 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
   return {
     ...config,
     dataDir,
-    broker: { ...config.broker, credentialsFile: within(config.broker.credentialsFile ?? resolve(dataDir, 'gateways.json')) },
+    broker: {
+      ...config.broker,
+      credentialsFile: within(config.broker.credentialsFile ?? resolve(dataDir, 'gateways.json')),
+      tls: config.broker.tls && {
+        ...config.broker.tls,
+        keyFile: within(config.broker.tls.keyFile),
+        certFile: within(config.broker.tls.certFile),
+      },
+    },
   };
 }
 

@@ -114,11 +114,15 @@ export class IntakeStore {
     this.metricNameStore = binarySublevel(db, 'metric-names');
   }
 
-  static async open(dataDir: string): Promise<IntakeStore> {
+  /** power: every intake write is fsynced before the gateway is acknowledged (see the gateway's ingest.durability). */
+  private sync = false;
+
+  static async open(dataDir: string, durability: 'process' | 'power' = 'process'): Promise<IntakeStore> {
     mkdirSync(dataDir, { recursive: true });
     const db = new Level<string, Uint8Array>(join(dataDir, 'cloud.db'), { valueEncoding: 'view' });
     await db.open();
     const store = new IntakeStore(db);
+    store.sync = durability === 'power';
     await store.dead.init();
     await store.dedup.migrateLegacy(store.legacySeen);
     for await (const name of store.metricNameStore.keys()) store.metricNames.add(name);
@@ -129,6 +133,11 @@ export class IntakeStore {
   /** Applies one partition envelope received on `topic` (fogline/v1/{gatewayId}/partitions/{p}). */
   apply(topic: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
     return this.serially(() => this.applyNow(topic, bytes, receivedAtMs));
+  }
+
+  /** A write whose success the gateway is told of (PUBACK): fsynced first with durability 'power'. */
+  private intakeBatch(operations: readonly unknown[]): Promise<void> {
+    return this.db.batch(operations as never, { sync: this.sync });
   }
 
   /** Runs writes one after another: each reads what it then writes (states, seen marks). */
@@ -181,13 +190,13 @@ export class IntakeStore {
     stats.latestWindowEndMs = Math.max(stats.latestWindowEndMs ?? 0, envelope.windowEndMs);
     const newNames = this.newMetricNames(records);
     const head = Buffer.from(bytes.subarray(0, 256));
-    await this.db.batch([
+    await this.intakeBatch([
       ...operations,
       ...rejected.flatMap((reason) => this.dead.append({ topic, reason, receivedAtMs, head })),
       ...newNames.map((name) => ({ type: 'put', sublevel: this.metricNameStore, key: name, value: new Uint8Array(0) })),
       dedup.record,
       { type: 'put', sublevel: this.gateways, key: envelope.gatewayId, value: Buffer.from(JSON.stringify(stats)) },
-    ] as never);
+    ]);
     for (const name of newNames) this.metricNames.add(name);
     this.announce(envelope.gatewayId, envelope.incarnation, news, stats);
     if (rejected.length > 0) this.events.emit('recordsRejected', { gatewayId: envelope.gatewayId, reasons: rejected });
@@ -314,7 +323,7 @@ export class IntakeStore {
   }
 
   private async deadLetter(topic: string, reason: string, bytes: Uint8Array, receivedAtMs: number): Promise<void> {
-    await this.db.batch(this.dead.append({ topic, reason, receivedAtMs, head: Buffer.from(bytes.subarray(0, 256)) }) as never);
+    await this.intakeBatch(this.dead.append({ topic, reason, receivedAtMs, head: Buffer.from(bytes.subarray(0, 256)) }));
   }
 
   /** Dead letters dropped at deadEnvelopesMax (the oldest first). */
@@ -407,7 +416,7 @@ export class IntakeStore {
     const key = `${pad(receivedAtMs)}/${gatewayId}/${pad(alert.seq as number)}`;
     const dedup = await this.dedup.check(gatewayId, incarnation, firstSeq, alert.seq as number);
     if (dedup.duplicate) return 'duplicate';
-    await this.db.batch([{ type: 'put', sublevel: this.alerts, key, value: Buffer.from(bytes) }, dedup.record] as never);
+    await this.intakeBatch([{ type: 'put', sublevel: this.alerts, key, value: Buffer.from(bytes) }, dedup.record]);
     this.events.emit('alert', alert as Record<string, unknown>);
     return 'merged';
   }

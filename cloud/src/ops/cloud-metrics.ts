@@ -35,6 +35,23 @@ export function createCloudMetrics() {
       registers: [registry],
     }),
     bytesIn: new Counter({ name: 'fogline_cloud_bytes_received_total', help: 'Bytes received from gateways', registers: [registry] }),
+    authFailures: new Counter({
+      name: 'fogline_cloud_auth_failures_total',
+      help: 'Refused gateway logins, by reason (throttled: refused unchecked after loginFailuresMax)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    packetsRefused: new Counter({
+      name: 'fogline_cloud_packets_refused_total',
+      help: 'Connections closed for declaring a packet over broker.limits.packetBytesMax (or connectPacketBytesMax before CONNECT)',
+      labelNames: ['when'],
+      registers: [registry],
+    }),
+    connectionsRefused: new Counter({
+      name: 'fogline_cloud_connections_refused_total',
+      help: 'Connections closed at once because broker.limits.connectionsMax were open',
+      registers: [registry],
+    }),
     aclDenied: new Counter({
       name: 'fogline_cloud_acl_denied_total',
       help: "Publishes outside a gateway's own topics",

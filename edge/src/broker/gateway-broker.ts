@@ -1,8 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
-import type { CredentialStore } from '@fogline/shared';
+import type { Server } from 'node:net';
+import {
+  type CredentialStore,
+  capConnections,
+  guardedHandle,
+  LoginThrottle,
+  listenOn,
+  type MqttHandle,
+  remoteAddressOf,
+  startMqttListeners,
+} from '@fogline/shared';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -24,6 +31,8 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+type AuthenticateDone = (error: AuthenticateError | null, success: boolean | null) => void;
+
 function authError(message: string, returnCode: 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
@@ -43,25 +52,36 @@ export async function startBroker(
   metrics: GatewayMetrics,
   logger: Logger,
 ): Promise<RunningBroker> {
+  const { limits } = config;
+  const logins = new LoginThrottle({ failuresMax: limits.loginFailuresMax, windowMs: limits.loginFailureWindowMs });
+  const refuse = (client: Client, reason: string, message: string, returnCode: 4 | 5, done: AuthenticateDone) => {
+    metrics.authFailures.inc({ reason });
+    if (reason !== 'throttled') logins.failed(remoteAddressOf(client));
+    done(authError(message, returnCode), false);
+  };
   const aedes = await Aedes.createBroker({
     id: config.gatewayId,
+    connectTimeout: limits.connectTimeoutMs,
     authenticate: (client, username, password, done) => {
+      const address = remoteAddressOf(client);
+      // Past loginFailuresMax the secret is not even checked: guessing costs nothing here.
+      if (!logins.allows(address)) return refuse(client, 'throttled', 'too many failed logins; try later', 5, done);
       if (username === undefined || username === '') {
-        if (config.mqtt.allowAnonymous) {
-          deviceOf.set(client, client.id);
-          return done(null, true);
-        }
-        metrics.authFailures.inc({ reason: 'no-credentials' });
-        return done(authError('credentials required', 5), false);
+        if (!config.mqtt.allowAnonymous) return refuse(client, 'no-credentials', 'credentials required', 5, done);
+        deviceOf.set(client, client.id);
+        return done(null, true);
       }
       credentials.verify(username, password?.toString('utf8') ?? '').then(
         (ok) => {
           if (!ok) {
-            metrics.authFailures.inc({ reason: 'bad-credentials' });
-            logger.warn({ deviceId: username, clientId: client.id }, 'refused: unknown device or wrong secret');
-            return done(authError('bad username or password', 4), false);
+            logger.warn({ deviceId: username, clientId: client.id, address }, 'refused: unknown device or wrong secret');
+            return refuse(client, 'bad-credentials', 'bad username or password', 4, done);
           }
+          logins.succeeded(address);
           deviceOf.set(client, username);
+          // The client id is the username (Mosquitto's use_username_as_clientid): a device
+          // cannot take over another's session by naming its client id.
+          client.id = username;
           done(null, true);
         },
         (error: Error) => done(authError(`credential check failed: ${error.message}`, 5), false),
@@ -84,31 +104,24 @@ export async function startBroker(
   });
   aedes.on('clientError', (client, error) => logger.debug({ clientId: client.id, error: error.message }, 'client error'));
 
-  const listen = (server: Server | HttpServer, port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; choose another with the config or a --*-port flag`) : error,
-        ),
-      );
-      server.listen(port, config.mqtt.host, () => resolve((server.address() as { port: number }).port));
-    });
-
-  const servers: (Server | HttpServer)[] = [];
-  const tcp = createServer(aedes.handle);
-  servers.push(tcp);
-  const ports: { mqtt: number; tls?: number; websocket?: number } = { mqtt: await listen(tcp, config.mqtt.port) };
-  if (config.mqtt.tls) {
-    const tls = createTlsServer({ key: readFileSync(config.mqtt.tls.keyFile), cert: readFileSync(config.mqtt.tls.certFile) }, aedes.handle);
-    servers.push(tls);
-    ports.tls = await listen(tls, config.mqtt.tls.port);
-  }
+  const events = {
+    connectionRefused: () => metrics.connectionsRefused.inc(),
+    packetRefused: (_: number, loggedIn: boolean) => metrics.packetsRefused.inc({ when: loggedIn ? 'logged-in' : 'before-connect' }),
+  };
+  const { servers, plaintextPort, tlsPort } = await startMqttListeners(
+    aedes.handle as MqttHandle,
+    { ...limits, host: config.mqtt.host, plaintextPort: config.mqtt.plaintext ? config.mqtt.port : undefined, tls: config.mqtt.tls },
+    events,
+    { plaintext: 'with mqtt.port or --mqtt-port', tls: 'with mqtt.tls.port' },
+  );
+  const ports: { mqtt: number; tls?: number; websocket?: number } = { mqtt: plaintextPort ?? 0, tls: tlsPort };
   if (config.mqtt.websocket) {
-    const http = createHttpServer();
-    const wss = new WebSocketServer({ server: http });
-    wss.on('connection', (socket, request) => aedes.handle(createWebSocketStream(socket), request));
+    const http = capConnections(createHttpServer(), limits.connectionsMax, events.connectionRefused);
+    const wss = new WebSocketServer({ server: http, maxPayload: limits.packetBytesMax + 8 });
+    const handle = guardedHandle(aedes.handle as MqttHandle, limits, events);
+    wss.on('connection', (socket, request) => handle(createWebSocketStream(socket), request));
     servers.push(http);
-    ports.websocket = await listen(http, config.mqtt.websocket.port);
+    ports.websocket = await listenOn(http, config.mqtt.websocket.port, config.mqtt.host, 'with mqtt.websocket.port');
   }
 
   return {

@@ -40,6 +40,8 @@ export const gatewayConfigSchema = z.strictObject({
       port: port.default(1883),
       tls: z.strictObject({ port: port.default(8883), keyFile: z.string().min(1), certFile: z.string().min(1) }).optional(),
       websocket: z.strictObject({ port: port.default(8083) }).optional(),
+      /** The plain TCP listener; false leaves only TLS (and WebSocket, if configured). */
+      plaintext: z.boolean().default(true),
       /** Devices without credentials are let in only when this says so. */
       allowAnonymous: z.boolean().default(false),
       credentialsFile: z.string().min(1).optional(),
@@ -48,6 +50,17 @@ export const gatewayConfigSchema = z.strictObject({
   limits: z
     .strictObject({
       payloadBytesMax: positiveInt.default(64 * 1024),
+      /** A packet whose declared size is over this is refused while its length is parsed, before its body is read. */
+      packetBytesMax: positiveInt.default(256 * 1024),
+      /** The same before the client's CONNECT is accepted. */
+      connectPacketBytesMax: positiveInt.default(16 * 1024),
+      /** Connections open at once (all listeners), at most; more are closed at once (counted). */
+      connectionsMax: positiveInt.default(20_000),
+      /** A connection that has not sent CONNECT within this is closed. */
+      connectTimeoutMs: positiveInt.default(10_000),
+      /** Failed logins from one address within loginFailureWindowMs before it is refused without a check (counted). */
+      loginFailuresMax: positiveInt.default(5),
+      loginFailureWindowMs: positiveInt.default(60_000),
       topicLevelsMax: positiveInt.default(3),
       readingsPerMessageMax: positiveInt.default(1000),
       messagesPerSecondMax: positiveInt.default(100),
@@ -184,6 +197,12 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
     if (!validCron(expression))
       problems.push(`schedules.${name} was ${JSON.stringify(expression)}, expected a cron expression (sec min hour day month weekday)`);
   }
+  if (!config.mqtt.plaintext && !config.mqtt.tls && !config.mqtt.websocket)
+    problems.push('mqtt.plaintext was false with neither mqtt.tls nor mqtt.websocket, expected at least one listener');
+  if (config.limits.payloadBytesMax > config.limits.packetBytesMax)
+    problems.push(
+      `limits.payloadBytesMax was ${config.limits.payloadBytesMax}, expected at most limits.packetBytesMax ${config.limits.packetBytesMax}`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
   const within = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   return {

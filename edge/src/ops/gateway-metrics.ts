@@ -26,7 +26,15 @@ export function createGatewayMetrics() {
     late: counter('late_readings_total', 'Readings that arrived after their window closed (kept in the late store)'),
     lateDropped: counter('late_readings_dropped_total', 'Late readings dropped from the late store at lateReadingsMax (oldest first)'),
     duplicates: counter('duplicates_total', 'QoS 1 retransmissions of an already logged publish, acknowledged without counting again'),
-    authFailures: counter('auth_failures_total', 'Refused connections, by reason', ['reason']),
+    authFailures: counter('auth_failures_total', 'Refused logins, by reason (throttled: refused unchecked after loginFailuresMax)', [
+      'reason',
+    ]),
+    packetsRefused: counter(
+      'packets_refused_total',
+      'Connections closed for declaring a packet over packetBytesMax (or connectPacketBytesMax before CONNECT)',
+      ['when'],
+    ),
+    connectionsRefused: counter('connections_refused_total', 'Connections closed at once because connectionsMax were open'),
     aclDenied: counter('acl_denied_total', "Publishes or subscriptions outside the device's own topics", ['action']),
     rateLimited: counter('rate_limited_total', 'Publishes over messagesPerSecondMax: QoS 1 throttled, QoS 0 dropped', ['action']),
     ingestRefused: counter('ingest_refused_total', 'QoS 1 publishes refused because the ingest log was full (the device retries)'),

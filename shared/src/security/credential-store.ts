@@ -10,6 +10,13 @@ import { dirname } from 'node:path';
  */
 export const scryptCostDefault = 2 ** 12;
 const keyLengthBytes = 32;
+/**
+ * scrypt checks run at once, at most; more wait their turn. libuv's thread pool (4 threads)
+ * also carries the stores' writes: a storm of logins must not take all of it.
+ */
+export const scryptConcurrencyMax = 2;
+let scryptRunning = 0;
+const scryptWaiting: (() => void)[] = [];
 
 interface StoredDevice {
   readonly salt: string;
@@ -32,6 +39,18 @@ function scryptAsync(secret: string, salt: Buffer, cost: number): Promise<Buffer
       error ? reject(error) : resolve(key),
     ),
   );
+}
+
+/** scryptAsync for login checks, at most scryptConcurrencyMax at once (bulk provisioning is not limited). */
+async function scryptForLogin(secret: string, salt: Buffer, cost: number): Promise<Buffer> {
+  if (scryptRunning >= scryptConcurrencyMax) await new Promise<void>((resolve) => scryptWaiting.push(resolve));
+  scryptRunning++;
+  try {
+    return await scryptAsync(secret, salt, cost);
+  } finally {
+    scryptRunning--;
+    scryptWaiting.shift()?.();
+  }
 }
 
 /**
@@ -170,7 +189,7 @@ export class CredentialStore {
     const remembered = this.verified.get(deviceId);
     if (remembered && timingSafeEqual(remembered, memo)) return true;
     const expected = Buffer.from(stored.hash, 'base64');
-    const actual = await scryptAsync(secret, Buffer.from(stored.salt, 'base64'), stored.cost);
+    const actual = await scryptForLogin(secret, Buffer.from(stored.salt, 'base64'), stored.cost);
     const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
     if (ok) this.verified.set(deviceId, memo);
     return ok;
