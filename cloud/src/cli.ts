@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cloud } from './cloud.js';
-import { type CloudOverrides, loadCloudConfig } from './config/cloud-config.js';
+import { type CloudConfig, type CloudOverrides, loadCloudConfig } from './config/cloud-config.js';
 
 const portFlag = (value: string): number => {
   try {
@@ -38,6 +38,12 @@ const load = (options: CommonOptions) => {
 
 const fail: (error: unknown) => never = (error) => exitWithError('fogline-cloud', error);
 
+function brokerSummary(config: CloudConfig, ports: Cloud['ports']): string {
+  if (config.broker.mode === 'external') return `subscribed on ${config.broker.url}`;
+  const listeners = [ports.broker !== undefined && `port ${ports.broker}`, ports.brokerTls !== undefined && `TLS port ${ports.brokerTls}`];
+  return `gateway broker on ${listeners.filter(Boolean).join(' and ')}`;
+}
+
 const program = new Command('fogline-cloud')
   .description('The fogline cloud: exactly-once merge of gateway partitions, storage, HTTP API.')
   .showHelpAfterError();
@@ -50,14 +56,14 @@ withCommon(program.command('start').description('run the cloud service until SIG
     fail(error);
   }
   const { ports, config } = cloud;
-  console.error(
-    `fogline-cloud ready: ${ports.broker === undefined ? `subscribed on ${config.broker.url}` : `gateway broker on port ${ports.broker}`}; API on http://${config.http.host}:${ports.http}/api/v1`,
-  );
+  console.error(`fogline-cloud ready: ${brokerSummary(config, ports)}; API on http://${config.http.host}:${ports.http}/api/v1`);
   const shutdown = () =>
     cloud.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
+  // SIGHUP re-reads the gateways' credentials (as a change to the file does by itself); it does not stop the cloud.
+  process.on('SIGHUP', () => cloud.reloadCredentials());
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 });

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
-import { CredentialStore, cloudTopics, RddContext } from '@fogline/shared';
+import { CredentialStore, cloudTopics, RddContext, watchCredentials } from '@fogline/shared';
 import { type ServerType, serve } from '@hono/node-server';
 import mqtt, { type MqttClient } from 'mqtt';
 import { type ScheduledTask, schedule } from 'node-cron';
@@ -159,6 +159,21 @@ export class Cloud {
     this.broker = await startCloudBroker(this.config.broker, this.credentials, this.metrics, this.logger, (topic, payload) =>
       this.receive(topic, payload),
     );
+    this.credentialsWatch = watchCredentials(
+      this.credentials,
+      (ids) => {
+        const closed = this.broker?.disconnect(ids) ?? 0;
+        this.logger.warn({ gateways: ids, connectionsClosed: closed }, 'gateways removed or given a new secret');
+      },
+      (error) => this.logger.error({ error: error.message, file: this.credentials.path }, 'gateway credentials not reloaded'),
+    );
+  }
+
+  private credentialsWatch?: { reload(): void; close(): void };
+
+  /** Re-reads the gateways' credentials now (the CLI calls it on SIGHUP; a change to the file does it by itself). */
+  reloadCredentials(): void {
+    this.credentialsWatch?.reload();
   }
 
   private async subscribeExternal(): Promise<void> {
@@ -225,6 +240,7 @@ export class Cloud {
       // Dashboards hold their event streams open: close() alone would wait for them forever.
       (this.http as unknown as HttpServer).closeAllConnections();
     });
+    this.credentialsWatch?.close();
     await this.broker?.close();
     if (this.external) await this.external.endAsync();
     await this.rdd.stop();

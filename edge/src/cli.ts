@@ -69,6 +69,8 @@ withCommon(program.command('start').description('run the gateway until SIGINT or
         },
       );
     };
+    // SIGHUP re-reads the credentials file (as a change to it does by itself); it does not stop the gateway.
+    process.on('SIGHUP', () => gateway.reloadCredentials());
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   },

@@ -8,6 +8,7 @@ import {
   RddContext,
   type Reading,
   StreamingContext,
+  watchCredentials,
 } from '@fogline/shared';
 import { type ScheduledTask, schedule, setLogger as setCronLogger } from 'node-cron';
 import { type Logger, pino } from 'pino';
@@ -185,6 +186,11 @@ export class Gateway {
     );
     await this.startUserPipelines();
     this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger);
+    this.credentialsWatch = watchCredentials(
+      this.credentials,
+      (ids) => this.revoke(ids),
+      (error) => logger.error({ error: error.message, file: this.credentials.path }, 'credentials file not reloaded'),
+    );
     this.ops = await startOpsServer(config.ops.host, config.ops.port, metrics.registry, () => this.health());
     this.startUplink();
     this.tasks.push(
@@ -194,6 +200,26 @@ export class Gateway {
     );
     this.publishStatus();
     logger.info({ gatewayId: config.gatewayId, ports: this.ports, dataDir: config.dataDir }, 'gateway ready');
+  }
+
+  private credentialsWatch?: { reload(): void; close(): void };
+
+  /** Re-reads the credentials file now (the CLI calls it on SIGHUP; a change to the file does it by itself). */
+  reloadCredentials(): void {
+    this.credentialsWatch?.reload();
+  }
+
+  /** Devices removed or given a new secret: their live connections close, and they must log in again. */
+  private revoke(deviceIds: readonly string[]): void {
+    for (const deviceId of deviceIds) {
+      // A credentialed device's client id is its id (see the broker's authenticate).
+      const clients = (this.broker?.aedes as unknown as { clients?: Record<string, { close(): void }> } | undefined)?.clients;
+      const client = clients?.[deviceId];
+      this.metrics.credentialsRevoked.inc();
+      if (!client) continue;
+      client.close();
+      this.logger.warn({ deviceId }, 'device removed or its secret changed: connection closed');
+    }
   }
 
   get ports(): GatewayPorts {
@@ -414,6 +440,7 @@ export class Gateway {
   stop({ drain = true } = {}): Promise<void> {
     this.stopping ??= (async () => {
       for (const task of this.tasks) await task.stop();
+      this.credentialsWatch?.close();
       await this.broker?.close();
       await new Promise<void>((resolve) => (this.ops ? this.ops.close(() => resolve()) : resolve()));
       for (const ssc of this.streaming) {

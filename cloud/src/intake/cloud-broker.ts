@@ -8,6 +8,8 @@ import type { CloudMetrics } from '../ops/cloud-metrics.js';
 export interface CloudBroker {
   readonly aedes: Aedes;
   readonly ports: { plaintext?: number; tls?: number };
+  /** Closes the live connections of these gateways (removed, or given a new secret). */
+  disconnect(gatewayIds: readonly string[]): number;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,18 @@ export async function startCloudBroker(
     return {
       aedes,
       ports: { plaintext: started.plaintextPort, tls: started.tlsPort },
+      disconnect(gatewayIds) {
+        const gone = new Set(gatewayIds);
+        const clients = (aedes as unknown as { clients: Record<string, Client> }).clients;
+        let closed = 0;
+        for (const client of Object.values(clients)) {
+          const gatewayId = gatewayOf.get(client);
+          if (gatewayId === undefined || !gone.has(gatewayId)) continue;
+          client.close();
+          closed++;
+        }
+        return closed;
+      },
       async close() {
         for (const server of servers) server.close();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));

@@ -34,6 +34,10 @@ export function createGatewayMetrics() {
       'Connections closed for declaring a packet over packetBytesMax (or connectPacketBytesMax before CONNECT)',
       ['when'],
     ),
+    credentialsRevoked: counter(
+      'credentials_revoked_total',
+      'Devices removed or given a new secret while the gateway ran (their connections closed)',
+    ),
     connectionsRefused: counter('connections_refused_total', 'Connections closed at once because connectionsMax were open'),
     aclDenied: counter('acl_denied_total', "Publishes or subscriptions outside the device's own topics", ['action']),
     rateLimited: counter('rate_limited_total', 'Publishes over messagesPerSecondMax: QoS 1 throttled, QoS 0 dropped', ['action']),

@@ -83,11 +83,24 @@ export class CredentialStore {
     return parsed;
   }
 
-  /** Re-reads the file, as after `fogline-gateway devices add` in another process. */
-  reload(): void {
+  /**
+   * Re-reads the file, as after `fogline-gateway devices add` or `remove` in another process.
+   * Returns the ids that are gone and those whose secret changed: their live connections
+   * must be closed. A file that cannot be read keeps the credentials as they were (throws).
+   */
+  reload(): { removed: string[]; changed: string[] } {
+    const before = this.file.devices;
     this.file = CredentialStore.read(this.path);
     this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
     this.verified.clear();
+    const removed: string[] = [];
+    const changed: string[] = [];
+    for (const [id, old] of Object.entries(before)) {
+      const now = this.file.devices[id];
+      if (!now) removed.push(id);
+      else if (now.hash !== old.hash || now.salt !== old.salt) changed.push(id);
+    }
+    return { removed, changed };
   }
 
   /** Why an id cannot be created, or undefined when it can. */
