@@ -112,7 +112,8 @@ describe('gateway ingest', () => {
   it('acknowledges a resent QoS 1 publish without counting it twice', async () => {
     const g = await gateway({ mqtt: { port: 0, allowAnonymous: true } });
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'dev' });
-    const payload = JSON.stringify({ ts: Date.now() - 1000, value: 5 });
+    const ts = Date.now() - 1000;
+    const payload = JSON.stringify({ ts, value: 5 });
     // The same packet id and bytes twice is what a client sends when a PUBACK got lost.
     const raw = client as unknown as { _sendPacket: (p: unknown, cb: () => void) => void };
     for (let i = 0; i < 2; i++) {
@@ -123,7 +124,8 @@ describe('gateway ingest', () => {
         ),
       );
     }
-    await client.publishAsync('telemetry/dev/m', JSON.stringify({ ts: Date.now() - 1000, value: 6 }), { qos: 1 });
+    // Another reading: another timestamp (the same one would be the same reading).
+    await client.publishAsync('telemetry/dev/m', JSON.stringify({ ts: ts + 1, value: 6 }), { qos: 1 });
     await client.endAsync();
     await g.stop();
     const outbox = await readOutbox(g.config.dataDir);

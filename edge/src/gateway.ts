@@ -108,6 +108,7 @@ export class Gateway {
       checkpoint,
       {
         onLate: (reading) => gateway?.recordLate(reading),
+        onDuplicate: () => metrics.duplicateReadings.inc(),
         onWindowsWritten: (windows, envelopes) =>
           gateway?.afterWindowsWritten(
             windows.length,

@@ -135,4 +135,27 @@ describe('what makes two publishes the same reading', () => {
     expect(states.get('dev-r/x')?.count).toBe(1);
     expect(states.get('dev-c/x')?.count).toBe(2);
   });
+
+  it('a timestamped reading is (device, metric, ts): sent again with another packet id, after a firmware restart, it counts once', async () => {
+    const g = await start();
+    const ts = Date.now() - 2_000;
+    const first = await RawMqttClient.connect(g.ports.mqtt, { clientId: 'fw' });
+    await first.publishAcked('telemetry/fw/x', JSON.stringify({ ts, value: 1 }), 1);
+    await first.publishAcked('telemetry/fw/x', JSON.stringify({ ts: ts + 1, value: 2 }), 2);
+    await first.disconnect();
+    // The firmware restarted: new packet ids, its stored readings sent again, one new.
+    const again = await RawMqttClient.connect(g.ports.mqtt, { clientId: 'fw' });
+    const batch = [1, 2, 3].map((value, i) => ({ ts: ts + i, values: { x: value } }));
+    await again.publishAcked('telemetry/fw', JSON.stringify(batch), 1);
+    await again.publishAcked('telemetry/fw', JSON.stringify({ ts: ts + 1, values: { x: 2 } }), 7);
+    // Readings without ts have no identity of their own: two of them are two.
+    await again.publishAcked('telemetry/fw/y', '5', 8);
+    await again.publishAcked('telemetry/fw/y', '5', 9);
+    await again.disconnect();
+    running.splice(running.indexOf(g), 1);
+    await g.stop();
+    const { states } = await readOutbox(g.config.dataDir);
+    expect(states.get('fw/x')?.summary()).toMatchObject({ count: 3, sum: 6 });
+    expect(states.get('fw/y')?.count).toBe(2);
+  });
 });

@@ -12,6 +12,10 @@ export function createGatewayMetrics() {
     messages: counter('messages_total', 'Publishes received from devices, by QoS', ['qos']),
     bytesIn: counter('bytes_received_total', 'Bytes of PUBLISH packets received from devices (header, topic, packet id, payload)'),
     readings: counter('readings_total', 'Valid readings accepted'),
+    duplicateReadings: counter(
+      'duplicate_readings_total',
+      'Device-stamped readings (same device, metric and ts) received again while their window was open: counted once',
+    ),
     storeWriteFailures: counter(
       'store_write_failures_total',
       'Writes to the data folder that failed (a full disk): ingest (the device is not acknowledged and resends) or windows (retried every window check)',

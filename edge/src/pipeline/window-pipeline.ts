@@ -1,12 +1,15 @@
-import { type ClosedWindow, MetricState, PerSourceAggregator, type RddContext, type Reading } from '@fogline/shared';
+import { type ClosedWindow, type MetricState, PerSourceAggregator, type RddContext, type Reading } from '@fogline/shared';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Checkpoint, GatewayStore, StoredWatermark } from '../store/gateway-store.js';
 import type { Outbox, UnsequencedEnvelope } from '../store/outbox.js';
 import type { Alert } from './rules.js';
+import { WindowState } from './window-state.js';
 
 export interface WindowPipelineEvents {
   onLate(reading: Reading): void;
-  onWindowsWritten(windows: readonly ClosedWindow<string, MetricState>[], envelopes: number): void;
+  /** A device-stamped reading its open window already holds (counted once). */
+  onDuplicate(reading: Reading): void;
+  onWindowsWritten(windows: readonly ClosedWindow<string, WindowState>[], envelopes: number): void;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface WindowPipelineEvents {
  * ONE batch, so after a crash either both are on disk or neither is.
  */
 export class WindowPipeline {
-  readonly aggregator: PerSourceAggregator<string, Reading, MetricState>;
+  readonly aggregator: PerSourceAggregator<string, Reading, WindowState>;
   private appliedUpTo: number;
   private writes: Promise<void> = Promise.resolve();
   private persisted: Checkpoint;
@@ -42,8 +45,11 @@ export class WindowPipeline {
     this.aggregator = new PerSourceAggregator({
       window: { kind: 'tumbling', sizeMs: config.windows.sizeMs },
       allowedLatenessMs: config.windows.allowedLatenessMs,
-      createState: () => MetricState.empty(),
-      addValue: (state, reading, ts) => state.add(reading.value, ts),
+      createState: () => new WindowState(),
+      addValue: (state, reading) => {
+        if (!state.add(reading)) this.events.onDuplicate(reading);
+        return state;
+      },
       openStatesMax: config.windows.openStatesMax,
       restingSourcesMax: config.windows.restingDevicesMax,
       // A store from before per-device watermarks: its one watermark is every device's start.
@@ -134,7 +140,7 @@ export class WindowPipeline {
 
   /** Closed windows, alerts and watermarks waiting for a write that succeeds, with the number of failed attempts. */
   private pending = {
-    windows: [] as ClosedWindow<string, MetricState>[],
+    windows: [] as ClosedWindow<string, WindowState>[],
     alerts: [] as Alert[],
     watermarks: new Map<string, StoredWatermark>(),
   };
@@ -145,7 +151,7 @@ export class WindowPipeline {
     return this.pending.windows.length + this.pending.alerts.length;
   }
 
-  private write(closed: ClosedWindow<string, MetricState>[]): Promise<void> {
+  private write(closed: ClosedWindow<string, WindowState>[]): Promise<void> {
     // The replay point is taken now, when these windows leave the aggregator: a window
     // closed later is still counted as open by this checkpoint.
     const replayFromOffset = Math.min(this.aggregator.minOpenOffset() ?? Number.POSITIVE_INFINITY, this.appliedUpTo + 1);
@@ -205,13 +211,13 @@ export class WindowPipeline {
   }
 
   /** A closed window as envelopes: the RDD engine partitions its [key, state] records. */
-  private async envelopesOf(window: ClosedWindow<string, MetricState>): Promise<UnsequencedEnvelope[]> {
+  private async envelopesOf(window: ClosedWindow<string, WindowState>): Promise<UnsequencedEnvelope[]> {
     const partitionCount = this.config.windows.partitions;
     const parts = await this.rdd
       .parallelize(window.entries, 1)
       .map(([key, state]): [[string, string], MetricState] => {
         const slash = key.indexOf('/');
-        return [[key.slice(0, slash), key.slice(slash + 1)], state];
+        return [[key.slice(0, slash), key.slice(slash + 1)], state.metric];
       })
       .partitionBy(partitionCount)
       .glom()

@@ -1,0 +1,46 @@
+import { MetricState, type Reading } from '@fogline/shared';
+
+/**
+ * One device and metric in one open window: its MetricState, and the timestamps of the
+ * device-stamped readings it holds. A device-stamped reading is (device, metric, ts), as in a
+ * time-series database: the same one again, in any form (another packet id, after a firmware
+ * restart, in a batch), is counted once while its window is open; the first value is kept.
+ * A reading stamped on arrival has no identity of its own, so it always counts.
+ *
+ * The stamps are kept sorted; readings mostly arrive in order, so adding one is a push.
+ */
+export class WindowState {
+  readonly metric = MetricState.empty();
+  private stamps: number[] | undefined;
+
+  /** Adds the reading; false when it is a device-stamped reading this window already holds. */
+  add(reading: Reading): boolean {
+    if (!reading.arrival && !this.stamp(reading.ts)) return false;
+    this.metric.add(reading.value, reading.ts);
+    return true;
+  }
+
+  private stamp(ts: number): boolean {
+    const stamps = this.stamps;
+    if (stamps === undefined) {
+      this.stamps = [ts];
+      return true;
+    }
+    const last = stamps[stamps.length - 1];
+    if (ts > last) {
+      stamps.push(ts);
+      return true;
+    }
+    if (ts === last) return false;
+    let low = 0;
+    let high = stamps.length - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (stamps[middle] < ts) low = middle + 1;
+      else high = middle;
+    }
+    if (stamps[low] === ts) return false;
+    stamps.splice(low, 0, ts);
+    return true;
+  }
+}
