@@ -44,7 +44,7 @@ describe('event time per device', () => {
     // one holds for a device whose readings the wrong clock stamped on arrival.
     await store.write([
       store.checkpointOperation({ replayFromOffset: 0, nextOffset: 0, nextSeq: 0, watermarkMs: dayAhead }),
-      ...store.watermarkOperations([['plain', { watermarkMs: dayAhead, gatewayClock: true }]]),
+      ...store.watermarkOperations([['plain', { watermarkMs: dayAhead, gatewayClock: true, closedEarly: [] }]]),
     ]);
     await store.close();
     const g = await Gateway.start(config, pino({ level: 'silent' }));

@@ -75,4 +75,72 @@ describe('gateway crash recovery', () => {
     expect(varianceMismatches(outbox.states, expectedStates(sent))).toEqual([]);
     expect(new Set(outbox.seqs).size).toBe(outbox.seqs.length);
   });
+
+  it('counts every acknowledged reading exactly once across SIGKILLs while the ingest log is full, devices out of step', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fogline-crash-full-'));
+    const configPath = writeConfig(dataDir, {
+      gatewayId: 'gw-crash-full',
+      mqtt: { port: 0, allowAnonymous: true },
+      ops: { port: 0 },
+      // A log far too small for the windows: it is full most of the run, and the policy
+      // (close the oldest window, refuse meanwhile) runs again and again.
+      ingest: { logBytesMax: 48 * 1024 },
+      windows: { sizeMs: 60_000, allowedLatenessMs: 600_000 },
+      limits: { messagesPerSecondMax: 100_000 },
+      schedules: { compaction: '* * * * * *' },
+      log: { level: 'info' },
+    });
+    const random = seededRandom(20261202);
+    let gateway: GatewayProcess = await spawnGateway(configPath);
+    const mqttPort = gateway.ports.mqtt;
+    // Devices with their own clocks: one 2 minutes ahead, one 10 minutes behind.
+    const devices = [
+      { id: 'ahead', skewMs: 120_000 },
+      { id: 'behind', skewMs: -600_000 },
+      { id: 'plain-1', skewMs: 0 },
+      { id: 'plain-2', skewMs: 0 },
+    ];
+    const clients = await Promise.all(
+      devices.map(({ id }) =>
+        mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: id, clean: false, reconnectPeriod: 50, connectTimeout: 2000 }),
+      ),
+    );
+    let kills = 0;
+    let streaming = true;
+    const killer = (async () => {
+      while (kills < 3 && streaming) {
+        await new Promise((resolve) => setTimeout(resolve, 400 + random() * 900));
+        if (!streaming) break;
+        gateway.child.kill('SIGKILL');
+        await gateway.exited;
+        kills++;
+        gateway = await spawnGateway(configPath, ['--mqtt-port', String(mqttPort)]);
+      }
+    })();
+    const sent: Reading[] = [];
+    const base = Date.now() - 3_600_000;
+    // Not in lockstep: each device runs at its own pace, with its own pauses.
+    await Promise.all(
+      clients.map(async (client, d) => {
+        for (let n = 0; n < 4000 && (n < 1500 || kills < 3); n++) {
+          if (random() < 0.01) await new Promise((resolve) => setTimeout(resolve, random() * 100));
+          const ts = base + devices[d].skewMs + n * 250;
+          const reading = { deviceId: devices[d].id, metric: 'load', ts, value: Math.round(random() * 10_000) / 100 };
+          await client.publishAsync(`telemetry/${reading.deviceId}/load`, JSON.stringify({ ts, value: reading.value }), { qos: 1 });
+          sent.push(reading);
+        }
+      }),
+    );
+    streaming = false;
+    await killer;
+    await Promise.all(clients.map((c) => c.endAsync()));
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    expect(kills).toBe(3);
+    const outbox = await readOutbox(dataDir);
+    const counts = (m: Map<string, { count: number }>) => Object.fromEntries([...m].map(([k, v]) => [k, v.count]).sort());
+    expect(counts(outbox.states)).toEqual(counts(expectedStates(sent)));
+    expect(comparable(outbox.states)).toEqual(comparable(expectedStates(sent)));
+    expect(varianceMismatches(outbox.states, expectedStates(sent))).toEqual([]);
+  });
 });

@@ -207,7 +207,8 @@ export class PublishIngest {
 
   /** The policy at logBytesMax: close the oldest window to free the log, and refuse meanwhile. */
   private refuseFull(packet: PublishPacket, done: Done): void {
-    void this.pipeline.closeOldest();
+    // A failed write is counted and retried by the window checks; here it only must not escape.
+    this.pipeline.closeOldest().catch(() => {});
     if (packet.qos === 0) {
       this.metrics.qos0Dropped.inc();
       return done(null);

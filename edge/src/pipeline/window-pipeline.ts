@@ -54,9 +54,13 @@ export class WindowPipeline {
       restingSourcesMax: config.windows.restingDevicesMax,
       // A store from before per-device watermarks: its one watermark is every device's start.
       // Either way no further ahead than the gateway's clock allows (it may have run ahead).
-      watermarkOf: (deviceId) => {
-        const stored = storedWatermarks.get(deviceId)?.watermarkMs ?? checkpoint.watermarkMs;
-        return Number.isFinite(stored) ? Math.min(stored, this.watermarkCeilingMs(deviceId, Date.now())) : undefined;
+      checkpointOf: (deviceId) => {
+        const stored = storedWatermarks.get(deviceId);
+        const watermarkMs = stored?.watermarkMs ?? checkpoint.watermarkMs;
+        return {
+          watermarkMs: Number.isFinite(watermarkMs) ? Math.min(watermarkMs, this.watermarkCeilingMs(deviceId, Date.now())) : undefined,
+          closedEarly: stored?.closedEarly,
+        };
       },
     });
   }
@@ -110,11 +114,22 @@ export class WindowPipeline {
   /** When an ingest-log write last failed (see closeReady). */
   lastIngestFailureMs = Number.NEGATIVE_INFINITY;
 
-  /** Closes the oldest open window now: the policy when the ingest log is full. */
+  /**
+   * The policy when the ingest log is full: close the oldest open window early, so that its
+   * log entries can go once it is written. One at a time: the refusals of a burst must not
+   * close every window. Nothing is lost: a later reading for it opens it again (see
+   * EventTimeAggregator.closeOldest).
+   */
   closeOldest(): Promise<void> {
+    if (this.closingForRoom) return this.closingForRoom;
     const oldest = this.aggregator.closeOldest();
-    return this.write(oldest ? [oldest] : []);
+    this.closingForRoom = this.write(oldest ? [oldest] : []).finally(() => {
+      this.closingForRoom = undefined;
+    });
+    return this.closingForRoom;
   }
+
+  private closingForRoom: Promise<void> | undefined;
 
   /** Closes everything (graceful shutdown): the outbox then holds every reading received. */
   drain(): Promise<void> {
@@ -156,8 +171,8 @@ export class WindowPipeline {
     // closed later is still counted as open by this checkpoint.
     const replayFromOffset = Math.min(this.aggregator.minOpenOffset() ?? Number.POSITIVE_INFINITY, this.appliedUpTo + 1);
     // Each no further than just before the device's oldest open window: never ahead of one.
-    for (const [deviceId, watermarkMs] of this.aggregator.takeChangedWatermarks())
-      this.pending.watermarks.set(deviceId, { watermarkMs, gatewayClock: this.onGatewayClock.has(deviceId) });
+    for (const [deviceId, checkpoint] of this.aggregator.takeChangedCheckpoints())
+      this.pending.watermarks.set(deviceId, { ...checkpoint, gatewayClock: this.onGatewayClock.has(deviceId) });
     this.pending.windows.push(...closed);
     const idle = this.pendingWrites === 0 && this.pending.watermarks.size === 0;
     if (idle && replayFromOffset === this.persisted.replayFromOffset) return this.writes;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { binarySublevel, type Sublevel, type SublevelOperation } from '@fogline/shared';
+import { binarySublevel, type SourceCheckpoint, type Sublevel, type SublevelOperation } from '@fogline/shared';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 
@@ -30,8 +30,8 @@ export interface Checkpoint {
 
 export const emptyCheckpoint: Checkpoint = { replayFromOffset: 0, nextOffset: 0, nextSeq: 0, watermarkMs: Number.NEGATIVE_INFINITY };
 
-export interface StoredWatermark {
-  readonly watermarkMs: number;
+/** A device's event-time checkpoint (see PerSourceAggregator): what a restart needs to tell late and forwarded values. */
+export interface StoredWatermark extends SourceCheckpoint {
   /** Set by readings stamped on arrival: by the gateway's clock, not the device's. */
   readonly gatewayClock: boolean;
 }
@@ -119,23 +119,23 @@ export class GatewayStore {
     return created;
   }
 
-  /** Each device's stored watermark, and whether the gateway's clock set it (readings stamped on arrival). */
+  /** Each device's stored event-time checkpoint. */
   async readWatermarks(): Promise<Map<string, StoredWatermark>> {
     const out = new Map<string, StoredWatermark>();
     for await (const [deviceId, bytes] of this.watermarks.iterator()) {
-      const buffer = Buffer.from(bytes);
-      out.set(deviceId, { watermarkMs: buffer.readDoubleBE(0), gatewayClock: buffer[8] === 1 });
+      const [watermarkMs, gatewayClock, closedEarly] = packr.unpack(bytes) as [number | null, boolean, StoredWatermark['closedEarly']];
+      out.set(deviceId, { watermarkMs: watermarkMs ?? Number.NEGATIVE_INFINITY, gatewayClock, closedEarly });
     }
     return out;
   }
 
   watermarkOperations(changed: readonly [deviceId: string, watermark: StoredWatermark][]): BatchOperation[] {
-    return changed.map(([deviceId, { watermarkMs, gatewayClock }]) => {
-      const value = Buffer.alloc(9);
-      value.writeDoubleBE(watermarkMs);
-      value[8] = gatewayClock ? 1 : 0;
-      return { type: 'put', sublevel: this.watermarks, key: deviceId, value };
-    });
+    return changed.map(([deviceId, { watermarkMs, gatewayClock, closedEarly }]) => ({
+      type: 'put',
+      sublevel: this.watermarks,
+      key: deviceId,
+      value: packr.pack([Number.isFinite(watermarkMs) ? watermarkMs : null, gatewayClock, closedEarly]),
+    }));
   }
 
   async readResendMemo(): Promise<StoredResendMemo> {

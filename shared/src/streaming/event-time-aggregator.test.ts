@@ -71,15 +71,27 @@ describe('event-time windows', () => {
     expect(agg.minOpenOffset()).toBeUndefined();
   });
 
-  it('closes the oldest window early at openStatesMax, and moves the watermark past it', () => {
+  it('closes the oldest window early at openStatesMax; a later value opens it again, a replayed one is skipped', () => {
     const agg = sum(1000, 10_000, { openStatesMax: 2 });
-    agg.add('a', 100, 1);
-    agg.add('b', 100, 1);
-    agg.add('c', 1100, 1);
+    agg.add('a', 100, 1, 0);
+    agg.add('b', 100, 1, 1);
+    agg.add('c', 1100, 1, 2);
     const closed = agg.closeReady();
     expect(closed.map((w) => [w.startMs, w.early])).toEqual([[0, true]]);
     expect(agg.closedEarlyCount).toBe(1);
-    expect(agg.add('a', 500, 1)).toBe('late');
+    expect(agg.closedEarly()).toEqual([[0, 3]]);
+    // Not late: the watermark did not move. A new value reopens the window (merged downstream);
+    // a replay of one that already left with it is skipped.
+    expect(agg.add('a', 500, 1, 3)).toBe('accepted');
+    expect(agg.add('a', 100, 1, 0)).toBe('forwarded');
+    // A checkpointed early close does the same after a restart.
+    const restored = sum(1000, 10_000, { closedEarly: agg.closedEarly() });
+    expect(restored.add('b', 100, 1, 1)).toBe('forwarded');
+    expect(restored.add('b', 100, 1, 5)).toBe('accepted');
+    // Once the watermark passes the window, it is forgotten.
+    agg.observe(12_000);
+    agg.closeReady();
+    expect(agg.closedEarly()).toEqual([]);
   });
 
   it('closes windows idle for a wall-clock time', () => {

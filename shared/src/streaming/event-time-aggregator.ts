@@ -23,6 +23,8 @@ export interface EventTimeAggregatorOptions<V, S> {
   readonly openStatesMax?: number;
   /** Starting watermark, e.g. restored from a checkpoint. */
   readonly watermarkMs?: number;
+  /** Windows closed early and not yet passed by the watermark, e.g. restored from a checkpoint. */
+  readonly closedEarly?: readonly ClosedEarly[];
 }
 
 interface OpenWindow<K, S> extends EventWindow {
@@ -40,7 +42,15 @@ interface Session<S> {
   lastUpdateMs: number;
 }
 
-export type AddOutcome = 'accepted' | 'late';
+/**
+ * accepted: folded into an open window; late: every window it belongs to has been passed by
+ * the watermark; forwarded: a replayed value whose window was closed early with it already in
+ * (see closeOldest), skipped.
+ */
+export type AddOutcome = 'accepted' | 'late' | 'forwarded';
+
+/** A window closed before the watermark passed it: values of it up to this source offset were in it. */
+export type ClosedEarly = [windowStartMs: number, coveredBelowOffset: number];
 
 /**
  * Keyed event-time windows with a watermark, the gateway's core reduction. A value goes into
@@ -65,6 +75,10 @@ export class EventTimeAggregator<K, V, S> {
   private readonly sessions = new KeyMap<K, Session<S>[]>();
   private openStates = 0;
   private readonly openStatesMax: number;
+  /** Tumbling and sliding windows closed early, by start: below this source offset, their values went with them. */
+  private readonly closedEarlyWindows = new Map<number, number>();
+  /** The highest finite source offset added so far. */
+  private maxSourceOffset = Number.NEGATIVE_INFINITY;
   lateCount = 0;
   closedEarlyCount = 0;
 
@@ -73,6 +87,7 @@ export class EventTimeAggregator<K, V, S> {
     if (this.spec.kind === 'session' && !options.mergeStates) throw new RangeError('window: session windows need mergeStates');
     this.watermark = new Watermark(options.allowedLatenessMs, options.watermarkMs);
     this.openStatesMax = options.openStatesMax ?? Number.POSITIVE_INFINITY;
+    for (const [startMs, offset] of options.closedEarly ?? []) this.closedEarlyWindows.set(startMs, offset);
   }
 
   /** Adds a value at event time ts; 'late' if every window it belongs to has closed. */
@@ -82,6 +97,7 @@ export class EventTimeAggregator<K, V, S> {
         ? this.addToSession(key, ts, value, sourceOffset, nowMs)
         : this.addToWindows(key, ts, value, sourceOffset, nowMs);
     if (outcome === 'late') this.lateCount++;
+    if (Number.isFinite(sourceOffset) && sourceOffset > this.maxSourceOffset) this.maxSourceOffset = sourceOffset;
     return outcome;
   }
 
@@ -92,8 +108,14 @@ export class EventTimeAggregator<K, V, S> {
 
   private addToWindows(key: K, ts: number, value: V, sourceOffset: number, nowMs: number): AddOutcome {
     let accepted = false;
+    let forwarded = false;
     for (const { startMs, endMs } of assignWindows(this.spec, ts)) {
       if (endMs <= this.watermark.valueMs) continue; // this window has closed
+      // A replay of a value that left with a window closed early: already forwarded.
+      if (sourceOffset < (this.closedEarlyWindows.get(startMs) ?? Number.NEGATIVE_INFINITY)) {
+        forwarded = true;
+        continue;
+      }
       let window = this.windows.get(startMs);
       if (!window) {
         window = { startMs, endMs, states: new KeyMap<K, S>(), minOffset: sourceOffset, lastUpdateMs: nowMs };
@@ -112,7 +134,7 @@ export class EventTimeAggregator<K, V, S> {
       accepted = true;
     }
     this.watermark.observe(ts);
-    return accepted ? 'accepted' : 'late';
+    return accepted ? 'accepted' : forwarded ? 'forwarded' : 'late';
   }
 
   private addToSession(key: K, ts: number, value: V, sourceOffset: number, nowMs: number): AddOutcome {
@@ -153,6 +175,7 @@ export class EventTimeAggregator<K, V, S> {
   /** Closes every window the watermark has passed, oldest first; enforces openStatesMax. */
   closeReady(): ClosedWindow<K, S>[] {
     const closed = this.closeUpTo(this.watermark.valueMs, false);
+    this.forgetPassedEarlyCloses();
     while (this.openStates > this.openStatesMax) {
       const early = this.closeOldest();
       if (!early) break;
@@ -162,13 +185,20 @@ export class EventTimeAggregator<K, V, S> {
   }
 
   /**
-   * Closes the oldest open window now (a limit was reached, or it has been idle), moving
-   * the watermark to its end so that later values for it are late, as for any closed window.
+   * Closes the oldest open window now (a limit was reached, or it has been idle). The
+   * watermark stays: a later value for that window is not late, it opens the window again,
+   * and what the two closes hand out merges downstream like any two partitions. So that a
+   * replay does not count again what left with it, the window is remembered with the source
+   * offset below which its values went (closedEarly) until the watermark passes it. Session
+   * windows, whose bounds move with their values, still move the watermark to their end.
    */
   closeOldest(): ClosedWindow<K, S> | undefined {
     const oldestEnd = this.oldestOpenEndMs();
     if (oldestEnd === undefined) return undefined;
-    this.watermark.advanceTo(oldestEnd);
+    if (this.spec.kind === 'session') this.watermark.advanceTo(oldestEnd);
+    else
+      for (const window of this.windows.values())
+        if (window.endMs <= oldestEnd) this.closedEarlyWindows.set(window.startMs, this.maxSourceOffset + 1);
     const [first, ...rest] = this.closeUpTo(oldestEnd, true);
     this.closedEarlyCount++;
     // Several windows can share the oldest end (sessions of different keys): fold them in.
@@ -189,6 +219,20 @@ export class EventTimeAggregator<K, V, S> {
   /** Closes everything, as a graceful shutdown does. */
   closeAll(): ClosedWindow<K, S>[] {
     return this.closeUpTo(Number.POSITIVE_INFINITY, true);
+  }
+
+  /** Windows closed early that the watermark has not passed: what a checkpoint must keep (see closeOldest). */
+  closedEarly(): ClosedEarly[] {
+    this.forgetPassedEarlyCloses();
+    return [...this.closedEarlyWindows];
+  }
+
+  /** Once the watermark passes an early-closed window, its values are late anyway: it is forgotten. */
+  private forgetPassedEarlyCloses(): void {
+    if (this.spec.kind === 'session') return;
+    const { sizeMs } = this.spec;
+    for (const startMs of this.closedEarlyWindows.keys())
+      if (startMs + sizeMs <= this.watermark.valueMs) this.closedEarlyWindows.delete(startMs);
   }
 
   /** The smallest source offset that any open window holds a value from; undefined if none is open. */

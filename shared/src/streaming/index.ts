@@ -1,6 +1,12 @@
 export { DStream, type KeyState } from './dstream.js';
-export { type AddOutcome, type ClosedWindow, EventTimeAggregator, type EventTimeAggregatorOptions } from './event-time-aggregator.js';
-export { PerSourceAggregator, type PerSourceAggregatorOptions } from './per-source-aggregator.js';
+export {
+  type AddOutcome,
+  type ClosedEarly,
+  type ClosedWindow,
+  EventTimeAggregator,
+  type EventTimeAggregatorOptions,
+} from './event-time-aggregator.js';
+export { PerSourceAggregator, type PerSourceAggregatorOptions, type SourceCheckpoint } from './per-source-aggregator.js';
 export { QueueInputDStream } from './queue-input-dstream.js';
 export { type Clock, StreamingContext, systemClock } from './streaming-context.js';
 export { Watermark } from './watermark.js';

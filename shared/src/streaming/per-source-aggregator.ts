@@ -1,11 +1,18 @@
-import type { ClosedWindow, EventTimeAggregatorOptions } from './event-time-aggregator.js';
+import type { ClosedEarly, ClosedWindow, EventTimeAggregatorOptions } from './event-time-aggregator.js';
 import { EventTimeAggregator } from './event-time-aggregator.js';
 
-export interface PerSourceAggregatorOptions<V, S> extends Omit<EventTimeAggregatorOptions<V, S>, 'watermarkMs' | 'openStatesMax'> {
+/** What a restart needs of one source: its watermark, and its windows closed early that the watermark has not passed. */
+export interface SourceCheckpoint {
+  readonly watermarkMs: number;
+  readonly closedEarly: readonly ClosedEarly[];
+}
+
+export interface PerSourceAggregatorOptions<V, S>
+  extends Omit<EventTimeAggregatorOptions<V, S>, 'watermarkMs' | 'openStatesMax' | 'closedEarly'> {
   /** Open (window, key) states over all sources, at most; past it the oldest window closes early. */
   readonly openStatesMax?: number;
-  /** A source's starting watermark, e.g. restored from a checkpoint; undefined: from nothing. */
-  readonly watermarkOf?: (source: string) => number | undefined;
+  /** A source's starting point, e.g. restored from a checkpoint; undefined: from nothing. */
+  readonly checkpointOf?: (source: string) => Partial<SourceCheckpoint> | undefined;
   /** Sources at rest (no open window: only their watermark is kept), at most; past it the oldest is forgotten (counted). */
   readonly restingSourcesMax?: number;
 }
@@ -21,8 +28,8 @@ export interface PerSourceAggregatorOptions<V, S> extends Omit<EventTimeAggregat
  */
 export class PerSourceAggregator<K, V, S> {
   private readonly sources = new Map<string, EventTimeAggregator<K, V, S>>();
-  /** Sources with no open window: their watermark alone, which still decides what of theirs is late. */
-  private readonly resting = new Map<string, number>();
+  /** Sources with no open window: their checkpoint alone, which still decides what of theirs is late or forwarded. */
+  private readonly resting = new Map<string, SourceCheckpoint>();
   private readonly dirty = new Set<string>();
   lateCount = 0;
   /** Resting sources forgotten at restingSourcesMax. */
@@ -33,9 +40,14 @@ export class PerSourceAggregator<K, V, S> {
   private sourceOf(source: string): EventTimeAggregator<K, V, S> {
     let aggregator = this.sources.get(source);
     if (!aggregator) {
-      const watermarkMs = this.resting.get(source) ?? this.options.watermarkOf?.(source);
+      const stored = this.resting.get(source) ?? this.options.checkpointOf?.(source);
       this.resting.delete(source);
-      aggregator = new EventTimeAggregator<K, V, S>({ ...this.options, openStatesMax: undefined, watermarkMs });
+      aggregator = new EventTimeAggregator<K, V, S>({
+        ...this.options,
+        openStatesMax: undefined,
+        watermarkMs: stored?.watermarkMs,
+        closedEarly: stored?.closedEarly,
+      });
       this.sources.set(source, aggregator);
     }
     return aggregator;
@@ -54,7 +66,12 @@ export class PerSourceAggregator<K, V, S> {
   /** Closes, per source, what its watermark has passed; then enforces openStatesMax. */
   closeReady(): ClosedWindow<K, S>[] {
     const closed: ClosedWindow<K, S>[] = [];
-    for (const aggregator of this.sources.values()) if (aggregator.openWindowCount > 0) closed.push(...aggregator.closeReady());
+    for (const [source, aggregator] of this.sources) {
+      if (aggregator.openWindowCount === 0) continue;
+      const windows = aggregator.closeReady();
+      if (windows.length > 0) this.dirty.add(source); // early closes the watermark passed are forgotten
+      closed.push(...windows);
+    }
     const max = this.options.openStatesMax ?? Number.POSITIVE_INFINITY;
     while (this.openStateCount > max) {
       const early = this.closeOldest();
@@ -103,10 +120,10 @@ export class PerSourceAggregator<K, V, S> {
   /** Pulls each source's watermark back to at most its ceiling (see Watermark.clampTo). Returns how many moved. */
   clampWatermarks(ceilingOf: (source: string) => number): number {
     let moved = 0;
-    for (const [source, watermarkMs] of this.resting) {
+    for (const [source, resting] of this.resting) {
       const ceiling = ceilingOf(source);
-      if (watermarkMs <= ceiling) continue;
-      this.resting.set(source, ceiling);
+      if (resting.watermarkMs <= ceiling) continue;
+      this.resting.set(source, { ...resting, watermarkMs: ceiling });
       this.dirty.add(source);
       moved++;
     }
@@ -121,18 +138,20 @@ export class PerSourceAggregator<K, V, S> {
   }
 
   /**
-   * The watermarks that changed since the last call, each no further than just before its
-   * source's oldest open window ends: a restart from them replays every open window's values
-   * instead of taking them for late.
+   * The sources whose checkpoint changed since the last call: the watermark, no further than
+   * just before the source's oldest open window ends (a restart from it replays every open
+   * window's values instead of taking them for late), and the windows closed early.
    */
-  takeChangedWatermarks(): [source: string, watermarkMs: number][] {
-    const changed: [string, number][] = [];
+  takeChangedCheckpoints(): [source: string, checkpoint: SourceCheckpoint][] {
+    const changed: [string, SourceCheckpoint][] = [];
     for (const source of this.dirty) {
       const aggregator = this.sources.get(source);
+      const resting = this.resting.get(source);
       const openEnd = aggregator?.oldestOpenEndMs();
-      const watermarkMs = aggregator?.watermark.valueMs ?? this.resting.get(source) ?? Number.NEGATIVE_INFINITY;
+      const watermarkMs = aggregator?.watermark.valueMs ?? resting?.watermarkMs ?? Number.NEGATIVE_INFINITY;
       const safe = Math.min(watermarkMs, openEnd === undefined ? Number.POSITIVE_INFINITY : openEnd - 1);
-      if (Number.isFinite(safe)) changed.push([source, safe]);
+      const closedEarly = aggregator?.closedEarly() ?? resting?.closedEarly ?? [];
+      if (Number.isFinite(safe) || closedEarly.length > 0) changed.push([source, { watermarkMs: safe, closedEarly }]);
     }
     this.dirty.clear();
     return changed;
@@ -159,7 +178,7 @@ export class PerSourceAggregator<K, V, S> {
   watermarkRange(): { lowMs: number; highMs: number } | undefined {
     let lowMs = Number.POSITIVE_INFINITY;
     let highMs = Number.NEGATIVE_INFINITY;
-    const all = [...[...this.sources.values()].map((a) => a.watermark.valueMs), ...this.resting.values()];
+    const all = [...[...this.sources.values()].map((a) => a.watermark.valueMs), ...[...this.resting.values()].map((r) => r.watermarkMs)];
     for (const ms of all) {
       if (!Number.isFinite(ms)) continue;
       lowMs = Math.min(lowMs, ms);
@@ -170,7 +189,7 @@ export class PerSourceAggregator<K, V, S> {
 
   /** The watermark of one source, if it has one. */
   watermarkOf(source: string): number | undefined {
-    return this.sources.get(source)?.watermark.valueMs ?? this.resting.get(source);
+    return this.sources.get(source)?.watermark.valueMs ?? this.resting.get(source)?.watermarkMs;
   }
 
   /** Sources with no open window keep only their watermark; the oldest resting ones go at restingSourcesMax. */
@@ -178,7 +197,8 @@ export class PerSourceAggregator<K, V, S> {
     for (const [source, aggregator] of this.sources) {
       if (aggregator.openWindowCount > 0 || this.dirty.has(source)) continue;
       this.sources.delete(source);
-      this.resting.set(source, aggregator.watermark.valueMs);
+      // Its early closes the watermark has not passed stay with it, for a replay.
+      this.resting.set(source, { watermarkMs: aggregator.watermark.valueMs, closedEarly: aggregator.closedEarly() });
     }
     const max = this.options.restingSourcesMax ?? Number.POSITIVE_INFINITY;
     for (const source of this.resting.keys()) {
