@@ -148,14 +148,17 @@ describe('what makes two publishes the same reading', () => {
     const batch = [1, 2, 3].map((value, i) => ({ ts: ts + i, values: { x: value } }));
     await again.publishAcked('telemetry/fw', JSON.stringify(batch), 1);
     await again.publishAcked('telemetry/fw', JSON.stringify({ ts: ts + 1, values: { x: 2 } }), 7);
-    // Readings without ts have no identity of their own: two of them are two.
+    // Readings without ts have no identity of their own: two of them are two; nor have events.
     await again.publishAcked('telemetry/fw/y', '5', 8);
     await again.publishAcked('telemetry/fw/y', '5', 9);
+    await again.publishAcked('events/fw', JSON.stringify({ ts, type: 'jam' }), 10);
+    await again.publishAcked('events/fw', JSON.stringify({ ts, type: 'jam' }), 11);
     await again.disconnect();
     running.splice(running.indexOf(g), 1);
     await g.stop();
     const { states } = await readOutbox(g.config.dataDir);
     expect(states.get('fw/x')?.summary()).toMatchObject({ count: 3, sum: 6 });
     expect(states.get('fw/y')?.count).toBe(2);
+    expect(states.get('fw/event.jam')?.count).toBe(2);
   });
 });

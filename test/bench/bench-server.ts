@@ -1,5 +1,5 @@
 // A server for the gateway benchmark, in a process of its own:
-//   gateway <dataDir>   the fogline gateway, whole pipeline, anonymous devices
+//   gateway <dataDir> [process|power]   the fogline gateway, whole pipeline, anonymous devices, with that ingest.durability
 //   aedes               a bare aedes broker whose authorizePublish is a no-op
 // Prints {"port": ...} once listening; runs until killed.
 import { createServer } from 'node:net';
@@ -7,7 +7,7 @@ import { Gateway, parseGatewayConfig } from '@fogline/edge';
 import { Aedes } from 'aedes';
 import { pino } from 'pino';
 
-const [kind, dataDir] = process.argv.slice(2);
+const [kind, dataDir, durability = 'process'] = process.argv.slice(2);
 // With --expose-gc, SIGUSR2 prints the live heap after a full collection (for investigating).
 process.on('SIGUSR2', () => {
   (globalThis as { gc?: () => void }).gc?.();
@@ -20,6 +20,7 @@ if (kind === 'gateway') {
     mqtt: { port: 0, allowAnonymous: true },
     ops: { port: 0 },
     limits: { messagesPerSecondMax: 1_000_000 },
+    ingest: { durability },
     // A burst lets some devices run far ahead of others in event time; an hour of slack keeps
     // every reading on the normal path (none late). Windows then close at the end.
     windows: { allowedLatenessMs: 3_600_000 },

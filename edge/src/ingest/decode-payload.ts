@@ -15,6 +15,9 @@ export interface DecodeLimits {
   readonly valueAbsMax: number;
 }
 
+/** An event is counted as a reading of metric `event.<type>`, value 1. */
+export const eventMetricPrefix = 'event.';
+
 /** Metric names travel in topics and keys: a conservative alphabet keeps both unambiguous. */
 export const metricNamePattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -123,10 +126,10 @@ export function decodePayload(
     const event = body as Record<string, unknown> | null;
     if (typeof event !== 'object' || event === null || Array.isArray(event)) {
       collector.problems.push(`event was ${show(body)}, expected an object with a type`);
-    } else if (typeof event.type !== 'string' || !metricNamePattern.test(`event.${event.type}`)) {
+    } else if (typeof event.type !== 'string' || !metricNamePattern.test(`${eventMetricPrefix}${event.type}`)) {
       collector.problems.push(`event.type was ${show(event.type)}, expected a short name of letters, digits, _ . : -`);
     } else {
-      collector.add('event', `event.${event.type}`, 1, event.ts);
+      collector.add('event', `${eventMetricPrefix}${event.type}`, 1, event.ts);
     }
   } else if (parsed.metric !== undefined) {
     if (typeof body === 'number') collector.add('payload', parsed.metric, body, undefined);

@@ -1,11 +1,14 @@
 import { MetricState, type Reading } from '@fogline/shared';
+import { eventMetricPrefix } from '../ingest/decode-payload.js';
 
 /**
  * One device and metric in one open window: its MetricState, and the timestamps of the
  * device-stamped readings it holds. A device-stamped reading is (device, metric, ts), as in a
  * time-series database: the same one again, in any form (another packet id, after a firmware
  * restart, in a batch), is counted once while its window is open; the first value is kept.
- * A reading stamped on arrival has no identity of its own, so it always counts.
+ * A reading stamped on arrival has no identity of its own, so it always counts; nor has an
+ * event (`event.<type>`): two errors of one type at one millisecond are two occurrences. (The
+ * metric name, not a flag, decides, so that a replay of the log decides the same.)
  *
  * The stamps are kept sorted; readings mostly arrive in order, so adding one is a push.
  */
@@ -15,7 +18,8 @@ export class WindowState {
 
   /** Adds the reading; false when it is a device-stamped reading this window already holds. */
   add(reading: Reading): boolean {
-    if (!reading.arrival && !this.stamp(reading.ts)) return false;
+    const identified = !reading.arrival && !reading.metric.startsWith(eventMetricPrefix);
+    if (identified && !this.stamp(reading.ts)) return false;
     this.metric.add(reading.value, reading.ts);
     return true;
   }
