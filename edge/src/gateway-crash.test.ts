@@ -7,6 +7,40 @@ import { describe, expect, it } from 'vitest';
 import { type GatewayProcess, spawnGateway, writeConfig } from './gateway-process.js';
 import { comparable, expectedStates, readOutbox, varianceMismatches } from './test-support.js';
 
+/** SIGKILLs the gateway at random moments and restarts it on the same port, `killsWanted` times. */
+class Killer {
+  kills = 0;
+  private streaming = true;
+  private readonly done: Promise<void>;
+
+  constructor(
+    random: () => number,
+    configPath: string,
+    mqttPort: number,
+    private gateway: GatewayProcess,
+    killsWanted: number,
+    pauseMsMin: number,
+  ) {
+    this.done = (async () => {
+      while (this.kills < killsWanted && this.streaming) {
+        await new Promise((resolve) => setTimeout(resolve, pauseMsMin + random() * 900));
+        if (!this.streaming) break;
+        this.gateway.child.kill('SIGKILL');
+        await this.gateway.exited;
+        this.kills++;
+        this.gateway = await spawnGateway(configPath, ['--mqtt-port', String(mqttPort)]);
+      }
+    })();
+  }
+
+  /** Stops killing; resolves with the gateway running now. */
+  async stop(): Promise<GatewayProcess> {
+    this.streaming = false;
+    await this.done;
+    return this.gateway;
+  }
+}
+
 describe('gateway crash recovery', () => {
   it('counts every acknowledged QoS 1 reading exactly once across SIGKILLs at random moments', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fogline-crash-'));
@@ -20,7 +54,7 @@ describe('gateway crash recovery', () => {
       log: { level: 'info' },
     });
     const random = seededRandom(20261124);
-    let gateway: GatewayProcess = await spawnGateway(configPath);
+    const gateway: GatewayProcess = await spawnGateway(configPath);
     const mqttPort = gateway.ports.mqtt;
     const devices = ['atm-1', 'atm-2', 'motor-1', 'env-1'];
     const clients = await Promise.all(
@@ -29,24 +63,12 @@ describe('gateway crash recovery', () => {
       ),
     );
     const killsWanted = 3;
-    let kills = 0;
-    let streaming = true;
-    // The killer: SIGKILL at a random moment, restart on the same port, repeat.
-    const killer = (async () => {
-      while (kills < killsWanted && streaming) {
-        await new Promise((resolve) => setTimeout(resolve, 300 + random() * 900));
-        if (!streaming) break;
-        gateway.child.kill('SIGKILL');
-        await gateway.exited;
-        kills++;
-        gateway = await spawnGateway(configPath, ['--mqtt-port', String(mqttPort)]);
-      }
-    })();
+    const killer = new Killer(random, configPath, mqttPort, gateway, killsWanted, 300);
 
     const sent: Reading[] = [];
     const base = Date.now() - 3_600_000;
     // Devices advance in lockstep, so none runs ahead of the watermark while others reconnect.
-    for (let round = 0; round < 6000 && (round < 2000 || kills < killsWanted); round++) {
+    for (let round = 0; round < 6000 && (round < 2000 || killer.kills < killsWanted); round++) {
       await Promise.all(
         clients.map(async (client, d) => {
           const reading = {
@@ -63,13 +85,12 @@ describe('gateway crash recovery', () => {
         }),
       );
     }
-    streaming = false;
-    await killer;
+    const gateway2 = await killer.stop();
     await Promise.all(clients.map((c) => c.endAsync()));
-    gateway.child.kill('SIGTERM');
-    expect(await gateway.exited).toBe(0);
+    gateway2.child.kill('SIGTERM');
+    expect(await gateway2.exited).toBe(0);
 
-    expect(kills).toBeGreaterThanOrEqual(killsWanted);
+    expect(killer.kills).toBeGreaterThanOrEqual(killsWanted);
     const outbox = await readOutbox(dataDir);
     expect(comparable(outbox.states)).toEqual(comparable(expectedStates(sent)));
     expect(varianceMismatches(outbox.states, expectedStates(sent))).toEqual([]);
@@ -91,7 +112,7 @@ describe('gateway crash recovery', () => {
       log: { level: 'info' },
     });
     const random = seededRandom(20261202);
-    let gateway: GatewayProcess = await spawnGateway(configPath);
+    const gateway: GatewayProcess = await spawnGateway(configPath);
     const mqttPort = gateway.ports.mqtt;
     // Devices with their own clocks: one 2 minutes ahead, one 10 minutes behind.
     const devices = [
@@ -105,24 +126,13 @@ describe('gateway crash recovery', () => {
         mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: id, clean: false, reconnectPeriod: 50, connectTimeout: 2000 }),
       ),
     );
-    let kills = 0;
-    let streaming = true;
-    const killer = (async () => {
-      while (kills < 3 && streaming) {
-        await new Promise((resolve) => setTimeout(resolve, 400 + random() * 900));
-        if (!streaming) break;
-        gateway.child.kill('SIGKILL');
-        await gateway.exited;
-        kills++;
-        gateway = await spawnGateway(configPath, ['--mqtt-port', String(mqttPort)]);
-      }
-    })();
+    const killer = new Killer(random, configPath, mqttPort, gateway, 3, 400);
     const sent: Reading[] = [];
     const base = Date.now() - 3_600_000;
     // Not in lockstep: each device runs at its own pace, with its own pauses.
     await Promise.all(
       clients.map(async (client, d) => {
-        for (let n = 0; n < 4000 && (n < 1500 || kills < 3); n++) {
+        for (let n = 0; n < 4000 && (n < 1500 || killer.kills < 3); n++) {
           if (random() < 0.01) await new Promise((resolve) => setTimeout(resolve, random() * 100));
           const ts = base + devices[d].skewMs + n * 250;
           const reading = { deviceId: devices[d].id, metric: 'load', ts, value: Math.round(random() * 10_000) / 100 };
@@ -131,12 +141,11 @@ describe('gateway crash recovery', () => {
         }
       }),
     );
-    streaming = false;
-    await killer;
+    const last = await killer.stop();
     await Promise.all(clients.map((c) => c.endAsync()));
-    gateway.child.kill('SIGTERM');
-    expect(await gateway.exited).toBe(0);
-    expect(kills).toBe(3);
+    last.child.kill('SIGTERM');
+    expect(await last.exited).toBe(0);
+    expect(killer.kills).toBe(3);
     const outbox = await readOutbox(dataDir);
     const counts = (m: Map<string, { count: number }>) => Object.fromEntries([...m].map(([k, v]) => [k, v.count]).sort());
     expect(counts(outbox.states)).toEqual(counts(expectedStates(sent)));

@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { cloudAndGatewayConfig, cloudCli, gatewayCli, killedAfterEachTest, runCli, tempDir, writeYaml } from './processes.js';
+import { cloudAndGatewayConfig, cloudCli, connackCode, gatewayCli, killedAfterEachTest, runCli, tempDir, writeYaml } from './processes.js';
 
 const { start } = killedAfterEachTest();
 
@@ -13,16 +13,6 @@ const closesWithin = (client: mqtt.MqttClient, limitMs: number) =>
       resolve(true);
     });
   });
-
-async function connackCode(url: string, options: mqtt.IClientOptions): Promise<number | string> {
-  try {
-    const client = await mqtt.connectAsync(url, { ...options, reconnectPeriod: 0, connectTimeout: 5_000 });
-    await client.endAsync();
-    return 0;
-  } catch (error) {
-    return (error as { code?: number | string }).code ?? (error as Error).message;
-  }
-}
 
 describe('credentials act at once', () => {
   it('a device removed with the CLI while the gateway runs is disconnected and refused; SIGHUP does not stop the gateway', async () => {

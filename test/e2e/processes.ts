@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import mqtt from 'mqtt';
 import { afterEach } from 'vitest';
 import { stringify } from 'yaml';
 
@@ -113,4 +114,15 @@ export async function cloudAndGatewayConfig(
     ...options.gateway?.(gatewayDir),
   });
   return { cloud, gatewayDir, gatewayConfig, gatewaySecret: secret };
+}
+
+/** Connects and resolves with the CONNACK return code MQTT.js reports, or 0 when let in. */
+export async function connackCode(url: string, options: mqtt.IClientOptions): Promise<number | string> {
+  try {
+    const client = await mqtt.connectAsync(url, { ...options, reconnectPeriod: 0, connectTimeout: 5_000 });
+    await client.endAsync();
+    return 0;
+  } catch (error) {
+    return (error as { code?: number | string }).code ?? (error as Error).message;
+  }
 }

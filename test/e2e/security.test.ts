@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { cloudAndGatewayConfig, gatewayCli, killedAfterEachTest, runCli, stopProcess, tempDir } from './processes.js';
+import { cloudAndGatewayConfig, connackCode, gatewayCli, killedAfterEachTest, runCli, stopProcess, tempDir } from './processes.js';
 
 const { start } = killedAfterEachTest();
 
@@ -17,17 +17,6 @@ async function testCertificate(dir: string): Promise<{ keyFile: string; certFile
     ...['-keyout', keyFile, '-out', certFile, '-subj', '/CN=fogline-test', '-addext', 'subjectAltName=IP:127.0.0.1'],
   ]);
   return { keyFile, certFile };
-}
-
-/** Connects and resolves with the CONNACK return code MQTT.js reports, or 0 when let in. */
-async function connackCode(url: string, options: mqtt.IClientOptions): Promise<number | string> {
-  try {
-    const client = await mqtt.connectAsync(url, { ...options, reconnectPeriod: 0, connectTimeout: 5_000 });
-    await client.endAsync();
-    return 0;
-  } catch (error) {
-    return (error as { code?: number | string }).code ?? (error as Error).message;
-  }
 }
 
 const counter = (metrics: string, line: string) =>

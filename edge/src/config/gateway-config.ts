@@ -92,7 +92,7 @@ export const gatewayConfigSchema = z.strictObject({
       deadLettersMax: positiveInt.default(10_000),
       lateReadingsMax: positiveInt.default(10_000),
       /** QoS 1 publishes remembered per device to recognise resends (a client's unacknowledged publishes at a break). */
-      resendMemoPerDeviceMax: positiveInt.default(64),
+      resendMemoPerDeviceMax: positiveInt.default(16),
       /** Devices with a resend memo, at most; past it the memo idle longest is dropped (counted). */
       resendMemoDevicesMax: positiveInt.default(100_000),
     })

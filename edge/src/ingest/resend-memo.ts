@@ -1,5 +1,5 @@
 /** QoS 1 publishes remembered per device for resend detection; the device's oldest go first. */
-export const resendMemoPerDeviceMaxDefault = 64;
+export const resendMemoPerDeviceMaxDefault = 16;
 /** Devices with a non-empty memo, at most; past it the memo idle longest is dropped (counted). */
 export const resendMemoDevicesMaxDefault = 100_000;
 
@@ -16,42 +16,62 @@ export function payloadDigest(payload: Uint8Array): number {
 /** The connection number of publishes restored from a snapshot or replayed: a run before this one. */
 export const previousRunConnection = 0;
 
-/** A device's memo: a ring of its last publishes, newest last. */
+/**
+ * A device's memo: a ring of its last publishes, newest last, in ONE Float64Array of
+ * [packet id x 2^32 + digest, connection, log offset] per entry (a gateway holds one per
+ * device: one array, not four, keeps 10,000 devices to a few MB).
+ */
 class DeviceMemo {
-  readonly ids: Uint16Array;
-  readonly digests: Uint32Array;
-  readonly connections: Uint32Array;
-  /** Log offset of each entry: an entry at or past the log's committed end has had no PUBACK yet. */
-  readonly offsets: Float64Array;
+  readonly slots: Float64Array;
   size = 0;
   next = 0;
   lastUsedMs = 0;
 
-  constructor(capacity: number) {
-    this.ids = new Uint16Array(capacity);
-    this.digests = new Uint32Array(capacity);
-    this.connections = new Uint32Array(capacity);
-    this.offsets = new Float64Array(capacity);
+  constructor(readonly capacity: number) {
+    this.slots = new Float64Array(capacity * 3);
+  }
+
+  id(slot: number): number {
+    return Math.floor(this.slots[slot * 3] / 2 ** 32);
+  }
+
+  digest(slot: number): number {
+    return this.slots[slot * 3] % 2 ** 32;
+  }
+
+  connection(slot: number): number {
+    return this.slots[slot * 3 + 1];
+  }
+
+  offset(slot: number): number {
+    return this.slots[slot * 3 + 2];
+  }
+
+  setConnection(slot: number, connection: number): void {
+    this.slots[slot * 3 + 1] = connection;
+  }
+
+  /** Makes the entry match no packet id (id 0 is never a QoS 1 packet id [MQTT-2.3.1-1]). */
+  erase(slot: number): void {
+    this.slots[slot * 3] = this.digest(slot);
   }
 
   /** The slot of the newest entry with this packet id, or -1. */
   newest(messageId: number): number {
-    const capacity = this.ids.length;
     for (let i = 1; i <= this.size; i++) {
-      const slot = (this.next - i + capacity) % capacity;
-      if (this.ids[slot] === messageId) return slot;
+      const slot = (this.next - i + this.capacity) % this.capacity;
+      if (this.id(slot) === messageId) return slot;
     }
     return -1;
   }
 
   push(messageId: number, digest: number, connection: number, offset: number): void {
-    const slot = this.next;
-    this.ids[slot] = messageId;
-    this.digests[slot] = digest;
-    this.connections[slot] = connection;
-    this.offsets[slot] = offset;
-    this.next = (slot + 1) % this.ids.length;
-    if (this.size < this.ids.length) this.size++;
+    const base = this.next * 3;
+    this.slots[base] = messageId * 2 ** 32 + digest;
+    this.slots[base + 1] = connection;
+    this.slots[base + 2] = offset;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.size < this.capacity) this.size++;
   }
 }
 
@@ -95,11 +115,11 @@ export class ResendMemo {
     const memo = this.devices.get(deviceId);
     if (!memo) return false;
     const slot = memo.newest(messageId);
-    if (slot < 0 || memo.digests[slot] !== digest) return false;
-    const resend = memo.offsets[slot] >= committedEnd || memo.connections[slot] !== connection || dup;
+    if (slot < 0 || memo.digest(slot) !== digest) return false;
+    const resend = memo.offset(slot) >= committedEnd || memo.connection(slot) !== connection || dup;
     // The resend now belongs to this connection: the client gets its PUBACK here, so the same
     // id and bytes again on this connection without DUP are a new publish.
-    if (resend) memo.connections[slot] = connection;
+    if (resend) memo.setConnection(slot, connection);
     return resend;
   }
 
@@ -118,7 +138,7 @@ export class ResendMemo {
   forget(deviceId: string, messageId: number): void {
     const memo = this.devices.get(deviceId);
     const slot = memo ? memo.newest(messageId) : -1;
-    if (memo && slot >= 0) memo.ids[slot] = 0; // id 0 is never a QoS 1 packet id [MQTT-2.3.1-1]
+    if (memo && slot >= 0) memo.erase(slot);
   }
 
   /** The device disconnected cleanly: it has every PUBACK, so nothing it sends next is a resend. */
@@ -152,10 +172,9 @@ export class ResendMemo {
     const out: ResendMemoSnapshot = [];
     for (const [deviceId, memo] of this.devices) {
       const pairs: number[] = [];
-      const capacity = memo.ids.length;
       for (let i = memo.size; i >= 1; i--) {
-        const slot = (memo.next - i + capacity) % capacity;
-        if (memo.offsets[slot] < committedEnd && memo.ids[slot] !== 0) pairs.push(memo.ids[slot], memo.digests[slot]);
+        const slot = (memo.next - i + memo.capacity) % memo.capacity;
+        if (memo.offset(slot) < committedEnd && memo.id(slot) !== 0) pairs.push(memo.id(slot), memo.digest(slot));
       }
       if (pairs.length > 0) out.push([deviceId, pairs]);
     }

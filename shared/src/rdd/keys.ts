@@ -52,52 +52,59 @@ export function invalidKey(key: unknown): RddError {
  * keys and for tuple keys separately; callers that need an order sort.
  */
 export class KeyMap<K, V> {
-  private readonly primitives = new Map<unknown, V>();
-  private readonly tuples = new Map<string, [K, V]>();
+  // Created on first use: a gateway holds one KeyMap per device and window, most of them
+  // with a few primitive keys and no tuple key at all.
+  private primitives: Map<unknown, V> | undefined;
+  private tuples: Map<string, [K, V]> | undefined;
 
   get size(): number {
-    return this.primitives.size + this.tuples.size;
+    return (this.primitives?.size ?? 0) + (this.tuples?.size ?? 0);
   }
 
   get(key: K): V | undefined {
-    if (isPrimitiveKey(key)) return this.primitives.get(key);
-    return this.tuples.get(encodeTupleKey(key))?.[1];
+    if (isPrimitiveKey(key)) return this.primitives?.get(key);
+    return this.tuples?.get(encodeTupleKey(key))?.[1];
   }
 
   has(key: K): boolean {
-    if (isPrimitiveKey(key)) return this.primitives.has(key);
-    return this.tuples.has(encodeTupleKey(key));
+    if (isPrimitiveKey(key)) return this.primitives?.has(key) ?? false;
+    return this.tuples?.has(encodeTupleKey(key)) ?? false;
   }
 
   set(key: K, value: V): this {
-    if (isPrimitiveKey(key)) this.primitives.set(key, value);
-    else this.tuples.set(encodeTupleKey(key), [key, value]);
+    if (isPrimitiveKey(key)) {
+      this.primitives ??= new Map();
+      this.primitives.set(key, value);
+    } else {
+      this.tuples ??= new Map();
+      this.tuples.set(encodeTupleKey(key), [key, value]);
+    }
     return this;
   }
 
   delete(key: K): boolean {
-    if (isPrimitiveKey(key)) return this.primitives.delete(key);
-    return this.tuples.delete(encodeTupleKey(key));
+    if (isPrimitiveKey(key)) return this.primitives?.delete(key) ?? false;
+    return this.tuples?.delete(encodeTupleKey(key)) ?? false;
   }
 
   /** Calls fn for every entry; tuple keys are passed as first inserted. */
   forEach(fn: (value: V, key: K) => void): void {
-    for (const [key, value] of this.primitives) fn(value, key as K);
-    for (const [key, value] of this.tuples.values()) fn(value, key);
+    if (this.primitives) for (const [key, value] of this.primitives) fn(value, key as K);
+    if (this.tuples) for (const [key, value] of this.tuples.values()) fn(value, key);
   }
 
   /** The entries as `[key, value]` pairs, a fresh array. */
   toPairs(): [K, V][] {
     const pairs: [K, V][] = [];
-    for (const [key, value] of this.primitives) pairs.push([key as K, value]);
-    for (const entry of this.tuples.values()) pairs.push([entry[0], entry[1]]);
+    if (this.primitives) for (const [key, value] of this.primitives) pairs.push([key as K, value]);
+    if (this.tuples) for (const entry of this.tuples.values()) pairs.push([entry[0], entry[1]]);
     return pairs;
   }
 
   /** The entries as a plain Map (tuple keys are the first-seen array instances). */
   toMap(): Map<K, V> {
-    const map = new Map<K, V>(this.primitives as Map<K, V>);
-    for (const [key, value] of this.tuples.values()) map.set(key, value);
+    const map = new Map<K, V>((this.primitives ?? []) as Map<K, V>);
+    if (this.tuples) for (const [key, value] of this.tuples.values()) map.set(key, value);
     return map;
   }
 }

@@ -76,18 +76,25 @@ export class EventTimeAggregator<K, V, S> {
   private openStates = 0;
   private readonly openStatesMax: number;
   /** Tumbling and sliding windows closed early, by start: below this source offset, their values went with them. */
-  private readonly closedEarlyWindows = new Map<number, number>();
+  private closedEarlyWindows: Map<number, number> | undefined; // created on first early close
   /** The highest finite source offset added so far. */
   private maxSourceOffset = Number.NEGATIVE_INFINITY;
   lateCount = 0;
   closedEarlyCount = 0;
 
-  constructor(private readonly options: EventTimeAggregatorOptions<V, S>) {
+  /**
+   * `start` overrides the options' watermarkMs and closedEarly: many aggregators (one per
+   * source) then share one options object instead of a copy each.
+   */
+  constructor(
+    private readonly options: EventTimeAggregatorOptions<V, S>,
+    start: Pick<EventTimeAggregatorOptions<V, S>, 'watermarkMs' | 'closedEarly'> = options,
+  ) {
     this.spec = checkWindowSpec(options.window);
     if (this.spec.kind === 'session' && !options.mergeStates) throw new RangeError('window: session windows need mergeStates');
-    this.watermark = new Watermark(options.allowedLatenessMs, options.watermarkMs);
+    this.watermark = new Watermark(options.allowedLatenessMs, start.watermarkMs);
     this.openStatesMax = options.openStatesMax ?? Number.POSITIVE_INFINITY;
-    for (const [startMs, offset] of options.closedEarly ?? []) this.closedEarlyWindows.set(startMs, offset);
+    for (const [startMs, offset] of start.closedEarly ?? []) this.rememberClosedEarly(startMs, offset);
   }
 
   /** Adds a value at event time ts; 'late' if every window it belongs to has closed. */
@@ -112,7 +119,7 @@ export class EventTimeAggregator<K, V, S> {
     for (const { startMs, endMs } of assignWindows(this.spec, ts)) {
       if (endMs <= this.watermark.valueMs) continue; // this window has closed
       // A replay of a value that left with a window closed early: already forwarded.
-      if (sourceOffset < (this.closedEarlyWindows.get(startMs) ?? Number.NEGATIVE_INFINITY)) {
+      if (sourceOffset < (this.closedEarlyWindows?.get(startMs) ?? Number.NEGATIVE_INFINITY)) {
         forwarded = true;
         continue;
       }
@@ -198,7 +205,7 @@ export class EventTimeAggregator<K, V, S> {
     if (this.spec.kind === 'session') this.watermark.advanceTo(oldestEnd);
     else
       for (const window of this.windows.values())
-        if (window.endMs <= oldestEnd) this.closedEarlyWindows.set(window.startMs, this.maxSourceOffset + 1);
+        if (window.endMs <= oldestEnd) this.rememberClosedEarly(window.startMs, this.maxSourceOffset + 1);
     const [first, ...rest] = this.closeUpTo(oldestEnd, true);
     this.closedEarlyCount++;
     // Several windows can share the oldest end (sessions of different keys): fold them in.
@@ -224,12 +231,17 @@ export class EventTimeAggregator<K, V, S> {
   /** Windows closed early that the watermark has not passed: what a checkpoint must keep (see closeOldest). */
   closedEarly(): ClosedEarly[] {
     this.forgetPassedEarlyCloses();
-    return [...this.closedEarlyWindows];
+    return [...(this.closedEarlyWindows ?? [])];
+  }
+
+  private rememberClosedEarly(startMs: number, coveredBelowOffset: number): void {
+    this.closedEarlyWindows ??= new Map();
+    this.closedEarlyWindows.set(startMs, coveredBelowOffset);
   }
 
   /** Once the watermark passes an early-closed window, its values are late anyway: it is forgotten. */
   private forgetPassedEarlyCloses(): void {
-    if (this.spec.kind === 'session') return;
+    if (this.spec.kind === 'session' || !this.closedEarlyWindows) return;
     const { sizeMs } = this.spec;
     for (const startMs of this.closedEarlyWindows.keys())
       if (startMs + sizeMs <= this.watermark.valueMs) this.closedEarlyWindows.delete(startMs);

@@ -35,16 +35,19 @@ export class PerSourceAggregator<K, V, S> {
   /** Resting sources forgotten at restingSourcesMax. */
   sourcesForgotten = 0;
 
-  constructor(private readonly options: PerSourceAggregatorOptions<V, S>) {}
+  /** What every source's aggregator shares: one object, not a copy each. */
+  private readonly sourceOptions: EventTimeAggregatorOptions<V, S>;
+
+  constructor(private readonly options: PerSourceAggregatorOptions<V, S>) {
+    this.sourceOptions = { ...options, openStatesMax: undefined };
+  }
 
   private sourceOf(source: string): EventTimeAggregator<K, V, S> {
     let aggregator = this.sources.get(source);
     if (!aggregator) {
       const stored = this.resting.get(source) ?? this.options.checkpointOf?.(source);
       this.resting.delete(source);
-      aggregator = new EventTimeAggregator<K, V, S>({
-        ...this.options,
-        openStatesMax: undefined,
+      aggregator = new EventTimeAggregator<K, V, S>(this.sourceOptions, {
         watermarkMs: stored?.watermarkMs,
         closedEarly: stored?.closedEarly,
       });
