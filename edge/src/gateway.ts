@@ -27,6 +27,9 @@ import { GatewayStore } from './store/gateway-store.js';
 import { Outbox } from './store/outbox.js';
 import { Uplink } from './uplink/uplink.js';
 
+/** The resend memo's snapshot is written at most this often (it holds every device's memo). */
+export const resendMemoSnapshotIntervalMs = 60_000;
+
 /** How long a stopping gateway waits for the uplink to forward the outbox; what is left stays for next time. */
 export const uplinkFlushOnStopMs = 5_000;
 
@@ -330,6 +333,7 @@ export class Gateway {
 
   /** Where the stored resend memo's snapshot stands: the log from here on completes it. */
   private memoSnapshotOffset = 0;
+  private memoSnapshotAtMs = Number.NEGATIVE_INFINITY;
 
   /**
    * Drops log entries whose readings are all in written windows. The resend memo they also
@@ -350,7 +354,13 @@ export class Gateway {
     const keepFrom = Math.min(this.pipeline.checkpoint.replayFromOffset, committedEnd);
     if (keepFrom <= this.log.oldestHeld) return;
     try {
-      if (keepFrom > this.memoSnapshotOffset) {
+      // The snapshot holds every device's memo: taken at most every resendMemoSnapshotIntervalMs,
+      // the log behind it waiting that much longer, not at every window write.
+      // A log past half its budget cannot wait for the interval.
+      const nowMs = Date.now();
+      const due = nowMs - this.memoSnapshotAtMs >= resendMemoSnapshotIntervalMs || this.log.bytesHeld > this.log.logBytesMax / 2;
+      if (keepFrom > this.memoSnapshotOffset && due) {
+        this.memoSnapshotAtMs = nowMs;
         const devices = this.memo.snapshot(committedEnd);
         await this.store.write([this.store.resendMemoOperation({ offset: committedEnd, devices })]);
         this.memoSnapshotOffset = committedEnd;

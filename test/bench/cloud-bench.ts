@@ -104,7 +104,7 @@ function intakeEnvelopes(): Uint8Array[] {
 }
 
 /** The cloud's intake (decode, merge into stored states, mark seen: one atomic write each) against a hand-written decode-and-merge loop. */
-async function intakeRate(): Promise<BenchRow> {
+async function intakeRate(durability: 'process' | 'power'): Promise<BenchRow> {
   const envelopes = intakeEnvelopes();
   const records = envelopesForIntake * recordsPerEnvelope;
   const handLoop = () => {
@@ -122,14 +122,14 @@ async function intakeRate(): Promise<BenchRow> {
   };
   const intake = async () => {
     const dir = temp('intake');
-    const store = await IntakeStore.open(dir);
+    const store = await IntakeStore.open(dir, durability);
     for (const bytes of envelopes) await store.apply('fogline/v1/gw-intake/partitions/0', bytes);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   };
   const [handMs, intakeMs] = await medianMs(3, [handLoop, intake]);
   return {
-    benchmark: `Cloud intake: ${envelopesForIntake} envelopes x ${recordsPerEnvelope} records, merged into the level store exactly once`,
+    benchmark: `Cloud intake: ${envelopesForIntake} envelopes x ${recordsPerEnvelope} records, merged into the level store exactly once, intake.durability: ${durability}`,
     unit: 'records/s',
     figure: (records / intakeMs) * 1000,
     baseline: (records / handMs) * 1000,
@@ -138,5 +138,5 @@ async function intakeRate(): Promise<BenchRow> {
 }
 
 export async function runCloudBench(): Promise<BenchRow[]> {
-  return [await intakeRate(), await bandwidth()];
+  return [await intakeRate('process'), await intakeRate('power'), await bandwidth()];
 }

@@ -40,7 +40,7 @@ describe('Outbox', () => {
   it('never drops a record the uplink has read to send, and never hands out one it dropped', async () => {
     const { store, box, dropped } = await outbox(1);
     const reserved = new Set<string>();
-    box.inFlight = reserved;
+    box.keeps = (id) => reserved.has(id);
     await write(store, box, ['a']);
     // The uplink reads 'a' and is about to send it (waiting for bandwidth, say).
     const [record] = await box.next(10, reserved);

@@ -52,10 +52,11 @@ export class Outbox {
   private incarnation: Incarnation = { id: '', createdAtMs: 0, firstSeq: 0 };
   partitionsDropped = 0;
   /**
-   * Record ids the uplink has sent and awaits an acknowledgement for: never dropped, since the
-   * cloud may already have merged them (the uplink sets it).
+   * Whether a record must be kept at bytesMax: the uplink holds it to send, or has sent it
+   * and had no acknowledgement (the cloud may have merged it: dropping it would count as
+   * dropped what arrived). The uplink sets it.
    */
-  inFlight: ReadonlySet<string> = new Set();
+  keeps: (id: string) => boolean = () => false;
   /** The last key makeRoom dropped, per sublevel. */
   private droppedThrough: { partition?: string; alert?: string } = {};
   /** Recently dropped record ids (see droppedIdsRememberedMax); a Set's order is insertion order. */
@@ -158,11 +159,11 @@ export class Outbox {
       for await (const [key, value] of sublevel.iterator(after === undefined ? {} : { gt: after })) {
         if (this.bytes + incoming <= this.bytesMax) return operations;
         const id = `${kind}:${key}`;
-        // In flight, or read by the uplink to be sent (it reserves what it reads in the same
-        // set): the cloud may merge it, so it is not dropped. The check and the mark below
-        // run without an await between them, as does the uplink's, so a record is either
-        // sent or dropped, never both.
-        if (this.inFlight.has(id)) continue;
+        // Read by the uplink to be sent (it reserves what it reads), in flight, or sent without
+        // an acknowledgement: the cloud may merge it, so it is not dropped. The check and the
+        // mark below run without an await between them, as does the uplink's reservation, so a
+        // record is either sent or dropped, never both.
+        if (this.keeps(id)) continue;
         this.rememberDropped(id);
         operations.push({ type: 'del', sublevel, key });
         this.droppedThrough[kind] = key;

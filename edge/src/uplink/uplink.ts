@@ -25,9 +25,14 @@ export interface UplinkEvents {
  * connection's will marks the gateway offline (retained), and each connect publishes the
  * status (online) and the device registry with its labels (retained).
  */
+/** Unconfirmed records kept, at most, as a multiple of inFlightMax (see keepUnconfirmed). */
+export const unconfirmedPerInFlightMax = 10;
+
 export class Uplink {
   private client: MqttClient | undefined;
   private readonly inFlight = new Set<string>();
+  /** Sent on a connection that closed before their acknowledgement: maybe merged, so never dropped; sent again. */
+  private readonly unconfirmed = new Set<string>();
   /** Set while the pump reads the outbox: what was removed meanwhile (see pump). */
   private removedDuringNext?: Set<string>;
   private pumping = false;
@@ -49,7 +54,7 @@ export class Uplink {
   ) {
     this.tokens = config.bandwidthBytesPerSecondMax;
     // The outbox must not drop what is on its way: the cloud may merge it.
-    outbox.inFlight = this.inFlight;
+    outbox.keeps = (id) => this.inFlight.has(id) || this.unconfirmed.has(id);
   }
 
   get connected(): boolean {
@@ -96,6 +101,7 @@ export class Uplink {
     client.on('error', (error) => this.logger.warn({ error: error.message }, 'uplink error'));
     client.on('close', () => {
       if (this.client !== client) return;
+      this.keepUnconfirmed();
       this.inFlight.clear();
       this.events.onConnected(false);
       client.removeAllListeners();
@@ -103,6 +109,20 @@ export class Uplink {
       this.client = undefined;
       this.scheduleReconnect();
     });
+  }
+
+  /**
+   * What was in flight when a connection closed may have been merged, its acknowledgement lost
+   * with the connection. Kept (never dropped at outbox.bytesMax) until a later connection has
+   * it acknowledged; at most unconfirmedMax, the oldest forgotten past it.
+   */
+  private keepUnconfirmed(): void {
+    for (const id of this.inFlight) this.unconfirmed.add(id);
+    const max = this.config.inFlightMax * unconfirmedPerInFlightMax;
+    for (const id of this.unconfirmed) {
+      if (this.unconfirmed.size <= max) break;
+      this.unconfirmed.delete(id);
+    }
   }
 
   private scheduleReconnect(): void {
@@ -185,6 +205,7 @@ export class Uplink {
       this.outbox.remove(record).then(
         () => {
           this.inFlight.delete(record.id);
+          this.unconfirmed.delete(record.id);
           this.removedDuringNext?.add(record.id);
           this.events.onSent(record);
           void this.pump();

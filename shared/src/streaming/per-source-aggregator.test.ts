@@ -27,15 +27,16 @@ describe('PerSourceAggregator', () => {
     ]);
   });
 
-  it('reports changed watermarks no further than just before an open window, and pulls back one beyond its ceiling', () => {
+  it('reports a checkpoint when windows close, no further than just before an open window, and pulls back a watermark beyond its ceiling', () => {
     const agg = sum();
     agg.add('a', 'a/x', 5, 1);
     agg.add('a', 'a/x', 25, 1); // watermark 25; [0, 10) not closed yet
-    expect(agg.takeChangedCheckpoints()).toEqual([['a', { watermarkMs: 9, closedEarly: [] }]]);
-    expect(agg.takeChangedCheckpoints()).toEqual([]);
-    agg.closeReady();
+    expect(agg.takeChangedCheckpoints()).toEqual([]); // values alone change no checkpoint
+    agg.add('b', 'b/x', 15, 1);
+    agg.closeReady(); // a's [0, 10) closes: a's checkpoint covers it, b's is unchanged
     expect(agg.takeChangedCheckpoints()).toEqual([['a', { watermarkMs: 25, closedEarly: [] }]]);
-    expect(agg.clampWatermarks(() => 12)).toBe(1);
+    expect(agg.takeChangedCheckpoints()).toEqual([]);
+    expect(agg.clampWatermarks(() => 12)).toBe(2); // a (25) and b (15)
     expect(agg.watermarkOf('a')).toBe(12);
     expect(agg.add('a', 'a/x', 15, 1)).toBe('accepted'); // [10, 20) opens again
   });

@@ -58,10 +58,9 @@ export class PerSourceAggregator<K, V, S> {
 
   /** Adds a value of `source` at event time ts; 'late' if every window it belongs to has closed for that source. */
   add(source: string, key: K, ts: number, value: V, sourceOffset = Number.POSITIVE_INFINITY, nowMs = Date.now()) {
-    const aggregator = this.sourceOf(source);
-    const before = aggregator.watermark.valueMs;
-    const outcome = aggregator.add(key, ts, value, sourceOffset, nowMs);
-    if (aggregator.watermark.valueMs !== before) this.dirty.add(source);
+    // A source's checkpoint changes when its windows close, not with every value: the stored
+    // watermark only has to cover the windows written, so a value does not make it dirty.
+    const outcome = this.sourceOf(source).add(key, ts, value, sourceOffset, nowMs);
     if (outcome === 'late') this.lateCount++;
     return outcome;
   }
@@ -141,7 +140,8 @@ export class PerSourceAggregator<K, V, S> {
   }
 
   /**
-   * The sources whose checkpoint changed since the last call: the watermark, no further than
+   * The sources whose windows closed (or whose watermark was pulled back) since the last call,
+   * with their checkpoint: the watermark, no further than
    * just before the source's oldest open window ends (a restart from it replays every open
    * window's values instead of taking them for late), and the windows closed early.
    */
