@@ -238,7 +238,8 @@ export class IntakeStore {
     const records: PartitionRecord[] = [];
     envelope.records.forEach((record, i) => {
       const [[deviceId, metric]] = record;
-      const problem = merged.map((states) => states[i].finiteProblem()).find((p) => p !== undefined);
+      let problem: string | undefined;
+      for (let level = 0; level < merged.length && problem === undefined; level++) problem = merged[level][i].finiteProblem();
       if (problem) {
         rejected.push(`${deviceId}/${metric}: merging it would make a stored figure non-finite (${problem})`);
         return;

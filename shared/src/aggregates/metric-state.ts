@@ -156,6 +156,16 @@ export class MetricState {
    */
   finiteProblem(): string | undefined {
     if (this.count === 0) return undefined;
+    // The usual answer without allocating: this runs for every record the cloud merges.
+    const { runningMean, m2, min, max } = this;
+    if (
+      Number.isFinite(runningMean) &&
+      Number.isFinite(m2) &&
+      Number.isFinite(min) &&
+      Number.isFinite(max) &&
+      Number.isFinite(this.sum.value())
+    )
+      return undefined;
     const figures: [string, number][] = [
       ['sum', this.sum.value()],
       ['mean', this.runningMean],
