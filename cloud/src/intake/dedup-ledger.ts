@@ -12,9 +12,6 @@ type PutOperation = { type: 'put'; sublevel: Sublevel; key: string; value: Uint8
  * and alerts share a gateway's seq space, so they share the record.
  */
 export class DedupLedger {
-  /** Seqs the mark skipped over unseen at seenAboveMarkMax. */
-  gapSeqsSkipped = 0;
-
   constructor(private readonly sublevel: Sublevel) {}
 
   private static key(gatewayId: string, incarnation: string): string {
@@ -34,12 +31,11 @@ export class DedupLedger {
     incarnation: string,
     firstSeq: number,
     seq: number,
-  ): Promise<{ duplicate: true } | { duplicate: false; record: PutOperation }> {
+  ): Promise<{ duplicate: true } | { duplicate: false; record: PutOperation; gapSeqsSkipped: number }> {
     const seen = await this.read(gatewayId, incarnation, firstSeq);
     if (hasSeen(seen, seq)) return { duplicate: true };
     const next = withSeen(seen, seq);
-    this.gapSeqsSkipped += next.gapSeqsSkipped;
-    return { duplicate: false, record: this.operation(gatewayId, incarnation, next.seen) };
+    return { duplicate: false, record: this.operation(gatewayId, incarnation, next.seen), gapSeqsSkipped: next.gapSeqsSkipped };
   }
 
   operation(gatewayId: string, incarnation: string, seen: SeenSeqs): PutOperation {

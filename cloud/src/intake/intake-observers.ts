@@ -13,6 +13,13 @@ export function observeIntake(store: IntakeStore, metrics: CloudMetrics, logger:
         'two incarnations of one gateway id are writing at once: two processes share the id',
       );
   });
+  store.events.on('dedupGapSkipped', ({ gatewayId, incarnation, seqs }) => {
+    metrics.dedupGapSeqsSkipped.inc(seqs);
+    logger.warn(
+      { gatewayId, incarnation, seqs },
+      'seqs that never arrived skipped over (seenAboveMarkMax); one arriving later counts as a duplicate',
+    );
+  });
   store.events.on('recordsRejected', ({ gatewayId, reasons }) => {
     metrics.recordsDeadLettered.inc(reasons.length);
     logger.warn({ gatewayId, records: reasons.length, first: reasons[0] }, 'records dead-lettered; the rest of the envelope merged');

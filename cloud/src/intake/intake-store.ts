@@ -58,6 +58,8 @@ export interface IntakeEvents {
   merged: [{ gatewayId: string; readings: number }];
   /** An envelope or alert from an incarnation not seen before, or from two at once. */
   incarnation: [{ gatewayId: string; incarnation: string; news: Exclude<IncarnationNews, 'same'>; stats: GatewayStats }];
+  /** Seqs of an incarnation that never arrived, skipped over at seenAboveMarkMax (one arriving later is taken for a duplicate). */
+  dedupGapSkipped: [{ gatewayId: string; incarnation: string; seqs: number }];
   /** Records of a merged envelope that were dead-lettered instead, with their reasons. */
   recordsRejected: [{ gatewayId: string; reasons: string[] }];
   alert: [Record<string, unknown>];
@@ -199,6 +201,8 @@ export class IntakeStore {
     ]);
     for (const name of newNames) this.metricNames.add(name);
     this.announce(envelope.gatewayId, envelope.incarnation, news, stats);
+    if (dedup.gapSeqsSkipped > 0)
+      this.events.emit('dedupGapSkipped', { gatewayId: envelope.gatewayId, incarnation: envelope.incarnation, seqs: dedup.gapSeqsSkipped });
     if (rejected.length > 0) this.events.emit('recordsRejected', { gatewayId: envelope.gatewayId, reasons: rejected });
     this.events.emit('merged', { gatewayId: envelope.gatewayId, readings });
     return 'merged';

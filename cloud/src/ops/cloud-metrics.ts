@@ -23,6 +23,11 @@ export function createCloudMetrics() {
       help: 'Records of merged envelopes left out with a reason (unreadable, or a merge that would overflow)',
       registers: [registry],
     }),
+    dedupGapSeqsSkipped: new Counter({
+      name: 'fogline_cloud_dedup_gap_seqs_skipped_total',
+      help: 'Seqs of a gateway incarnation that never arrived, skipped over once 10,000 later ones were merged',
+      registers: [registry],
+    }),
     parked: new Counter({
       name: 'fogline_cloud_messages_parked_total',
       help: 'Messages kept aside after failing intake again and again (acknowledged, never retried forever)',
