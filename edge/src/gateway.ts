@@ -389,6 +389,7 @@ export class Gateway {
   }
 
   health(): Record<string, unknown> {
+    const watermarks = this.pipeline.aggregator.watermarkRange();
     return {
       gatewayId: this.config.gatewayId,
       connectedDevices: this.broker?.aedes.connectedClients ?? 0,
@@ -396,8 +397,8 @@ export class Gateway {
       outboxBytes: this.outbox.bytesHeld,
       openWindowStates: this.pipeline.aggregator.openStateCount,
       pendingWindowWrites: this.pipeline.pendingWrites,
-      watermarkLowMs: this.pipeline.aggregator.watermarkRange()?.lowMs ?? null,
-      watermarkHighMs: this.pipeline.aggregator.watermarkRange()?.highMs ?? null,
+      watermarkLowMs: watermarks?.lowMs ?? null,
+      watermarkHighMs: watermarks?.highMs ?? null,
       devicesWithEventTime: this.pipeline.aggregator.sourceCount,
       deadLetters: this.deadLetters.size,
       lateReadings: this.lateReadings.size,

@@ -181,12 +181,14 @@ export class PerSourceAggregator<K, V, S> {
   watermarkRange(): { lowMs: number; highMs: number } | undefined {
     let lowMs = Number.POSITIVE_INFINITY;
     let highMs = Number.NEGATIVE_INFINITY;
-    const all = [...[...this.sources.values()].map((a) => a.watermark.valueMs), ...[...this.resting.values()].map((r) => r.watermarkMs)];
-    for (const ms of all) {
-      if (!Number.isFinite(ms)) continue;
-      lowMs = Math.min(lowMs, ms);
-      highMs = Math.max(highMs, ms);
-    }
+    const take = (ms: number) => {
+      if (!Number.isFinite(ms)) return;
+      if (ms < lowMs) lowMs = ms;
+      if (ms > highMs) highMs = ms;
+    };
+    // Runs every second over every device: no array of them is built.
+    for (const aggregator of this.sources.values()) take(aggregator.watermark.valueMs);
+    for (const resting of this.resting.values()) take(resting.watermarkMs);
     return Number.isFinite(lowMs) ? { lowMs, highMs } : undefined;
   }
 
