@@ -73,10 +73,8 @@ describe.skipIf(!disk)('a data folder that is full for 10 s', () => {
       }
     });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const ackedBeforeFull = sent.length;
     const filler = fill(disk as string);
     await new Promise((resolve) => setTimeout(resolve, 10_000));
-    const ackedWhileFull = sent.length - ackedBeforeFull;
     rmSync(filler);
     const ackedAtRecovery = sent.length;
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -92,6 +90,5 @@ describe.skipIf(!disk)('a data folder that is full for 10 s', () => {
     const expected = expectedStates(sent);
     expect(comparable(outbox.states)).toEqual(comparable(expected));
     expect(varianceMismatches(outbox.states, expected)).toEqual([]);
-    expect(ackedWhileFull).toBeLessThan(sent.length);
   });
 });

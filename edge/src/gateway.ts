@@ -215,9 +215,9 @@ export class Gateway {
 
   /** Devices removed or given a new secret: their live connections close, and they must log in again. */
   private revoke(deviceIds: readonly string[]): void {
+    // A credentialed device's client id is its id (see the broker's authenticate).
+    const clients = (this.broker?.aedes as unknown as { clients?: Record<string, { close(): void }> } | undefined)?.clients;
     for (const deviceId of deviceIds) {
-      // A credentialed device's client id is its id (see the broker's authenticate).
-      const clients = (this.broker?.aedes as unknown as { clients?: Record<string, { close(): void }> } | undefined)?.clients;
       const client = clients?.[deviceId];
       this.metrics.credentialsRevoked.inc();
       if (!client) continue;
@@ -468,6 +468,7 @@ export class Gateway {
         await this.uplink.stop();
       }
       await this.rdd.stop();
+      await this.compacting; // it may be writing the resend memo's snapshot
       await this.store.close();
       this.logger.info({ drained: drain }, 'gateway stopped');
     })();
