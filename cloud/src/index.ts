@@ -1,7 +1,6 @@
 export { createApi } from './api/api.js';
 export { Cloud, type CloudPorts } from './cloud.js';
 export { type CloudConfig, loadCloudConfig, parseCloudConfig } from './config/cloud-config.js';
-export { deadEnvelopesMax, type GatewayStats, type IntakeOutcome, IntakeStore, type SeriesPoint } from './intake/intake-store.js';
 export { evaluateAgainstTruth, type TruthRecord, type TruthScore } from './maintenance/evaluate-against-truth.js';
 export { addReading, type DeviceHistory, type HourMoments, mergeHours } from './maintenance/hourly-history.js';
 export { type Example, type LogisticModel, predict, trainLogistic } from './maintenance/logistic-regression.js';
@@ -16,3 +15,7 @@ export {
   trainMaintenanceModel,
 } from './maintenance/maintenance-model.js';
 export { bestF1Threshold, rocAuc } from './maintenance/roc.js';
+export type { CloudStore, GatewayStats, IntakeOutcome, SeriesPoint } from './store/cloud-store.js';
+export { deadEnvelopesMax } from './store/cloud-store.js';
+export { openLevelCloudStore } from './store/level/level-cloud-store.js';
+export { openPostgresCloudStore } from './store/postgres/pg-cloud-store.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Cloud, IntakeStore, parseCloudConfig } from '@fogline/cloud';
+import { Cloud, openLevelCloudStore, parseCloudConfig } from '@fogline/cloud';
 import { Gateway, parseGatewayConfig } from '@fogline/edge';
 import { decodeEnvelope, encodeEnvelope, MetricState, type PartitionEnvelope } from '@fogline/shared';
 import { pino } from 'pino';
@@ -65,7 +65,7 @@ async function bandwidth(): Promise<BenchRow> {
   } finally {
     await gateway.stop();
   }
-  const counted = (await cloud.store.gatewayList()).find((g) => g.gatewayId === 'gw-bandwidth')?.readings ?? 0;
+  const counted = (await cloud.store.registry.gatewayList()).find((g) => g.gatewayId === 'gw-bandwidth')?.readings ?? 0;
   await cloud.stop();
   rmSync(cloudDir, { recursive: true, force: true });
   rmSync(gatewayDir, { recursive: true, force: true });
@@ -122,8 +122,8 @@ async function intakeRate(durability: 'process' | 'power'): Promise<BenchRow> {
   };
   const intake = async () => {
     const dir = temp('intake');
-    const store = await IntakeStore.open(dir, durability);
-    for (const bytes of envelopes) await store.apply('fogline/v1/gw-intake/partitions/0', bytes);
+    const store = await openLevelCloudStore(dir, durability, 'bench');
+    for (const bytes of envelopes) await store.partitions.apply('fogline/v1/gw-intake/partitions/0', bytes);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -2,31 +2,34 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RddContext } from '@fogline/shared';
+import { Level } from 'level';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { IntakeStore } from '../intake/intake-store.js';
 import { MaintenanceService } from '../maintenance/maintenance-service.js';
 import { createCloudMetrics } from '../ops/cloud-metrics.js';
 import { RateMeter } from '../ops/rate-meter.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { openLevelCloudStore } from '../store/level/level-cloud-store.js';
 import { envelope, fixtureWindow, partitionTopic } from '../testing/envelope-fixture.js';
 import { createApi } from './api.js';
 import { LiveEvents } from './live-events.js';
 
 const rdd = new RddContext({ defaultParallelism: 2 });
 afterAll(() => rdd.stop());
-const open: IntakeStore[] = [];
+const open: CloudStore[] = [];
 afterEach(async () => {
   for (const store of open.splice(0)) await store.close();
 });
 
 /** A store with two gateways, their registries and status records, and an API over it. */
 async function stack(options: { token?: string; live?: { clientsMax: number; pendingEventsMax: number } } = {}) {
-  const store = await IntakeStore.open(mkdtempSync(join(tmpdir(), 'fogline-api-')));
+  const dir = mkdtempSync(join(tmpdir(), 'fogline-api-'));
+  const store = await openLevelCloudStore(dir, 'process', 'test');
   open.push(store);
   const metrics = createCloudMetrics();
   const readingsRate = new RateMeter(60);
   store.events.on('merged', ({ readings }) => readingsRate.add(readings));
-  await store.apply(
+  await store.partitions.apply(
     partitionTopic('gw-a'),
     envelope('gw-a', 0, [
       ['atm-1', 'temp', [20, 21, 22]],
@@ -35,12 +38,15 @@ async function stack(options: { token?: string; live?: { clientsMax: number; pen
       ['atm-2', 'temp', [30]],
     ]),
   );
-  await store.apply(partitionTopic('gw-b'), envelope('gw-b', 0, [['motor-1', 'vibration', [0.1, 0.2, 0.3, 0.4]]]));
-  await store.putRegistry('gw-a', { 'atm-1': { site: 'lisbon', model: 'ATM-9000' }, 'atm-2': { site: 'lisbon', model: 'ATM-9000' } });
-  await store.putRegistry('gw-b', { 'motor-1': { site: 'porto', model: 'IM-55kW' } });
-  await store.putStatus('gw-a', { online: true, connectedDevices: 2, bytesReceivedFromDevices: 10_000, bytesForwarded: 500 });
-  await store.putStatus('gw-b', { online: false, connectedDevices: 0, bytesReceivedFromDevices: 6_000, bytesForwarded: 1_100 });
-  await store.putStatus('gw-new', { online: true, connectedDevices: 0 }); // no partition yet
+  await store.partitions.apply(partitionTopic('gw-b'), envelope('gw-b', 0, [['motor-1', 'vibration', [0.1, 0.2, 0.3, 0.4]]]));
+  await store.registry.putDevices('gw-a', {
+    'atm-1': { site: 'lisbon', model: 'ATM-9000' },
+    'atm-2': { site: 'lisbon', model: 'ATM-9000' },
+  });
+  await store.registry.putDevices('gw-b', { 'motor-1': { site: 'porto', model: 'IM-55kW' } });
+  await store.registry.putStatus('gw-a', { online: true, connectedDevices: 2, bytesReceivedFromDevices: 10_000, bytesForwarded: 500 });
+  await store.registry.putStatus('gw-b', { online: false, connectedDevices: 0, bytesReceivedFromDevices: 6_000, bytesForwarded: 1_100 });
+  await store.registry.putStatus('gw-new', { online: true, connectedDevices: 0 }); // no partition yet
   const live = new LiveEvents(options.live ?? { clientsMax: 10, pendingEventsMax: 100 }, metrics);
   const maintenance = new MaintenanceService(store, rdd, pino({ level: 'silent' }));
   const app = createApi({ store, rdd, metrics, broker: () => ({}), maintenance, readingsRate, live, token: options.token });
@@ -49,7 +55,7 @@ async function stack(options: { token?: string; live?: { clientsMax: number; pen
     const response = await app.request(path, { headers });
     return { status: response.status, body: (await response.json()) as T & { errors: string[] } };
   };
-  return { app, store, metrics, live, get };
+  return { app, store, dir, metrics, live, get };
 }
 
 /** Reads server-sent events from a response body until `count` have arrived. */
@@ -92,7 +98,7 @@ describe('the HTTP API', () => {
   });
 
   it('lists devices by prefix, a device with its metrics, and every metric name', async () => {
-    const { get, store } = await stack();
+    const { get, store, dir } = await stack();
     expect((await get('/api/v1/devices?prefix=atm-')).body).toEqual({
       total: 2,
       devices: [
@@ -112,12 +118,14 @@ describe('the HTTP API', () => {
     expect(await get('/api/v1/devices/atm-9')).toMatchObject({ status: 404, body: { error: expect.stringContaining('atm-9') } });
     expect((await get('/api/v1/metrics')).body).toEqual({ metrics: ['temp', 'temp.x', 'temp2', 'vibration'], unlisted: 0 });
     // A store from before the list was kept: the names are found again in the day rollups.
-    const dir = store.db.location;
-    await store.db.sublevel('metric-names').clear();
     await store.close();
-    const reopened = await IntakeStore.open(join(dir, '..'));
+    open.splice(open.indexOf(store), 1);
+    const db = new Level<string, Uint8Array>(join(dir, 'cloud.db'), { valueEncoding: 'view' });
+    await db.sublevel('metric-names').clear();
+    await db.close();
+    const reopened = await openLevelCloudStore(dir, 'process', 'test');
     open.push(reopened);
-    expect(reopened.metricNameList()).toEqual(['temp', 'temp.x', 'temp2', 'vibration']);
+    expect((await reopened.series.metricNames()).names).toEqual(['temp', 'temp.x', 'temp2', 'vibration']);
   });
 
   it('adds the quantiles asked for to each fleet group, and names a bad list', async () => {

@@ -2,10 +2,12 @@ import type { MetricState, RddContext } from '@fogline/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { addDashboardRoutes } from '../dashboard/dashboard-routes.js';
-import type { IntakeStore } from '../intake/intake-store.js';
 import type { MaintenanceService } from '../maintenance/maintenance-service.js';
 import type { CloudMetrics } from '../ops/cloud-metrics.js';
 import { RateMeter } from '../ops/rate-meter.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { fleetGroupingOf } from '../store/fleet-grouping.js';
+import { addClusterRoutes } from './cluster-routes.js';
 import type { LiveEvents } from './live-events.js';
 import { addLiveRoutes } from './live-routes.js';
 import { addMaintenanceRoutes } from './maintenance-routes.js';
@@ -13,7 +15,7 @@ import { overviewOf } from './overview.js';
 import { parseQuery } from './query-parser.js';
 
 export interface ApiDeps {
-  readonly store: IntakeStore;
+  readonly store: CloudStore;
   readonly rdd: RddContext;
   readonly metrics: CloudMetrics;
   /** Bearer token for /api/v1; undefined leaves the API open. */
@@ -111,9 +113,9 @@ export function createApi(deps: ApiDeps): Hono {
   app.get('/api/v1/health', (c) => c.json({ status: 'ok', broker: deps.broker() }));
 
   app.get('/api/v1/gateways', async (c) => {
-    const gateways = await deps.store.gatewayList();
+    const gateways = await deps.store.registry.gatewayList();
     return c.json({
-      gateways: await Promise.all(gateways.map(async (g) => ({ ...g, status: (await deps.store.statusOf(g.gatewayId)) ?? null }))),
+      gateways: await Promise.all(gateways.map(async (g) => ({ ...g, status: (await deps.store.registry.statusOf(g.gatewayId)) ?? null }))),
     });
   });
 
@@ -121,7 +123,7 @@ export function createApi(deps: ApiDeps): Hono {
     const query = parse(seriesQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
     const { deviceId, metric, from, to, step } = query.value;
-    const points = await deps.store.series(deviceId, metric, from, to, step);
+    const points = await deps.store.series.series(deviceId, metric, from, to, step);
     return c.json({
       deviceId,
       metric,
@@ -133,16 +135,7 @@ export function createApi(deps: ApiDeps): Hono {
     const query = parse(fleetQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
     const { metric, from, to, groupBy, quantiles } = query.value;
-    const devices = await deps.store.devices();
-    const label = groupBy.startsWith('label:') ? groupBy.slice(6) : groupBy;
-    const groupOf = (deviceId: string): string => {
-      if (groupBy === 'fleet') return 'fleet';
-      if (groupBy === 'device') return deviceId;
-      const device = devices.get(deviceId);
-      if (groupBy === 'gateway') return device?.gatewayId ?? 'unknown';
-      return device?.labels[label] ?? 'unknown';
-    };
-    const groups = await deps.store.fleet(deps.rdd, metric, from, to, groupOf);
+    const groups = await deps.store.series.fleet(deps.rdd, metric, from, to, fleetGroupingOf(groupBy));
     return c.json({
       metric,
       groupBy,
@@ -160,14 +153,16 @@ export function createApi(deps: ApiDeps): Hono {
   app.get('/api/v1/alerts', async (c) => {
     const query = parse(alertsQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
-    return c.json({ alerts: await deps.store.alertList(query.value.limit) });
+    return c.json({ alerts: await deps.store.alerts.list(query.value.limit) });
   });
 
   app.get('/api/v1/devices', async (c) => {
     const query = parse(devicesQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
     const { prefix, limit } = query.value;
-    const all = [...(await deps.store.devices())].filter(([deviceId]) => deviceId.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1));
+    const all = [...(await deps.store.registry.devices())]
+      .filter(([deviceId]) => deviceId.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return c.json({
       total: all.length,
       devices: all.slice(0, limit).map(([deviceId, { gatewayId, labels }]) => ({ deviceId, gatewayId, labels })),
@@ -176,12 +171,16 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/api/v1/devices/:deviceId', async (c) => {
     const deviceId = c.req.param('deviceId');
-    const [device, metrics] = await Promise.all([deps.store.deviceOf(deviceId), deps.store.metricsOf(deviceId)]);
+    const [device, metrics] = await Promise.all([deps.store.registry.deviceOf(deviceId), deps.store.series.metricsOf(deviceId)]);
     if (!device && metrics.length === 0) return c.json({ error: `no device ${deviceId} in any gateway's registry or in the store` }, 404);
     return c.json({ deviceId, gatewayId: device?.gatewayId ?? null, labels: device?.labels ?? {}, metrics });
   });
 
-  app.get('/api/v1/metrics', (c) => c.json({ metrics: deps.store.metricNameList(), unlisted: deps.store.metricNamesUnlisted }));
+  app.get('/api/v1/metrics', async (c) => {
+    const { names, unlisted } = await deps.store.series.metricNames();
+    return c.json({ metrics: names, unlisted });
+  });
+  addClusterRoutes(app, deps.store.cluster);
 
   addLiveRoutes(app, () => overviewOf(deps.store, readingsRate, deps.maintenance), deps.live);
   addMaintenanceRoutes(app, parse, deps.maintenance);
@@ -190,7 +189,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.notFound((c) =>
     c.json(
       {
-        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/health, /overview, /gateways, /devices, /metrics, /series, /fleet, /alerts, /events, /maintenance/risk`,
+        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/health, /cluster, /overview, /gateways, /devices, /metrics, /series, /fleet, /alerts, /events, /maintenance/risk`,
       },
       404,
     ),

@@ -1,6 +1,6 @@
-import type { IntakeStore } from '../intake/intake-store.js';
 import type { MaintenanceService, RiskSummary } from '../maintenance/maintenance-service.js';
 import type { RateMeter } from '../ops/rate-meter.js';
+import type { CloudStore } from '../store/cloud-store.js';
 
 /** The fleet at a glance: what the dashboard's overview shows, and GET /api/v1/overview returns. */
 export interface Overview {
@@ -24,9 +24,9 @@ export interface Overview {
 
 const numberOr0 = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
-export async function overviewOf(store: IntakeStore, readingsRate: RateMeter, maintenance?: MaintenanceService): Promise<Overview> {
-  const [gateways, registered] = await Promise.all([store.gatewayList(), store.deviceCount()]);
-  const statuses = await Promise.all(gateways.map((g) => store.statusOf(g.gatewayId)));
+export async function overviewOf(store: CloudStore, readingsRate: RateMeter, maintenance?: MaintenanceService): Promise<Overview> {
+  const [gateways, registered] = await Promise.all([store.registry.gatewayList(), store.registry.deviceCount()]);
+  const statuses = await Promise.all(gateways.map((g) => store.registry.statusOf(g.gatewayId)));
   const sum = (field: string) => statuses.reduce((total, status) => total + numberOr0(status?.[field]), 0);
   const bytesFromDevices = sum('bytesReceivedFromDevices');
   const bytesForwarded = sum('bytesForwarded');

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, describeIssues, readConfigFile } from '@fogline/shared';
 import { validate as validCron } from 'node-cron';
@@ -5,6 +6,10 @@ import { z } from 'zod';
 
 const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
 const positiveInt = z.number().int().positive();
+const defaultNodeId = () =>
+  hostname()
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .slice(0, 64) || 'node';
 
 /** The cloud's configuration (YAML or JSON); every field has a default. */
 export const cloudConfigSchema = z.strictObject({
@@ -42,7 +47,38 @@ export const cloudConfigSchema = z.strictObject({
         .optional(),
       username: z.string().optional(),
       password: z.string().optional(),
-      clientId: z.string().default('fogline-cloud'),
+      /** The MQTT client id on the external broker; unset: fogline-cloud, or fogline-cloud-<node.id> with a sharedGroup. */
+      clientId: z.string().min(1).optional(),
+      /**
+       * With an external broker: share the gateways' partitions and alerts among the workers
+       * of this group ($share/<group>/...), each message going to one of them.
+       */
+      sharedGroup: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a group name of letters, digits, _ or - (at most 64)')
+        .optional(),
+    })
+    .prefault({}),
+  /** Where the cloud keeps what it merges: an embedded level folder (dataDir), or PostgreSQL shared by a cluster. */
+  store: z
+    .strictObject({
+      kind: z.enum(['level', 'postgres']).default('level'),
+      /** postgres://user:password@host:port/database (or the PG* environment variables when unset). */
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+        .optional(),
+      /** Connections this node keeps to PostgreSQL, at most; intake and queries wait for a free one. */
+      poolSize: z.number().int().min(2, 'at least 2 (one for intake, one for queries)').max(1000).default(10),
+    })
+    .prefault({}),
+  /** This process as a node of a cluster: its id is stable across restarts (the broker resumes its session by it). */
+  node: z
+    .strictObject({
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an id of letters, digits, _, . or - (at most 64)')
+        .default(defaultNodeId),
     })
     .prefault({}),
   intake: z
@@ -89,6 +125,7 @@ export type CloudConfig = z.output<typeof cloudConfigSchema>;
 
 export interface CloudOverrides {
   readonly dataDir?: string;
+  readonly nodeId?: string;
   readonly brokerPort?: number;
   readonly httpPort?: number;
 }
@@ -100,6 +137,14 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
   const problems: string[] = [];
   if (config.broker.mode === 'embedded' && !config.broker.plaintext && !config.broker.tls)
     problems.push('broker.plaintext was false without broker.tls, expected at least one listener for the embedded broker');
+  if (config.broker.sharedGroup && config.broker.mode !== 'external')
+    problems.push(
+      `broker.sharedGroup was ${JSON.stringify(config.broker.sharedGroup)} with broker.mode embedded, expected broker.mode external (shared subscriptions live on an external broker)`,
+    );
+  if (config.store.kind === 'postgres' && config.broker.mode === 'embedded')
+    problems.push(
+      'store.kind was postgres with broker.mode embedded, expected broker.mode external: a cluster shares its gateways through an external broker',
+    );
   if (config.broker.mode === 'external' && !config.broker.url)
     problems.push('broker.url was missing, expected the URL of the external broker when broker.mode is external');
   for (const [name, expression] of Object.entries(config.schedules)) {
@@ -124,16 +169,22 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
   };
 }
 
-/** File, then FOGLINE_CLOUD_DATA_DIR / FOGLINE_CLOUD_BROKER_PORT / FOGLINE_CLOUD_HTTP_PORT, then flags. */
+/** File, then FOGLINE_CLOUD_DATA_DIR / FOGLINE_CLOUD_NODE_ID / FOGLINE_CLOUD_BROKER_PORT / FOGLINE_CLOUD_HTTP_PORT, then flags. */
 export function loadCloudConfig(path: string | undefined, flags: CloudOverrides = {}, env = process.env): CloudConfig {
   let raw = readConfigFile(path);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const overrides: CloudOverrides[] = [
-    { dataDir: env.FOGLINE_CLOUD_DATA_DIR, brokerPort: num(env.FOGLINE_CLOUD_BROKER_PORT), httpPort: num(env.FOGLINE_CLOUD_HTTP_PORT) },
+    {
+      dataDir: env.FOGLINE_CLOUD_DATA_DIR,
+      nodeId: env.FOGLINE_CLOUD_NODE_ID,
+      brokerPort: num(env.FOGLINE_CLOUD_BROKER_PORT),
+      httpPort: num(env.FOGLINE_CLOUD_HTTP_PORT),
+    },
     flags,
   ];
   for (const o of overrides) {
     if (o.dataDir !== undefined) raw = { ...raw, dataDir: o.dataDir };
+    if (o.nodeId !== undefined) raw = { ...raw, node: { ...(raw.node as object), id: o.nodeId } };
     if (o.brokerPort !== undefined) raw = { ...raw, broker: { ...(raw.broker as object), port: o.brokerPort } };
     if (o.httpPort !== undefined) raw = { ...raw, http: { ...(raw.http as object), port: o.httpPort } };
   }

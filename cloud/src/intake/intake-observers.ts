@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { CloudMetrics } from '../ops/cloud-metrics.js';
-import type { IntakeStore } from './intake-store.js';
+import type { CloudStore } from '../store/cloud-store.js';
 
 /** Turns what the intake store reports into metrics and log lines. */
-export function observeIntake(store: IntakeStore, metrics: CloudMetrics, logger: Logger): void {
+export function observeIntake(store: CloudStore, metrics: CloudMetrics, logger: Logger): void {
   store.events.on('incarnation', ({ gatewayId, incarnation, news, stats }) => {
     metrics.incarnations.inc({ news });
     if (news === 'new') logger.info({ gatewayId, incarnation, incarnations: stats.incarnations?.length }, 'new gateway incarnation');

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { RddContext } from '@fogline/shared';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IntakeStore } from '../intake/intake-store.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { openLevelCloudStore } from '../store/level/level-cloud-store.js';
 import { envelope, partitionTopic } from '../testing/envelope-fixture.js';
 import { failureMetric, hourMs, repairMetric } from './hourly-history.js';
 import { isHeldOut, type MaintenanceModel } from './maintenance-model.js';
@@ -27,8 +28,9 @@ function lcg(seed: number) {
  * readings), which climbs for 48 h before each failure, and the failure and repair events.
  * Ten environment sensors, with no failures, make a second kind that cannot be trained.
  */
-async function populatedStore(motors: number, days: number): Promise<IntakeStore> {
-  const store = await IntakeStore.open(mkdtempSync(join(tmpdir(), 'fogline-maintenance-')));
+async function populatedStore(motors: number, days: number): Promise<{ store: CloudStore; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'fogline-maintenance-'));
+  const store = await openLevelCloudStore(dir, 'process', 'test');
   const random = lcg(3);
   const startMs = Date.UTC(2026, 9, 1);
   const nextFailure = Array.from({ length: motors }, () => startMs + (2 + random() * 8) * 24 * hourMs);
@@ -51,7 +53,7 @@ async function populatedStore(motors: number, days: number): Promise<IntakeStore
       records.push([id, 'temperature', Array.from({ length: 6 }, () => 40 + (random() - 0.5) * 2 + drift)]);
     }
     for (let s = 0; s < 10; s++) records.push([`env-${s}`, 'humidity', [50 + random() * 5]]);
-    await store.apply(
+    await store.partitions.apply(
       partitionTopic('gw'),
       envelope('gw', hour, records, { windowStartMs: hourStartMs, windowEndMs: hourStartMs + hourMs }),
     );
@@ -59,14 +61,13 @@ async function populatedStore(motors: number, days: number): Promise<IntakeStore
   const registry: Record<string, Record<string, string>> = {};
   for (let m = 0; m < motors; m++) registry[`motor-${m}`] = { model: 'MOTOR-X' };
   for (let s = 0; s < 10; s++) registry[`env-${s}`] = { model: 'ENV-1' };
-  await store.putRegistry('gw', registry);
-  return store;
+  await store.registry.putDevices('gw', registry);
+  return { store, dir };
 }
 
 describe('MaintenanceService on a populated store', () => {
   it('trains a model per kind from the hour rollups, ranks every device, and ranks again after a restart from the stored model', async () => {
-    const store = await populatedStore(40, 30);
-    const dir = store.db.location;
+    const { store, dir } = await populatedStore(40, 30);
     const service = new MaintenanceService(store, rdd, logger);
     const scored: RiskSummary[] = [];
     service.events.on('scored', (summary) => scored.push(summary));
@@ -94,10 +95,13 @@ describe('MaintenanceService on a populated store', () => {
 
     // A restart: the new service scores from the stored model, without training again.
     await store.close();
-    const reopened = await IntakeStore.open(join(dir, '..'));
+    const reopened = await openLevelCloudStore(dir, 'process', 'test');
     try {
       const again = new MaintenanceService(reopened, rdd, logger);
       expect((await again.models()).map((m: MaintenanceModel) => m.trainedAtMs)).toEqual([model.trainedAtMs]);
+      // The stored ranking serves at once; a new scoring pass ranks the same.
+      await again.loadRanking();
+      expect(again.risk(100).devices).toEqual(ranking.devices);
       await again.score();
       expect(again.risk(100).devices).toEqual(ranking.devices);
     } finally {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { RddContext } from '@fogline/shared';
 import type { Logger } from 'pino';
-import type { IntakeStore } from '../intake/intake-store.js';
+import type { CloudStore } from '../store/cloud-store.js';
 import { evaluateAgainstTruth, type TruthRecord, type TruthScore } from './evaluate-against-truth.js';
 import type { DeviceHistory } from './hourly-history.js';
 import { isHeldOut, type MaintenanceModel, scoreDevice, trainMaintenanceModel } from './maintenance-model.js';
@@ -50,13 +50,13 @@ export class MaintenanceService {
   readonly events = new EventEmitter<{ scored: [RiskSummary] }>();
 
   constructor(
-    private readonly store: IntakeStore,
+    private readonly store: CloudStore,
     private readonly rdd: RddContext,
     private readonly logger: Logger,
   ) {}
 
   private async historiesByKind(): Promise<Map<string, Map<string, DeviceHistory>>> {
-    const [histories, registry] = await Promise.all([this.store.hourHistories(), this.store.devices()]);
+    const [histories, registry] = await Promise.all([this.store.series.hourHistories(), this.store.registry.devices()]);
     const byKind = new Map<string, Map<string, DeviceHistory>>();
     for (const [deviceId, history] of histories) {
       const kind = kindOf(registry.get(deviceId)?.labels);
@@ -76,7 +76,7 @@ export class MaintenanceService {
       for (const [kind, devices] of await this.historiesByKind()) {
         try {
           const model = await trainMaintenanceModel(this.rdd, kind, devices);
-          await this.store.putModel(kind, model);
+          await this.store.models.put(kind, model);
           trained.push(model);
           this.logger.info({ kind, auc: model.validation.rocAuc, examples: model.data.examples }, 'maintenance model trained');
         } catch (error) {
@@ -94,7 +94,7 @@ export class MaintenanceService {
 
   /** Scores every device of every kind that has a model, from its latest hour. */
   async score(): Promise<void> {
-    const models = new Map((await this.store.modelList<MaintenanceModel>()).map((m) => [m.kind, m]));
+    const models = new Map((await this.store.models.list<MaintenanceModel>()).map((m) => [m.kind, m]));
     if (models.size === 0) return;
     const ranking: DeviceRisk[] = [];
     for (const [kind, devices] of await this.historiesByKind()) {
@@ -124,7 +124,17 @@ export class MaintenanceService {
     }
     this.ranking = ranking.sort((a, b) => b.risk - a.risk || (a.deviceId < b.deviceId ? -1 : 1));
     this.scoredAtMs = Date.now();
+    // Stored whole, so every node of a cluster (and this one after a restart) serves the same ranking.
+    await this.store.models.putRanking({ scoredAtMs: this.scoredAtMs, devices: this.ranking });
     this.events.emit('scored', this.summary());
+  }
+
+  /** Takes up the ranking the scoring node stored last (at start, and when another node has scored). */
+  async loadRanking(): Promise<void> {
+    const stored = await this.store.models.ranking<DeviceRisk>();
+    if (!stored || stored.scoredAtMs <= this.scoredAtMs) return;
+    this.ranking = stored.devices;
+    this.scoredAtMs = stored.scoredAtMs;
   }
 
   summary(): RiskSummary {
@@ -158,6 +168,6 @@ export class MaintenanceService {
   }
 
   models(): Promise<MaintenanceModel[]> {
-    return this.store.modelList<MaintenanceModel>();
+    return this.store.models.list<MaintenanceModel>();
   }
 }

@@ -1,6 +1,6 @@
 import { type Sublevel, sortableKey } from '@fogline/shared';
 import { Packr } from 'msgpackr';
-import { hasSeen, nothingSeen, type SeenSeqs, withSeen } from './seen-seqs.js';
+import { nothingSeen, type SeenSeqs, withSeen } from '../../intake/seen-seqs.js';
 
 const packr = new Packr({ useRecords: false });
 
@@ -11,38 +11,25 @@ type PutOperation = { type: 'put'; sublevel: Sublevel; key: string; value: Uint8
  * (see seen-seqs.ts), read and rewritten in the same batch as the merge it records. Partitions
  * and alerts share a gateway's seq space, so they share the record.
  */
-export class DedupLedger {
+export class LevelDedupLedger {
   constructor(private readonly sublevel: Sublevel) {}
 
   private static key(gatewayId: string, incarnation: string): string {
     return `${gatewayId}/${incarnation}`;
   }
 
-  async read(gatewayId: string, incarnation: string, firstSeq: number): Promise<SeenSeqs> {
-    const bytes = await this.sublevel.get(DedupLedger.key(gatewayId, incarnation));
-    if (!bytes) return nothingSeen(firstSeq);
+  async read(gatewayId: string, incarnation: string): Promise<SeenSeqs | undefined> {
+    const bytes = await this.sublevel.get(LevelDedupLedger.key(gatewayId, incarnation));
+    if (!bytes) return undefined;
     const [mark, above] = packr.unpack(bytes) as [number, number[]];
     return { mark, above };
-  }
-
-  /** Whether (gateway, incarnation, seq) is merged already, and if not the operation that records it. */
-  async check(
-    gatewayId: string,
-    incarnation: string,
-    firstSeq: number,
-    seq: number,
-  ): Promise<{ duplicate: true } | { duplicate: false; record: PutOperation; gapSeqsSkipped: number }> {
-    const seen = await this.read(gatewayId, incarnation, firstSeq);
-    if (hasSeen(seen, seq)) return { duplicate: true };
-    const next = withSeen(seen, seq);
-    return { duplicate: false, record: this.operation(gatewayId, incarnation, next.seen), gapSeqsSkipped: next.gapSeqsSkipped };
   }
 
   operation(gatewayId: string, incarnation: string, seen: SeenSeqs): PutOperation {
     return {
       type: 'put',
       sublevel: this.sublevel,
-      key: DedupLedger.key(gatewayId, incarnation),
+      key: LevelDedupLedger.key(gatewayId, incarnation),
       value: packr.pack([seen.mark, seen.above]),
     };
   }
@@ -65,7 +52,7 @@ export class DedupLedger {
     if (keys === 0) return 0;
     const operations: PutOperation[] = [];
     for (const [gatewayId, seqs] of seqsByGateway) {
-      let seen = await this.read(gatewayId, '', 0);
+      let seen = (await this.read(gatewayId, '')) ?? nothingSeen(0);
       for (const seq of seqs.sort((a, b) => a - b)) seen = withSeen(seen, seq, Number.POSITIVE_INFINITY).seen;
       operations.push(this.operation(gatewayId, '', seen));
     }

@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type { CloudMetrics } from '../ops/cloud-metrics.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { PoisonGuard } from './poison-guard.js';
+
+/**
+ * Routes what gateways publish (fogline/v1/{gatewayId}/{kind}...) into the store: partitions
+ * and alerts exactly once, status and device registries as the latest record. Resolves once
+ * the message is durably handled, which is when the broker is acknowledged; a message that
+ * fails again and again is parked rather than retried forever.
+ */
+export class IntakeRouter {
+  private readonly poisonGuard: PoisonGuard;
+
+  constructor(
+    private readonly store: CloudStore,
+    private readonly metrics: CloudMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.poisonGuard = new PoisonGuard((topic, reason, payload) => store.quarantine.park(topic, reason, payload));
+  }
+
+  async receive(topic: string, payload: Uint8Array): Promise<void> {
+    const outcome = await this.poisonGuard.run(topic, payload, () => this.route(topic, payload));
+    if (outcome === 'parked') {
+      this.metrics.parked.inc();
+      this.logger.error({ topic }, 'message parked after failing intake again and again');
+    }
+  }
+
+  private async route(topic: string, payload: Uint8Array): Promise<void> {
+    const [, , gatewayId, kind] = topic.split('/');
+    this.metrics.bytesIn.inc(payload.length);
+    if (kind === 'partitions') {
+      this.metrics.envelopes.inc({ outcome: await this.store.partitions.apply(topic, payload) });
+    } else if (kind === 'alerts') {
+      this.metrics.alerts.inc({ outcome: await this.store.alerts.apply(gatewayId, payload) });
+    } else if (kind === 'status' || kind === 'devices') {
+      const record = await this.recordOf(topic, kind, payload);
+      if (!record) return;
+      if (kind === 'status') await this.store.registry.putStatus(gatewayId, { ...record, receivedAtMs: Date.now() });
+      else await this.store.registry.putDevices(gatewayId, record as Record<string, Record<string, string>>);
+    }
+  }
+
+  /** A status or registry record as an object; a malformed one is dead-lettered with the reason (the gateway stays connected). */
+  private async recordOf(topic: string, kind: string, payload: Uint8Array): Promise<Record<string, unknown> | undefined> {
+    let record: unknown;
+    try {
+      record = JSON.parse(Buffer.from(payload).toString('utf8'));
+    } catch (error) {
+      await this.store.quarantine.reject(topic, `${kind} record is not valid JSON (${(error as Error).message})`, payload);
+      return undefined;
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      await this.store.quarantine.reject(topic, `${kind} record was ${JSON.stringify(record)}, expected an object`, payload);
+      return undefined;
+    }
+    return record as Record<string, unknown>;
+  }
+}

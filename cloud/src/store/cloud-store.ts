@@ -1,0 +1,179 @@
+import type { EventEmitter } from 'node:events';
+import type { MetricState, RddContext } from '@fogline/shared';
+import type { IncarnationNews, IncarnationView } from '../intake/gateway-incarnations.js';
+import type { DeviceHistory } from '../maintenance/hourly-history.js';
+
+/**
+ * The cloud's storage seam: one interface, several backends (the embedded level store, and
+ * PostgreSQL for a cluster), in the spirit of abstract-level. Every backend passes the one
+ * conformance suite (store-conformance.ts). The parts follow what the store does, so each
+ * reads on its own: merging partitions, taking alerts, series and fleet queries, the registry
+ * of gateways and devices, models, and what is kept aside (dead letters, parked messages).
+ */
+export interface CloudStore {
+  readonly kind: 'level' | 'postgres';
+  readonly partitions: PartitionMerge;
+  readonly alerts: AlertIntake;
+  readonly series: SeriesStore;
+  readonly registry: RegistryStore;
+  readonly models: ModelStore;
+  readonly quarantine: Quarantine;
+  readonly cluster: ClusterCoordinator;
+  /** What this node's intake did, once it is committed (for its metrics and logs). */
+  readonly events: EventEmitter<IntakeEvents>;
+  /** What any node of the cluster merged or took, once committed: for the live dashboards. */
+  readonly live: EventEmitter<LiveEvents>;
+  close(): Promise<void>;
+}
+
+export type IntakeOutcome = 'merged' | 'duplicate' | 'dead-letter' | 'kept-newer-format';
+
+/** The resolutions the store keeps: each window as forwarded, and hour and day rollups. */
+export type Resolution = 'window' | 'hour' | 'day';
+export const resolutions: readonly Resolution[] = ['window', 'hour', 'day'];
+
+export interface GatewayStats extends IncarnationView {
+  gatewayId: string;
+  lastSeenMs: number;
+  envelopes: number;
+  duplicates: number;
+  /** Readings the gateway's envelopes summarise (the sum of their states' counts). */
+  readings: number;
+  /** Bytes of envelopes received from this gateway. */
+  bytesIn: number;
+  /** The end of the newest window merged from this gateway (event time): how far its data reaches. */
+  latestWindowEndMs: number;
+}
+
+export const newGatewayStats = (gatewayId: string): GatewayStats => ({
+  gatewayId,
+  lastSeenMs: 0,
+  envelopes: 0,
+  duplicates: 0,
+  readings: 0,
+  bytesIn: 0,
+  latestWindowEndMs: 0,
+});
+
+export interface SeriesPoint {
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  readonly state: MetricState;
+}
+
+/** How fleet aggregates are grouped: one group, per device, per gateway, or per value of a device label. */
+export type FleetGrouping = { by: 'fleet' } | { by: 'device' } | { by: 'gateway' } | { by: 'label'; label: string };
+
+/** Distinct metric names listed for the dashboard, at most; names beyond it are merged but not listed (counted). */
+export const metricNamesMax = 10_000;
+/** Unreadable envelopes kept for an operator, at most; the oldest go first (counted). */
+export const deadEnvelopesMax = 10_000;
+/** Messages kept whole (a newer format, or parked after failing again and again), at most; the oldest go first (counted). */
+export const keptMessagesMax = 10_000;
+
+export interface IntakeEvents {
+  merged: [{ gatewayId: string; readings: number }];
+  /** An envelope or alert from an incarnation not seen before, or from two at once. */
+  incarnation: [{ gatewayId: string; incarnation: string; news: Exclude<IncarnationNews, 'same'>; stats: GatewayStats }];
+  /** Seqs of an incarnation that never arrived, skipped over at seenAboveMarkMax (one arriving later is taken for a duplicate). */
+  dedupGapSkipped: [{ gatewayId: string; incarnation: string; seqs: number }];
+  /** Records of a merged envelope that were dead-lettered instead, with their reasons. */
+  recordsRejected: [{ gatewayId: string; reasons: string[] }];
+  alert: [Record<string, unknown>];
+}
+
+export interface LiveEvents {
+  merged: [{ gatewayId: string; readings: number }];
+  alert: [Record<string, unknown>];
+  /** A new risk ranking was stored (by whichever node scored). */
+  risk: [{ scoredAtMs: number }];
+}
+
+/** Decodes partition envelopes and merges them exactly once: dedup and merge commit together. */
+export interface PartitionMerge {
+  /** Applies one envelope received on `topic` (fogline/v1/{gatewayId}/partitions/{p}). */
+  apply(topic: string, bytes: Uint8Array, receivedAtMs?: number): Promise<IntakeOutcome>;
+}
+
+export interface AlertIntake {
+  /** An alert record; deduplicated by (gateway, incarnation, seq) with the partitions. */
+  apply(gatewayId: string, bytes: Uint8Array, receivedAtMs?: number): Promise<IntakeOutcome>;
+  /** The newest first. */
+  list(limit: number): Promise<Record<string, unknown>[]>;
+}
+
+export interface SeriesStore {
+  /** The states of one device and metric starting in [fromMs, toMs), oldest first. */
+  series(deviceId: string, metric: string, fromMs: number, toMs: number, resolution?: Resolution): Promise<SeriesPoint[]>;
+  /** One metric's windows starting in [fromMs, toMs), merged per group: exact fleet figures, not averages of averages. */
+  fleet(rdd: RddContext, metric: string, fromMs: number, toMs: number, grouping: FleetGrouping): Promise<Map<string, MetricState>>;
+  /** The metrics a device has sent, sorted. */
+  metricsOf(deviceId: string): Promise<string[]>;
+  /** Every metric name merged so far, sorted (up to metricNamesMax), and how many envelopes brought names not listed. */
+  metricNames(): Promise<{ names: string[]; unlisted: number }>;
+  /** Removes what is older than each resolution's retention; returns how many units of storage went (entries or partitions). */
+  applyRetention(nowMs: number, keepMs: Record<Resolution, number>): Promise<number>;
+  /** Every device's hourly moments per metric, from the hour rollups: what predictive maintenance reads. */
+  hourHistories(): Promise<Map<string, DeviceHistory>>;
+}
+
+export interface DeviceEntry {
+  readonly gatewayId: string;
+  readonly labels: Record<string, string>;
+}
+
+export interface RegistryStore {
+  /** Every gateway known: by its partitions, or only by a status record. Sorted by id. */
+  gatewayList(): Promise<GatewayStats[]>;
+  putStatus(gatewayId: string, status: Record<string, unknown>): Promise<void>;
+  statusOf(gatewayId: string): Promise<Record<string, unknown> | undefined>;
+  /** A gateway's device registry: deviceId -> labels. */
+  putDevices(gatewayId: string, devices: Record<string, Record<string, string>>): Promise<void>;
+  deviceOf(deviceId: string): Promise<DeviceEntry | undefined>;
+  deviceCount(): Promise<number>;
+  devices(): Promise<Map<string, DeviceEntry>>;
+}
+
+export interface ModelStore {
+  /** A trained maintenance model, one per kind of device; the newest replaces the last. */
+  put(kind: string, model: unknown): Promise<void>;
+  list<T>(): Promise<T[]>;
+  /** The latest risk ranking, stored whole by the node that scored, read by every node. */
+  putRanking(ranking: { scoredAtMs: number; devices: unknown[] }): Promise<void>;
+  ranking<T>(): Promise<{ scoredAtMs: number; devices: T[] } | undefined>;
+}
+
+export interface Quarantine {
+  /** Keeps a message the intake failed on again and again, whole, with the reason; an operator replays it. */
+  park(topic: string, reason: string, bytes: Uint8Array): Promise<void>;
+  /** Keeps a message that could not be used, with the reason, among the bounded dead letters. */
+  reject(topic: string, reason: string, bytes: Uint8Array): Promise<void>;
+  deadLetters(): Promise<{ topic: string; reason: string }[]>;
+  keptNewer(): Promise<{ topic: string; reason: string; parked?: boolean }[]>;
+  /** Dead letters and kept messages dropped at their maxima (the oldest first), by this node. */
+  readonly dropped: number;
+}
+
+export interface ClusterNode {
+  readonly nodeId: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly startedAtMs: number;
+  readonly heartbeatAtMs: number;
+  readonly state: 'up' | 'down';
+  readonly leader: boolean;
+  readonly detail: Record<string, unknown>;
+}
+
+/**
+ * The nodes of a cluster over one store: who is up, and which one runs the scheduled jobs
+ * (retention, training, scoring) so that they run once per cluster.
+ */
+export interface ClusterCoordinator {
+  readonly nodeId: string;
+  /** Starts heartbeats and the leader election; `detail` is what this node reports of itself. */
+  start(detail: () => Record<string, unknown>): Promise<void>;
+  isLeader(): boolean;
+  nodes(): Promise<ClusterNode[]>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { AlertRecordIntake } from '../alert-intake.js';
+import type { CloudStore, IntakeEvents, LiveEvents } from '../cloud-store.js';
+import { EnvelopeIntake } from '../partition-merge.js';
+import { PgKeeping } from './pg-keeping.js';
+import { PgMergeBackend } from './pg-merge-backend.js';
+import { migrate } from './pg-migrations.js';
+import { PartitionMaker } from './pg-partitions.js';
+import { PgModelStore, PgRegistryStore } from './pg-registry-store.js';
+import { PgSeriesStore } from './pg-series-store.js';
+import { PgSession } from './pg-session.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://...; unset: the PG* environment variables. */
+  readonly url?: string;
+  readonly poolSize: number;
+  readonly nodeId: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * The PostgreSQL backend: one database shared by every node of a cluster. Migrations are
+ * applied at open; the pool is this node's connections (`poolSize`), plus one session of its
+ * own for LISTEN and the leader lock.
+ */
+export async function openPostgresCloudStore(options: PostgresStoreOptions): Promise<CloudStore> {
+  const connection: pg.ClientConfig = { connectionString: options.url, application_name: `fogline-cloud ${options.nodeId}` };
+  const pool = new pg.Pool({ ...connection, max: options.poolSize });
+  // An idle connection that breaks (the database restarted) is dropped by the pool, not thrown.
+  pool.on('error', (error) => options.logger?.warn({ error: error.message }, 'an idle PostgreSQL connection was lost'));
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end();
+    const where = options.url ? options.url.replace(/\/\/[^@/]*@/, '//***@') : 'the PG* environment';
+    throw new Error(`store.url: PostgreSQL at ${where} could not be opened: ${(error as Error).message}`);
+  }
+  const events = new EventEmitter<IntakeEvents>();
+  const live = new EventEmitter<LiveEvents>();
+  const partitions = new PartitionMaker();
+  const keeping = new PgKeeping(pool);
+  const backend = new PgMergeBackend(pool, partitions, keeping);
+  const aside = { keepNewer: keeping.keepNewer.bind(keeping), reject: keeping.reject.bind(keeping) };
+  const alertIntake = new AlertRecordIntake(backend, aside, events);
+  const session = new PgSession(connection, pool, options.nodeId, live, options.logger);
+  return {
+    kind: 'postgres',
+    partitions: new EnvelopeIntake(backend, aside, events),
+    alerts: {
+      apply: alertIntake.apply.bind(alertIntake),
+      list: async (limit) => {
+        const { rows } = await pool.query<{ body: string }>('SELECT body FROM alerts ORDER BY received_ms DESC, id DESC LIMIT $1', [limit]);
+        return rows.map((row) => JSON.parse(row.body));
+      },
+    },
+    series: new PgSeriesStore(pool, partitions, keeping),
+    registry: new PgRegistryStore(pool),
+    models: new PgModelStore(pool),
+    quarantine: keeping,
+    cluster: session,
+    events,
+    live,
+    async close() {
+      await session.stop();
+      await pool.end();
+    },
+  };
+}
