@@ -16,6 +16,7 @@ const portFlag = (value: string): number => {
 interface CommonOptions {
   config?: string;
   dataDir?: string;
+  nodeId?: string;
   brokerPort?: number;
   httpPort?: number;
 }
@@ -24,6 +25,7 @@ const withCommon = (command: Command) =>
   command
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .option('--data-dir <dir>', 'overrides dataDir (env FOGLINE_CLOUD_DATA_DIR)')
+    .option('--node-id <id>', 'overrides node.id: this node in a cluster, stable across restarts (env FOGLINE_CLOUD_NODE_ID)')
     .option(
       '--broker-port <port>',
       'overrides broker.port of the embedded broker; 0 picks a free port (env FOGLINE_CLOUD_BROKER_PORT)',
@@ -32,14 +34,20 @@ const withCommon = (command: Command) =>
     .option('--http-port <port>', 'overrides http.port of the API (env FOGLINE_CLOUD_HTTP_PORT)', portFlag);
 
 const load = (options: CommonOptions) => {
-  const overrides: CloudOverrides = { dataDir: options.dataDir, brokerPort: options.brokerPort, httpPort: options.httpPort };
+  const overrides: CloudOverrides = {
+    dataDir: options.dataDir,
+    nodeId: options.nodeId,
+    brokerPort: options.brokerPort,
+    httpPort: options.httpPort,
+  };
   return loadCloudConfig(options.config, overrides);
 };
 
 const fail: (error: unknown) => never = (error) => exitWithError('fogline-cloud', error);
 
 function brokerSummary(config: CloudConfig, ports: Cloud['ports']): string {
-  if (config.broker.mode === 'external') return `subscribed on ${config.broker.url}`;
+  if (config.broker.mode === 'external')
+    return `subscribed on ${config.broker.url}${config.broker.sharedGroup ? ` (shared group ${config.broker.sharedGroup}, node ${config.node.id})` : ''}`;
   const listeners = [ports.broker !== undefined && `port ${ports.broker}`, ports.brokerTls !== undefined && `TLS port ${ports.brokerTls}`];
   return `gateway broker on ${listeners.filter(Boolean).join(' and ')}`;
 }

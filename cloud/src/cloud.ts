@@ -79,7 +79,7 @@ export class Cloud {
   }
 
   static async start(config: CloudConfig, logger: Logger = pino({ level: config.log.level })): Promise<Cloud> {
-    const store = await openCloudStore(config);
+    const store = await openCloudStore(config, logger);
     const cloud = new Cloud(config, logger, store, createCloudMetrics(), new RddContext({ defaultParallelism: 2 }));
     try {
       await cloud.startParts();

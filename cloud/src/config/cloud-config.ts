@@ -53,6 +53,12 @@ export const cloudConfigSchema = z.strictObject({
        * With an external broker: share the gateways' partitions and alerts among the workers
        * of this group ($share/<group>/...), each message going to one of them.
        */
+      /** How long the external broker keeps this node's session (its subscriptions and unacknowledged messages) while it is away. */
+      sessionExpiryS: z
+        .number()
+        .int()
+        .min(0)
+        .default(7 * 24 * 3600),
       sharedGroup: z
         .string()
         .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a group name of letters, digits, _ or - (at most 64)')

@@ -39,7 +39,7 @@ export async function subscribeExternal(
     clientId,
     clean: false,
     protocolVersion: sharedGroup ? 5 : 4,
-    properties: sharedGroup ? { sessionExpiryInterval: 7 * 24 * 3600 } : undefined,
+    properties: sharedGroup ? { sessionExpiryInterval: config.sessionExpiryS } : undefined,
     username,
     password,
     reconnectPeriod: 1000,

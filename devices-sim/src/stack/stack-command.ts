@@ -28,6 +28,22 @@ interface StackFlags {
   seed: number;
   live: boolean;
   quiet?: boolean;
+  cloudWorkers: number;
+  store?: string;
+  broker?: string;
+}
+
+/** The clustered form needs a shared store and an external broker; says which flag is missing. */
+export function clusterProblem(flags: Pick<StackFlags, 'cloudWorkers' | 'store' | 'broker'>): string | undefined {
+  if (flags.store !== undefined && !/^postgres(ql)?:\/\//.test(flags.store))
+    return `--store was ${JSON.stringify(flags.store)}, expected a postgres:// URL (leave it out for the embedded store)`;
+  if (flags.broker !== undefined && !/^(mqtts?|wss?):\/\//.test(flags.broker))
+    return `--broker was ${JSON.stringify(flags.broker)}, expected an mqtt://, mqtts://, ws:// or wss:// URL`;
+  if (flags.cloudWorkers > 1 && (!flags.store || !flags.broker))
+    return `--cloud-workers ${flags.cloudWorkers} needs --store postgres://... and --broker mqtt://...: workers share one PostgreSQL and an external broker's shared subscription`;
+  if (flags.store && !flags.broker)
+    return '--store postgres://... needs --broker mqtt://...: the cloud on PostgreSQL takes the gateways from an external broker';
+  return undefined;
 }
 
 /** `fogline-sim stack`: what `npm start` runs. */
@@ -59,9 +75,19 @@ export function addStackCommand(program: Command, fail: (error: unknown) => neve
     .option('--seed <n>', 'the fleet\u2019s seed', numberFlag('--seed', 0, 2 ** 31, { integer: true }), stackDefaults.seed)
     .option('--no-live', 'after the history, leave the fleet idle instead of publishing in real time')
     .option('--quiet', 'no status line every 10 s')
+    .option(
+      '--cloud-workers <n>',
+      'the cloud as a cluster of this many workers (needs --store and --broker)',
+      numberFlag('--cloud-workers', 1, 64, { integer: true }),
+      1,
+    )
+    .option('--store <url>', 'a PostgreSQL the cloud keeps its data in (postgres://user:password@host/db); default: embedded')
+    .option('--broker <url>', 'an external MQTT broker between gateways and cloud (mqtt://host:1883); default: the cloud\u2019s own')
     .action(async (flags: StackFlags) => {
       if (flags.gatewayPorts.length !== flags.sites.length)
         fail(new Error(`--gateway-ports has ${flags.gatewayPorts.length} ports for ${flags.sites.length} sites, expected one per site`));
+      const problem = clusterProblem(flags);
+      if (problem) fail(new Error(problem));
       const stack = new Stack({
         dataDir: resolve(flags.dataDir),
         host: flags.host,
@@ -77,6 +103,9 @@ export function addStackCommand(program: Command, fail: (error: unknown) => neve
         seed: flags.seed,
         live: flags.live,
         quiet: flags.quiet ?? false,
+        cloudWorkers: flags.cloudWorkers,
+        storeUrl: flags.store,
+        brokerUrl: flags.broker,
       });
       const stop = () => void stack.stop(0);
       process.once('SIGINT', stop);

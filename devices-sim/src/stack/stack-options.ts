@@ -25,6 +25,12 @@ export interface StackOptions {
   /** After the history: keep the fleet publishing in real time until Ctrl-C. */
   readonly live: boolean;
   readonly quiet: boolean;
+  /** The cloud as a cluster: this many fogline-cloud workers (1: one process). */
+  readonly cloudWorkers: number;
+  /** A PostgreSQL the workers share (postgres://...); unset: the cloud's embedded level store. */
+  readonly storeUrl?: string;
+  /** An external MQTT broker (Mosquitto, EMQX, ...) between gateways and cloud; unset: the cloud's embedded broker. */
+  readonly brokerUrl?: string;
 }
 
 export const stackDefaults = {

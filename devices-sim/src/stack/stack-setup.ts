@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { defaultGatewayCli } from '../provision/provision-devices.js';
+import type { CloudWorkerSpec } from './cloud-workers.js';
 import { type StackOptions, stackDefaults } from './stack-options.js';
 import type { StackState } from './stack-state.js';
 
@@ -18,6 +20,8 @@ export function cloudCli(): string {
     throw new Error('fogline-cloud was not found (is @fogline/cloud installed and built? run npm run build)');
   }
 }
+
+export const newClusterId = () => randomBytes(3).toString('hex');
 
 export const gatewayIdOf = (site: string) => `gw-${site}`;
 /** Every gateway's site: one per simulated fleet, then the lab for real devices. */
@@ -38,17 +42,30 @@ export const layout = (dataDir: string) => ({
  * The cloud's config. Maintenance trains every 10 minutes and scores every 2 (the defaults,
  * hourly and 5-minutely, suit a fleet on real time; this one replays a month in half an hour).
  */
-export function writeCloudConfig(options: StackOptions): void {
+export function writeCloudConfig(options: StackOptions, clusterId = 'local'): CloudWorkerSpec[] {
   const paths = layout(options.dataDir);
   mkdirSync(paths.cloudDir, { recursive: true });
-  const config = {
+  const base = {
     dataDir: paths.cloudDir,
-    broker: { host: options.host, port: options.cloudBrokerPort },
+    broker: options.brokerUrl
+      ? { mode: 'external', url: options.brokerUrl, sharedGroup: `fogline-${clusterId}` }
+      : { host: options.host, port: options.cloudBrokerPort },
+    store: options.storeUrl ? { kind: 'postgres', url: options.storeUrl } : { kind: 'level' },
     http: { host: options.host, port: options.httpPort },
     schedules: { maintenanceTrain: '0 */10 * * * *', maintenanceScore: '30 */2 * * * *' },
     log: { level: 'info' },
   };
-  writeFileSync(paths.cloudConfig, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(paths.cloudConfig, `${JSON.stringify(base, null, 2)}\n`, { mode: 0o600 });
+  if (options.cloudWorkers <= 1) return [{ nodeId: `cloud-${clusterId}`, configPath: paths.cloudConfig }];
+  // Node ids carry the stack's id: on a broker others share, sessions and groups stay apart.
+  return Array.from({ length: options.cloudWorkers }, (_, i) => {
+    const nodeId = `w${i + 1}-${clusterId}`;
+    const configPath = join(paths.cloudDir, `cloud-w${i + 1}.json`);
+    const port = options.httpPort === 0 ? 0 : options.httpPort + i;
+    const config = { ...base, node: { id: nodeId }, http: { ...base.http, port } };
+    writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    return { nodeId, configPath };
+  });
 }
 
 /**
@@ -58,6 +75,9 @@ export function writeCloudConfig(options: StackOptions): void {
  * x1440 that is 0.6 s of wall time).
  */
 export function writeGatewayConfig(options: StackOptions, site: string, cloudBrokerPort: number, secret: string, mqttPort: number): void {
+  const uplink = options.brokerUrl
+    ? { url: options.brokerUrl }
+    : { url: `mqtt://127.0.0.1:${cloudBrokerPort}`, username: gatewayIdOf(site), password: secret };
   const gatewayId = gatewayIdOf(site);
   const config = {
     gatewayId,
@@ -70,7 +90,7 @@ export function writeGatewayConfig(options: StackOptions, site: string, cloudBro
       { name: 'cabinet-hot', kind: 'threshold', metric: 'cabinetTemperature', above: 34, severity: 'warning' },
       { name: 'sensor-hot', kind: 'threshold', metric: 'temperature', above: 40, severity: 'warning' },
     ],
-    uplink: { url: `mqtt://127.0.0.1:${cloudBrokerPort}`, username: gatewayId, password: secret },
+    uplink,
     log: { level: 'info' },
   };
   writeFileSync(layout(options.dataDir).gatewayConfig(site), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
@@ -122,6 +142,7 @@ export async function setUpStack(options: StackOptions, say: (line: string) => v
   return {
     version: 1,
     createdAtMs: Date.now(),
+    clusterId: newClusterId(),
     gatewaySecrets,
     demoDevice: { deviceId: demo.deviceId, secret: demo.secret, gatewayId: gatewayIdOf(lab) },
     simulatedUntilMs: null,

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 export interface StackState {
   readonly version: 1;
   readonly createdAtMs: number;
+  /** Names this stack's cloud nodes and shared group apart from another stack's on the same broker (set on a first run, or added). */
+  clusterId?: string;
   /** Gateway id -> its secret on the cloud's broker. */
   readonly gatewaySecrets: Record<string, string>;
   /** The device a person can publish as with mosquitto_pub. */

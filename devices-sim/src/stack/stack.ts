@@ -1,15 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { CloudWorkers } from './cloud-workers.js';
 import { requireFreePorts } from './port-check.js';
 import { type ServiceProcess, startService, stopService } from './service-process.js';
 import type { StackOptions } from './stack-options.js';
 import {
-  cloudCli,
   gatewayCli,
   gatewayIdOf,
   gatewaySites,
   layout,
+  newClusterId,
   setUpStack,
   simCli,
   writeCloudConfig,
@@ -30,6 +31,8 @@ export interface RunningStackFile {
   readonly pid: number;
   readonly httpPort: number;
   readonly cloudBrokerPort: number;
+  /** The cloud's nodes: one, or the workers of a cluster (each with its own API port). */
+  readonly cloudWorkers: { readonly nodeId: string; readonly pid: number; readonly httpPort: number }[];
   readonly gateways: { readonly site: string; readonly gatewayId: string; readonly mqttPort: number; readonly opsPort: number }[];
   readonly demoDevice: { readonly deviceId: string; readonly secret: string; readonly gatewayId: string };
   /** The parts' process ids: they run in process groups of their own, so a SIGKILL of the stack leaves them. */
@@ -52,7 +55,7 @@ const shown = (path: string) => {
  * hold), the cloud. The next run carries on from the stored state.
  */
 export class Stack {
-  private cloud?: ServiceProcess;
+  private cloudWorkers?: CloudWorkers;
   private readonly gateways: ServiceProcess[] = [];
   private fleets: FleetProcess[] = [];
   private state!: StackState;
@@ -89,10 +92,11 @@ export class Stack {
   }
 
   private async checkPorts(): Promise<void> {
-    const { host, httpPort, cloudBrokerPort, gatewayPorts, sites, labPort } = this.options;
+    const { host, httpPort, cloudBrokerPort, gatewayPorts, sites, labPort, brokerUrl, cloudWorkers } = this.options;
+    const httpPorts = httpPort === 0 ? [0] : Array.from({ length: cloudWorkers }, (_, i) => httpPort + i);
     await requireFreePorts([
-      { port: httpPort, host, what: 'the dashboard and API', flag: '--http-port' },
-      { port: cloudBrokerPort, host, what: "the cloud's broker for gateways", flag: '--cloud-port' },
+      ...httpPorts.map((port) => ({ port, host, what: 'the dashboard and API', flag: '--http-port' })),
+      ...(brokerUrl ? [] : [{ port: cloudBrokerPort, host, what: "the cloud's broker for gateways", flag: '--cloud-port' }]),
       ...sites.map((site, i) => ({ port: gatewayPorts[i], host, what: `gateway ${gatewayIdOf(site)}'s MQTT`, flag: '--gateway-ports' })),
       { port: labPort, host, what: 'the lab gateway for your devices', flag: '--lab-port' },
     ]);
@@ -108,20 +112,24 @@ export class Stack {
       this.state = await setUpStack(this.options, this.say);
     }
     this.state.runs++;
+    this.state.clusterId ??= newClusterId();
     writeStackState(this.options.dataDir, this.state);
   }
 
   private async startCloud(): Promise<void> {
-    writeCloudConfig(this.options);
-    const paths = layout(this.options.dataDir);
-    this.cloud = await startService(
-      'fogline-cloud',
-      cloudCli(),
-      ['start', '-c', paths.cloudConfig],
-      'cloud ready',
-      join(paths.logs, 'cloud.log'),
+    const specs = writeCloudConfig(this.options, this.state.clusterId);
+    this.cloudWorkers = new CloudWorkers(
+      specs,
+      layout(this.options.dataDir).logs,
+      this.say,
+      (name, code) => this.partExited(name, code),
+      () => this.writeRunning(),
     );
-    this.watch(this.cloud);
+    await this.cloudWorkers.start();
+  }
+
+  private get cloud(): ServiceProcess | undefined {
+    return this.cloudWorkers?.primary;
   }
 
   private async startGateways(): Promise<void> {
@@ -140,10 +148,16 @@ export class Stack {
       this.gateways.push(gateway);
       this.watch(gateway);
     }
+    this.writeRunning();
+  }
+
+  private writeRunning(): void {
+    const workers = this.cloudWorkers?.all ?? [];
     const running: RunningStackFile = {
       pid: process.pid,
       httpPort: this.cloud?.ports.http ?? 0,
       cloudBrokerPort: this.cloud?.ports.broker ?? 0,
+      cloudWorkers: workers.map(({ nodeId, service }) => ({ nodeId, pid: service.child.pid ?? 0, httpPort: service.ports.http })),
       gateways: gatewaySites(this.options).map((site, i) => ({
         site,
         gatewayId: gatewayIdOf(site),
@@ -151,18 +165,22 @@ export class Stack {
         opsPort: this.gateways[i].ports.ops,
       })),
       demoDevice: this.state.demoDevice,
-      processes: [this.cloud, ...this.gateways].flatMap((p) => (p?.child.pid ? [{ name: p.name, pid: p.child.pid }] : [])),
+      processes: [...workers.map((w) => w.service), ...this.gateways].flatMap((p) =>
+        p.child.pid ? [{ name: p.name, pid: p.child.pid }] : [],
+      ),
     };
     writeFileSync(join(this.options.dataDir, 'running.json'), `${JSON.stringify(running, null, 2)}\n`, { mode: 0o600 });
   }
 
-  /** A part that exits while the stack runs takes the stack down, with the reason from its log. */
+  /** A part that exits while the stack runs takes the stack down, with the reason from its log (cluster workers are restarted first). */
   private watch(service: ServiceProcess): void {
-    void service.exited.then((code) => {
-      if (this.stopping) return;
-      this.say(`fogline: ${service.name} exited (code ${code}); see ${join(layout(this.options.dataDir).logs, `${service.name}.log`)}`);
-      void this.stop(1);
-    });
+    void service.exited.then((code) => this.partExited(service.name, code));
+  }
+
+  private partExited(name: string, code: number | null): void {
+    if (this.stopping) return;
+    this.say(`fogline: ${name} exited (code ${code}); see ${join(layout(this.options.dataDir).logs, `${name}.log`)}`);
+    void this.stop(1);
   }
 
   private printBanner(): void {
@@ -176,7 +194,15 @@ export class Stack {
       `fogline is running. Data in ${dir}/, logs in ${dir}/logs/.`,
       `  dashboard      ${http}/`,
       `  API            ${http}/api/v1/overview`,
-      `  cloud broker   mqtt://${host}:${this.cloud?.ports.broker} (for gateways)`,
+      this.options.brokerUrl
+        ? `  broker         ${this.options.brokerUrl} (external: gateways publish there, the cloud subscribes)`
+        : `  cloud broker   mqtt://${host}:${this.cloud?.ports.broker} (for gateways)`,
+      ...(this.cloudWorkers?.clustered
+        ? [
+            `  cloud workers  ${this.cloudWorkers.all.map(({ nodeId, service }) => `${nodeId} (API :${service.ports.http})`).join(', ')}`,
+            `  store          ${this.options.storeUrl ? this.options.storeUrl.replace(/\/\/[^@/]*@/, '//***@') : 'level'}`,
+          ]
+        : []),
       ...this.gateways.map(
         (g, i) =>
           `  ${i === 0 ? 'gateways' : '        '}       ${g.name}: mqtt://${host}:${g.ports.mqtt}, metrics http://127.0.0.1:${g.ports.ops}/metrics${g === lab ? ' (for your devices)' : ''}`,
@@ -317,7 +343,7 @@ export class Stack {
     );
     if (this.fleets.length > 0) this.recordProgress();
     await Promise.all(this.gateways.map((g) => stopService(g)));
-    if (this.cloud) await stopService(this.cloud);
+    await this.cloudWorkers?.stop();
     rmSync(join(this.options.dataDir, 'running.json'), { force: true });
   }
 }
