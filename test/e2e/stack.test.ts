@@ -1,73 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { simCli, tempDir } from './processes.js';
-
-interface RunningStack {
-  httpPort: number;
-  gateways: { site: string; gatewayId: string; mqttPort: number; opsPort: number }[];
-  demoDevice: { deviceId: string; secret: string };
-  processes: { name: string; pid: number }[];
-}
-
-/** After a failed test: the stack's parts run in their own process groups, so they are killed by pid. */
-function killParts(dataDir: string): void {
-  const path = join(dataDir, 'running.json');
-  if (!existsSync(path)) return;
-  for (const { pid } of (JSON.parse(readFileSync(path, 'utf8')) as RunningStack).processes) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** `npm start`'s command, on free ports, a small fleet and three hours of history, in `dataDir`. */
-function startStack(dataDir: string, extra: string[] = []) {
-  const child = spawn(
-    process.execPath,
-    [
-      simCli,
-      'stack',
-      '--data-dir',
-      dataDir,
-      '--http-port',
-      '0',
-      '--cloud-port',
-      '0',
-      '--gateway-ports',
-      '0,0',
-      '--atms',
-      '8',
-      '--history',
-      '3h',
-      '--no-live',
-      '--quiet',
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const said = (text: string, timeoutMs = 120_000) => expect.poll(() => output, { timeout: timeoutMs, interval: 200 }).toContain(text);
-  return { child, exited, said, output: () => output };
-}
-
-const sumOfLines = (metrics: string, name: string) =>
-  metrics
-    .split('\n')
-    .filter((line) => line.startsWith(name))
-    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+import { tempDir } from './processes.js';
+import { killParts, type RunningStack, startStack, sumOfLines } from './stack-process.js';
 
 describe('the whole stack, as npm start runs it', () => {
   it('brings up a cloud, two gateways and a fleet, counts every reading exactly, takes mosquitto_pub, stops cleanly and resumes', async () => {

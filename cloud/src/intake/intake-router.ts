@@ -21,7 +21,13 @@ export class IntakeRouter {
   }
 
   async receive(topic: string, payload: Uint8Array): Promise<void> {
-    const outcome = await this.poisonGuard.run(topic, payload, () => this.route(topic, payload));
+    let outcome: 'done' | 'parked';
+    try {
+      outcome = await this.poisonGuard.run(topic, payload, () => this.route(topic, payload));
+    } catch (error) {
+      this.metrics.intakeFailures.inc();
+      throw error;
+    }
     if (outcome === 'parked') {
       this.metrics.parked.inc();
       this.logger.error({ topic }, 'message parked after failing intake again and again');

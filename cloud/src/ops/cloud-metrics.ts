@@ -33,6 +33,11 @@ export function createCloudMetrics() {
       help: 'Messages kept aside after failing intake again and again (acknowledged, never retried forever)',
       registers: [registry],
     }),
+    intakeFailures: new Counter({
+      name: 'fogline_cloud_intake_failures_total',
+      help: 'Messages whose intake failed (the store unreachable, say) and were left unacknowledged, for the broker or gateway to deliver again',
+      registers: [registry],
+    }),
     incarnations: new Counter({
       name: 'fogline_cloud_gateway_incarnations_total',
       help: 'Gateway incarnations seen for the first time (news=new), and two incarnations writing at once (news=conflict)',
