@@ -1,5 +1,6 @@
 import { type BenchRow, machine, renderTable } from './bench-table.js';
 import { runCloudBench } from './cloud-bench.js';
+import { runClusterBench } from './cluster-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runGatewayBench } from './gateway-bench.js';
 import { runModelBench } from './model-bench.js';
@@ -12,6 +13,7 @@ const all: [string, () => Promise<BenchRow[]>][] = [
   ['engine', runEngineBench],
   ['gateway', runGatewayBench],
   ['cloud', runCloudBench],
+  ['cluster', runClusterBench],
   ['simulator', runSimulatorBench],
   ['model', runModelBench],
   ['soak', runSoakBench],

@@ -6,7 +6,9 @@ import type pg from 'pg';
  * older cloud is brought up to date, and a newer cloud's store is refused (not guessed at).
  *
  * States are partitioned by the start of their window, so retention drops whole partitions
- * (pg-partitions.ts creates them as data arrives). JSON the cloud only hands back is kept as
+ * (pg-partitions.ts creates them as data arrives). The by-metric index carries the device too:
+ * with (metric, start_ms) alone, the planner took it for the merge's key lookups and scanned
+ * every device of the window for each. JSON the cloud only hands back is kept as
  * text, so it reads back exactly as written; device labels are jsonb, for fleet grouping.
  */
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
@@ -24,7 +26,7 @@ export const migrations: readonly { version: number; name: string; sql: string }
       CREATE TABLE states_${resolution} (
         device_id text NOT NULL, metric text NOT NULL, start_ms bigint NOT NULL, end_ms bigint NOT NULL, state bytea NOT NULL,
         PRIMARY KEY (device_id, metric, start_ms)) PARTITION BY RANGE (start_ms);
-      CREATE INDEX states_${resolution}_by_metric ON states_${resolution} (metric, start_ms);`,
+      CREATE INDEX states_${resolution}_by_metric ON states_${resolution} (metric, start_ms, device_id);`,
         )
         .join('\n')}
       CREATE TABLE alerts (id bigserial PRIMARY KEY, received_ms bigint NOT NULL, gateway_id text NOT NULL, seq bigint NOT NULL, body text NOT NULL);

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { decodeEnvelope, type MetricState } from '@fogline/shared';
+import { freshDatabase, serverPostgresAnswers, serverPostgresUrl } from '../../cloud/src/testing/postgres.js';
+import { type BenchRow, medianMs } from './bench-table.js';
+import { gatewayEnvelopes } from './intake-envelopes.js';
+
+const gateways = Array.from({ length: 8 }, (_, g) => `gw-bench-${g}`);
+const windows = 10;
+const devicesPerGateway = 500;
+const records = gateways.length * windows * devicesPerGateway;
+
+interface WorkerFigures {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function startWorker(url: string, share: string[]) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./pg-intake-worker.ts', import.meta.url)),
+      JSON.stringify({ url, gateways: share, windows, devices: devicesPerGateway }),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  const ready = new Promise<void>((resolve) =>
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('ready')) resolve();
+    }),
+  );
+  const done = new Promise<WorkerFigures>((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() as string)) : reject(new Error(`bench worker exited with ${code}`)),
+    ),
+  );
+  return { child, ready, done };
+}
+
+/** N worker processes share the gateways (as a shared subscription would) into one fresh database; wall time from "go" to the last done. */
+async function intakeWith(workers: number): Promise<{ recordsPerSecond: number; cpuShare: number }> {
+  const database = await freshDatabase('fogline_bench');
+  try {
+    const started = Array.from({ length: workers }, (_, w) =>
+      startWorker(
+        database.url,
+        gateways.filter((_, g) => g % workers === w),
+      ),
+    );
+    await Promise.all(started.map((w) => w.ready));
+    const go = performance.now();
+    for (const w of started) w.child.stdin.write('go\n');
+    const figures = await Promise.all(started.map((w) => w.done));
+    const wallMs = performance.now() - go;
+    return { recordsPerSecond: (records / wallMs) * 1000, cpuShare: figures.reduce((sum, f) => sum + f.cpuMs, 0) / workers / wallMs };
+  } finally {
+    await database.drop();
+  }
+}
+
+/**
+ * The cloud's intake on PostgreSQL: one worker process, then two sharing the same gateways,
+ * with the database on the same 2-core machine. Each worker merges one envelope at a time, as
+ * its subscription delivers them, so one worker waits on the database's round trips, and a
+ * second one fills those waits.
+ */
+export async function runClusterBench(): Promise<BenchRow[]> {
+  if (!(await serverPostgresAnswers())) {
+    process.stderr.write(`cluster bench skipped: no PostgreSQL answers at ${serverPostgresUrl} (FOGLINE_TEST_PG_URL)\n`);
+    return [];
+  }
+  const envelopes = gateways.flatMap((g) => gatewayEnvelopes(g, windows, devicesPerGateway));
+  const [handMs] = await medianMs(3, [
+    () => {
+      const states = new Map<string, MetricState>();
+      for (const bytes of envelopes) {
+        const envelope = decodeEnvelope(bytes);
+        for (const [[deviceId, metric], state] of envelope.records) {
+          const key = `${deviceId}/${metric}/${envelope.windowStartMs}`;
+          const current = states.get(key);
+          if (current) current.merge(state);
+          else states.set(key, state);
+        }
+      }
+    },
+  ]);
+  const one = await intakeWith(1);
+  const two = await intakeWith(2);
+  const label = (n: number, cpu: number) =>
+    `Cloud intake on PostgreSQL, ${n} worker process${n > 1 ? 'es' : ''} (${gateways.length} gateways x ${windows} windows x ${devicesPerGateway} devices; each worker busy ${Math.round(cpu * 100)}% of the time on its own CPU)`;
+  return [
+    {
+      benchmark: label(1, one.cpuShare),
+      unit: 'records/s',
+      figure: one.recordsPerSecond,
+      baseline: (records / handMs) * 1000,
+      baselineName: 'hand-written decode-and-merge loop, in memory',
+    },
+    {
+      benchmark: label(2, two.cpuShare),
+      unit: 'records/s',
+      figure: two.recordsPerSecond,
+      baseline: one.recordsPerSecond,
+      baselineName: 'one worker, the row above',
+      targetRatioMin: 1.5,
+    },
+  ];
+}
