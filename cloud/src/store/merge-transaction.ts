@@ -40,8 +40,8 @@ export interface MergeTransaction {
   putStates(resolution: Resolution, rows: readonly StateRow[]): void;
   putAlert(gatewayId: string, seq: number, receivedAtMs: number, bytes: Uint8Array): void;
   deadLetter(letter: DeadLetter): void;
-  /** Lists metric names not listed yet (up to metricNamesMax); returns how many found no room. */
-  listMetricNames(names: readonly string[]): Promise<number>;
+  /** Lists metric names not listed yet, up to metricNamesMax (names past it are counted, not listed). */
+  listMetricNames(names: readonly string[]): Promise<void>;
   /** Tells every node's live dashboards, once this commits. */
   announce<K extends keyof LiveEvents>(event: K, payload: LiveEvents[K][0]): void;
 }

@@ -108,11 +108,10 @@ class LevelMergeTransaction implements MergeTransaction {
     this.operations.push(...(this.parts.quarantine.deadLetterOperations(letter) as Put[]));
   }
 
-  async listMetricNames(names: readonly string[]): Promise<number> {
-    const { operations, listed, unlisted } = this.parts.names.toList(names);
+  async listMetricNames(names: readonly string[]): Promise<void> {
+    const { operations, listed } = this.parts.names.toList(names);
     this.operations.push(...(operations as Put[]));
     this.newNames.push(...listed);
-    return unlisted;
   }
 
   announce<K extends keyof LiveEvents>(event: K, payload: LiveEvents[K][0]): void {

@@ -132,9 +132,8 @@ class PgMergeTransaction implements MergeTransaction {
     this.letters.push(letter);
   }
 
-  async listMetricNames(names: readonly string[]): Promise<number> {
+  async listMetricNames(names: readonly string[]): Promise<void> {
     this.names = names;
-    return 0;
   }
 
   announce<K extends keyof LiveEvents>(event: K, payload: LiveEvents[K][0]): void {
