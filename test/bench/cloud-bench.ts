@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cloud, openLevelCloudStore, parseCloudConfig } from '@fogline/cloud';
 import { Gateway, parseGatewayConfig } from '@fogline/edge';
-import { decodeEnvelope, encodeEnvelope, MetricState, type PartitionEnvelope } from '@fogline/shared';
+import { encodeEnvelope, MetricState, type PartitionEnvelope } from '@fogline/shared';
 import { pino } from 'pino';
 import { type BenchRow, medianMs } from './bench-table.js';
+import { decodeAndMergeInMemory } from './intake-envelopes.js';
 
 const devices = 500;
 const readingsPerDevice = 300; // five minutes at one reading a second
@@ -107,19 +108,7 @@ function intakeEnvelopes(): Uint8Array[] {
 async function intakeRate(durability: 'process' | 'power'): Promise<BenchRow> {
   const envelopes = intakeEnvelopes();
   const records = envelopesForIntake * recordsPerEnvelope;
-  const handLoop = () => {
-    const states = new Map<string, MetricState>();
-    for (const bytes of envelopes) {
-      const envelope = decodeEnvelope(bytes);
-      for (const [[deviceId, metric], state] of envelope.records) {
-        const key = `${deviceId}/${metric}/${envelope.windowStartMs}`;
-        const current = states.get(key);
-        if (current) current.merge(state);
-        else states.set(key, state);
-      }
-    }
-    return states.size;
-  };
+  const handLoop = () => decodeAndMergeInMemory(envelopes);
   const intake = async () => {
     const dir = temp('intake');
     const store = await openLevelCloudStore(dir, durability, 'bench');

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { decodeEnvelope, type MetricState } from '@fogline/shared';
 import { freshDatabase, serverPostgresAnswers, serverPostgresUrl } from '../../cloud/src/testing/postgres.js';
 import { type BenchRow, medianMs } from './bench-table.js';
-import { gatewayEnvelopes } from './intake-envelopes.js';
+import { decodeAndMergeInMemory, gatewayEnvelopes } from './intake-envelopes.js';
 
 const gateways = Array.from({ length: 8 }, (_, g) => `gw-bench-${g}`);
 const windows = 10;
@@ -74,20 +73,7 @@ export async function runClusterBench(): Promise<BenchRow[]> {
     return [];
   }
   const envelopes = gateways.flatMap((g) => gatewayEnvelopes(g, windows, devicesPerGateway));
-  const [handMs] = await medianMs(3, [
-    () => {
-      const states = new Map<string, MetricState>();
-      for (const bytes of envelopes) {
-        const envelope = decodeEnvelope(bytes);
-        for (const [[deviceId, metric], state] of envelope.records) {
-          const key = `${deviceId}/${metric}/${envelope.windowStartMs}`;
-          const current = states.get(key);
-          if (current) current.merge(state);
-          else states.set(key, state);
-        }
-      }
-    },
-  ]);
+  const [handMs] = await medianMs(3, [() => decodeAndMergeInMemory(envelopes)]);
   const one = await intakeWith(1);
   const two = await intakeWith(2);
   const label = (n: number, cpu: number) =>

@@ -1,4 +1,4 @@
-import { encodeEnvelope, MetricState, type PartitionEnvelope } from '@fogline/shared';
+import { decodeEnvelope, encodeEnvelope, MetricState, type PartitionEnvelope } from '@fogline/shared';
 
 /**
  * The envelopes a gateway forwards for `windows` one-minute windows of `devices` devices (one
@@ -28,4 +28,19 @@ export function gatewayEnvelopes(gatewayId: string, windows: number, devices: nu
     };
     return encodeEnvelope(envelope);
   });
+}
+
+/** The baseline of the intake benchmarks: decode every envelope and merge its records per (device, metric, window), in memory. */
+export function decodeAndMergeInMemory(envelopes: readonly Uint8Array[]): number {
+  const states = new Map<string, MetricState>();
+  for (const bytes of envelopes) {
+    const envelope = decodeEnvelope(bytes);
+    for (const [[deviceId, metric], state] of envelope.records) {
+      const key = `${deviceId}/${metric}/${envelope.windowStartMs}`;
+      const current = states.get(key);
+      if (current) current.merge(state);
+      else states.set(key, state);
+    }
+  }
+  return states.size;
 }
