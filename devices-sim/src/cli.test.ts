@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,5 +120,19 @@ describe('fogline-sim', () => {
     expect(summary.publishes.telemetry).toBe(51);
     expect(summary.readings.perMetric.temperature.count).toBe(51);
     expect(summary.perDevice).toBeUndefined(); // only with --summary <file>
+  });
+});
+
+describe('fogline-sim stack, the clustered form', () => {
+  it('names the flag the cluster is missing, before it sets anything up', async () => {
+    const dataDir = join(folder, 'cluster-stack');
+    const workers = await sim(['stack', '--data-dir', dataDir, '--cloud-workers', '2', '--broker', 'mqtt://127.0.0.1:1883']);
+    expect(workers.code).not.toBe(0);
+    expect(workers.stderr).toContain('--cloud-workers 2 needs --store postgres://... and --broker mqtt://...');
+    const store = await sim(['stack', '--data-dir', dataDir, '--store', 'mysql://db/x', '--broker', 'mqtt://127.0.0.1:1883']);
+    expect(store.stderr).toContain('--store was "mysql://db/x", expected a postgres:// URL');
+    const broker = await sim(['stack', '--data-dir', dataDir, '--store', 'postgres://db/x']);
+    expect(broker.stderr).toContain('--store postgres://... needs --broker mqtt://...');
+    expect(existsSync(dataDir)).toBe(false);
   });
 });

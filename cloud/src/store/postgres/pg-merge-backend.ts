@@ -79,11 +79,15 @@ class PgMergeTransaction implements MergeTransaction {
 
   constructor(private readonly client: pg.PoolClient) {}
 
+  /** One round trip when the gateway is known (the usual case); a new one is inserted first, then locked. */
   async gatewayStats(gatewayId: string): Promise<GatewayStats | undefined> {
-    await this.client.query('INSERT INTO gateways (gateway_id) VALUES ($1) ON CONFLICT DO NOTHING', [gatewayId]);
-    const { rows } = await this.client.query<{ stats: string | null }>('SELECT stats FROM gateways WHERE gateway_id = $1 FOR UPDATE', [
-      gatewayId,
-    ]);
+    const lock = () =>
+      this.client.query<{ stats: string | null }>('SELECT stats FROM gateways WHERE gateway_id = $1 FOR UPDATE', [gatewayId]);
+    let { rows } = await lock();
+    if (rows.length === 0) {
+      await this.client.query('INSERT INTO gateways (gateway_id) VALUES ($1) ON CONFLICT DO NOTHING', [gatewayId]);
+      ({ rows } = await lock());
+    }
     return rows[0]?.stats ? JSON.parse(rows[0].stats) : undefined;
   }
 
@@ -140,17 +144,32 @@ class PgMergeTransaction implements MergeTransaction {
     this.notices.push(livePayload(event, payload));
   }
 
-  /** Writes what the transaction gathered: a few statements, each for all its rows. */
+  /**
+   * Writes what the transaction gathered: a few statements, each for all its rows. The
+   * gateway's stats, its dedup record and the live notice go in one statement (data-modifying
+   * CTEs): every round trip counts when a worker merges one envelope at a time.
+   */
   async flush(partitions: PartitionMaker, keeping: PgKeeping): Promise<void> {
     const { client } = this;
+    const parts: string[] = [];
+    const values: unknown[] = [];
+    const parameter = (value: unknown) => `$${values.push(value)}`;
     if (this.stats)
-      await client.query('UPDATE gateways SET stats = $2 WHERE gateway_id = $1', [this.stats.gatewayId, JSON.stringify(this.stats)]);
-    for (const [gatewayId, incarnation, seen] of this.seens)
-      await client.query(
-        `INSERT INTO seen_seqs (gateway_id, incarnation, mark, above) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (gateway_id, incarnation) DO UPDATE SET mark = EXCLUDED.mark, above = EXCLUDED.above`,
-        [gatewayId, incarnation, seen.mark, seen.above],
+      parts.push(
+        `UPDATE gateways SET stats = ${parameter(JSON.stringify(this.stats))} WHERE gateway_id = ${parameter(this.stats.gatewayId)}`,
       );
+    for (const [gatewayId, incarnation, seen] of this.seens)
+      parts.push(
+        `INSERT INTO seen_seqs (gateway_id, incarnation, mark, above)
+         VALUES (${parameter(gatewayId)}, ${parameter(incarnation)}, ${parameter(seen.mark)}, ${parameter(seen.above)}::bigint[])
+         ON CONFLICT (gateway_id, incarnation) DO UPDATE SET mark = EXCLUDED.mark, above = EXCLUDED.above`,
+      );
+    const notices = this.notices.map((notice) => `pg_notify(${parameter(liveChannel)}, ${parameter(notice)})`);
+    if (parts.length > 0 || notices.length > 0) {
+      const writes = parts.map((part, i) => `w${i} AS (${part})`);
+      const select = `SELECT ${notices.length > 0 ? notices.join(', ') : '1'}`;
+      await client.query(writes.length > 0 ? `WITH ${writes.join(', ')} ${select}` : select, values);
+    }
     for (const [resolution, rows] of this.rows) await this.writeStates(partitions, resolution, rows);
     for (const [gatewayId, seq, receivedAtMs, body] of this.alerts)
       await client.query('INSERT INTO alerts (gateway_id, seq, received_ms, body) VALUES ($1, $2, $3, $4)', [
@@ -161,7 +180,6 @@ class PgMergeTransaction implements MergeTransaction {
       ]);
     for (const letter of this.letters) await keeping.deadLetterIn(client, letter);
     if (this.names.length > 0) await keeping.listNamesIn(client, this.names);
-    for (const notice of this.notices) await client.query('SELECT pg_notify($1, $2)', [liveChannel, notice]);
   }
 
   private async writeStates(partitions: PartitionMaker, resolution: Resolution, rows: readonly StateRow[]): Promise<void> {
