@@ -38,9 +38,9 @@ export async function openLevelCloudStore(dataDir: string, durability: 'process'
   await quarantine.init(sub('newer'));
   await dedup.migrateLegacy(sub('seen'));
   await names.load(() => series.deviceMetricsInDays());
-  const backend = new LevelMergeBackend(db, { states, gateways, alerts: sub('alerts'), dedup, names, quarantine }, live, sync);
-  const aside = { keepNewer: quarantine.keepNewer.bind(quarantine), reject: quarantine.reject.bind(quarantine) };
   const alerts = sub('alerts');
+  const backend = new LevelMergeBackend(db, { states, gateways, alerts, dedup, names, quarantine }, live, sync);
+  const aside = { keepNewer: quarantine.keepNewer.bind(quarantine), reject: quarantine.reject.bind(quarantine) };
   const alertIntake = new AlertRecordIntake(backend, aside, events);
   return {
     kind: 'level',

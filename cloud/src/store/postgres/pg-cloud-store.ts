@@ -26,7 +26,12 @@ export interface PostgresStoreOptions {
  * own for LISTEN and the leader lock.
  */
 export async function openPostgresCloudStore(options: PostgresStoreOptions): Promise<CloudStore> {
-  const connection: pg.ClientConfig = { connectionString: options.url, application_name: `fogline-cloud ${options.nodeId}` };
+  // A database that does not answer fails a connection attempt within 10 s, not at the OS's TCP timeout.
+  const connection: pg.ClientConfig = {
+    connectionString: options.url,
+    application_name: `fogline-cloud ${options.nodeId}`,
+    connectionTimeoutMillis: 10_000,
+  };
   const pool = new pg.Pool({ ...connection, max: options.poolSize });
   // An idle connection that breaks (the database restarted) is dropped by the pool, not thrown.
   pool.on('error', (error) => options.logger?.warn({ error: error.message }, 'an idle PostgreSQL connection was lost'));

@@ -84,8 +84,12 @@ export class PgSession implements ClusterCoordinator {
     session.end().catch(() => {});
   }
 
+  private beating = false;
+
+  /** One at a time: a beat waiting on an unreachable database must not start another session beside it. */
   private async beat(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.beating) return;
+    this.beating = true;
     try {
       const session = await this.connect();
       if (!this.leading) {
@@ -100,6 +104,8 @@ export class PgSession implements ClusterCoordinator {
       );
     } catch (error) {
       this.logger?.warn({ error: (error as Error).message }, 'cluster heartbeat failed');
+    } finally {
+      this.beating = false;
     }
   }
 
