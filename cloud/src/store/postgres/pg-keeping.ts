@@ -56,16 +56,20 @@ export class PgKeeping implements Quarantine {
     return (await this.pool.query('SELECT topic, reason, parked, bytes FROM kept_messages ORDER BY id')).rows;
   }
 
-  /** Lists names this node has not seen listed, while the list has room (checked in the same transaction). */
-  async listNamesIn(client: pg.PoolClient, names: readonly string[]): Promise<void> {
+  /** Lists names this node has not seen listed, while the list has room (checked in the same transaction); returns those it listed. */
+  async listNamesIn(client: pg.PoolClient, names: readonly string[]): Promise<string[]> {
     const fresh = names.filter((name) => !this.listed.has(name));
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return [];
     const { rows } = await client.query<{ count: number }>('SELECT count(*)::int AS count FROM metric_names');
     const room = Math.max(0, metricNamesMax - rows[0].count);
     await client.query('INSERT INTO metric_names (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [fresh.slice(0, room)]);
     this.unlistedNames += Math.max(0, fresh.length - room);
-    // Known from now on (a rolled-back transaction only costs a repeated check).
-    for (const name of fresh.slice(0, room)) this.listed.add(name);
+    return fresh.slice(0, room);
+  }
+
+  /** Once their transaction committed: names known to be listed (a rolled-back one lists them again next time). */
+  noteListed(names: readonly string[]): void {
+    for (const name of names) this.listed.add(name);
   }
 
   async metricNames(): Promise<string[]> {

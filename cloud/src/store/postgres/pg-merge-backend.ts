@@ -51,6 +51,7 @@ export class PgMergeBackend implements MergeBackend {
         const value = await work(tx);
         await tx.flush(this.partitions, this.keeping);
         await client.query('COMMIT');
+        this.keeping.noteListed(tx.listedNames);
         return value;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollback: Error) => {
@@ -75,6 +76,8 @@ class PgMergeTransaction implements MergeTransaction {
   private readonly alerts: [string, number, number, string][] = [];
   private readonly letters: DeadLetter[] = [];
   private names: readonly string[] = [];
+  /** Metric names this transaction listed: known once it commits. */
+  listedNames: readonly string[] = [];
   private readonly notices: string[] = [];
 
   constructor(private readonly client: pg.PoolClient) {}
@@ -179,7 +182,7 @@ class PgMergeTransaction implements MergeTransaction {
         body,
       ]);
     for (const letter of this.letters) await keeping.deadLetterIn(client, letter);
-    if (this.names.length > 0) await keeping.listNamesIn(client, this.names);
+    if (this.names.length > 0) this.listedNames = await keeping.listNamesIn(client, this.names);
   }
 
   private async writeStates(partitions: PartitionMaker, resolution: Resolution, rows: readonly StateRow[]): Promise<void> {

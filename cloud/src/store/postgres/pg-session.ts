@@ -71,8 +71,13 @@ export class PgSession implements ClusterCoordinator {
       const { event, payload } = JSON.parse(message.payload) as { event: keyof LiveEvents; payload: never };
       this.live.emit(event, payload);
     });
-    await session.connect();
-    await session.query(`LISTEN ${liveChannel}`);
+    try {
+      await session.connect();
+      await session.query(`LISTEN ${liveChannel}`);
+    } catch (error) {
+      await session.end().catch(() => {});
+      throw error;
+    }
     this.session = session;
     return session;
   }
