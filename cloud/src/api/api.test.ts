@@ -97,6 +97,19 @@ describe('the HTTP API', () => {
     expect(seconds).toBeGreaterThanOrEqual(1);
   });
 
+  it('lists the cloud nodes over its store: with the embedded store, this one, up and leading', async () => {
+    const { get, store } = await stack();
+    await store.cluster.start(() => ({ intake: 'embedded' }));
+    const { body } = await get<{ self: string; up: number; nodes: { nodeId: string; state: string; leader: boolean; pid: number }[] }>(
+      '/api/v1/cluster',
+    );
+    expect(body).toMatchObject({
+      self: 'test',
+      up: 1,
+      nodes: [{ nodeId: 'test', state: 'up', leader: true, pid: process.pid, detail: { intake: 'embedded' } }],
+    });
+  });
+
   it('lists devices by prefix, a device with its metrics, and every metric name', async () => {
     const { get, store, dir } = await stack();
     expect((await get('/api/v1/devices?prefix=atm-')).body).toEqual({
