@@ -1,6 +1,5 @@
-import type { EventEmitter } from 'node:events';
 import { hasSeen, nothingSeen, withSeen } from '../intake/seen-seqs.js';
-import type { AlertIntake, IntakeEvents, IntakeOutcome } from './cloud-store.js';
+import type { AlertIntake, IntakeOutcome } from './cloud-store.js';
 import type { MergeBackend } from './merge-transaction.js';
 import type { KeepAside } from './partition-merge.js';
 
@@ -20,7 +19,6 @@ export class AlertRecordIntake implements Pick<AlertIntake, 'apply'> {
   constructor(
     private readonly backend: MergeBackend,
     private readonly aside: KeepAside,
-    private readonly events: EventEmitter<IntakeEvents>,
   ) {}
 
   async apply(gatewayId: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
@@ -41,7 +39,7 @@ export class AlertRecordIntake implements Pick<AlertIntake, 'apply'> {
     // Alerts from before incarnations read as the incarnation '', like format-1 envelopes.
     const incarnation = typeof alert.incarnation === 'string' ? alert.incarnation : '';
     const firstSeq = Number.isSafeInteger(alert.firstSeq) ? (alert.firstSeq as number) : 0;
-    const outcome = await this.backend.transaction(async (tx) => {
+    return this.backend.transaction(async (tx) => {
       // Held like an envelope's: the gateway's alerts and partitions are recorded one at a time.
       await tx.gatewayStats(gatewayId);
       const seen = (await tx.seen(gatewayId, incarnation)) ?? nothingSeen(firstSeq);
@@ -51,7 +49,5 @@ export class AlertRecordIntake implements Pick<AlertIntake, 'apply'> {
       tx.announce('alert', alert as Record<string, unknown>);
       return 'merged' as const;
     });
-    if (outcome === 'merged') this.events.emit('alert', alert as Record<string, unknown>);
-    return outcome;
   }
 }

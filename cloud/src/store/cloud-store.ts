@@ -79,7 +79,6 @@ export interface IntakeEvents {
   dedupGapSkipped: [{ gatewayId: string; incarnation: string; seqs: number }];
   /** Records of a merged envelope that were dead-lettered instead, with their reasons. */
   recordsRejected: [{ gatewayId: string; reasons: string[] }];
-  alert: [Record<string, unknown>];
 }
 
 export interface LiveEvents {

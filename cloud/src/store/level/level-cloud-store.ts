@@ -41,7 +41,7 @@ export async function openLevelCloudStore(dataDir: string, durability: 'process'
   const alerts = sub('alerts');
   const backend = new LevelMergeBackend(db, { states, gateways, alerts, dedup, names, quarantine }, live, sync);
   const aside = { keepNewer: quarantine.keepNewer.bind(quarantine), reject: quarantine.reject.bind(quarantine) };
-  const alertIntake = new AlertRecordIntake(backend, aside, events);
+  const alertIntake = new AlertRecordIntake(backend, aside);
   return {
     kind: 'level',
     partitions: new EnvelopeIntake(backend, aside, events),

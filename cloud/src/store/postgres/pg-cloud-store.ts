@@ -48,7 +48,7 @@ export async function openPostgresCloudStore(options: PostgresStoreOptions): Pro
   const keeping = new PgKeeping(pool);
   const backend = new PgMergeBackend(pool, partitions, keeping);
   const aside = { keepNewer: keeping.keepNewer.bind(keeping), reject: keeping.reject.bind(keeping) };
-  const alertIntake = new AlertRecordIntake(backend, aside, events);
+  const alertIntake = new AlertRecordIntake(backend, aside);
   const session = new PgSession(connection, pool, options.nodeId, live, options.logger);
   return {
     kind: 'postgres',
