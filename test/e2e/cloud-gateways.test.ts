@@ -182,7 +182,7 @@ async function wholePath(mode: 'embedded' | 'external'): Promise<void> {
     const bad = await fetch(`http://127.0.0.1:${cloud.ports.http}/api/v1/fleet?metric=temperature&groupBy=color&from=yesterday`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { errors: string[] }).errors).toEqual([
-      'from was "yesterday", expected a number',
+      'from was "yesterday", expected epoch milliseconds, or an ISO-8601 date or date-time with its offset (2026-11-24T08:00:00Z)',
       'groupBy was "color", expected fleet, gateway, device, site, model or label:<name>',
     ]);
   }

@@ -1,18 +1,20 @@
 import type { MetricState, RddContext } from '@fogline/shared';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { addDashboardRoutes } from '../dashboard/dashboard-routes.js';
 import type { MaintenanceService } from '../maintenance/maintenance-service.js';
 import type { CloudMetrics } from '../ops/cloud-metrics.js';
 import { RateMeter } from '../ops/rate-meter.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { fleetGroupingOf } from '../store/fleet-grouping.js';
+import { bearerMatches } from './bearer-token.js';
 import { addClusterRoutes } from './cluster-routes.js';
+import { addDocsRoutes, openApiPaths } from './docs-routes.js';
 import type { LiveEvents } from './live-events.js';
 import { addLiveRoutes } from './live-routes.js';
 import { addMaintenanceRoutes } from './maintenance-routes.js';
 import { overviewOf } from './overview.js';
 import { parseQuery } from './query-parser.js';
+import { alertsQuery, devicesQuery, fleetQuery, seriesQuery } from './query-schemas.js';
 
 export interface ApiDeps {
   readonly store: CloudStore;
@@ -28,35 +30,6 @@ export interface ApiDeps {
   /** The server-sent-events hub; without it /api/v1/events answers 404. */
   readonly live?: LiveEvents;
 }
-
-const epochMs = z.coerce.number().int('epoch milliseconds').min(0, 'epoch milliseconds');
-const seriesQuery = z.strictObject({
-  deviceId: z.string().min(1),
-  metric: z.string().min(1),
-  from: epochMs.default(0),
-  to: epochMs.default(Number.MAX_SAFE_INTEGER),
-  step: z.enum(['window', 'hour', 'day']).default('window'),
-});
-const fleetQuery = z.strictObject({
-  metric: z.string().min(1),
-  from: epochMs.default(0),
-  to: epochMs.default(Number.MAX_SAFE_INTEGER),
-  groupBy: z
-    .string()
-    .regex(/^(fleet|gateway|device|site|model|label:[A-Za-z0-9_.-]+)$/, 'fleet, gateway, device, site, model or label:<name>')
-    .default('fleet'),
-  /** Extra quantiles per group, e.g. 0,0.1,0.5,0.9,1: the dashboard's distribution chart. */
-  quantiles: z
-    .string()
-    .regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){0,100}$/, 'up to 101 comma-separated numbers from 0 to 1')
-    .transform((list) => list.split(',').map(Number))
-    .optional(),
-});
-const devicesQuery = z.strictObject({
-  prefix: z.string().default(''),
-  limit: z.coerce.number().int().min(1).max(10_000, 'at most 10000').default(1000),
-});
-const alertsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000, 'at most 1000').default(100) });
 
 /** The figures of a state, as the API returns them. */
 function figures(state: MetricState) {
@@ -104,7 +77,11 @@ export function createApi(deps: ApiDeps): Hono {
     // A browser's EventSource cannot set a header: the events stream alone takes the token
     // as ?access_token= (RFC 6750, 2.3).
     const queryToken = c.req.path === '/api/v1/events' ? c.req.query('access_token') : undefined;
-    if (deps.token !== undefined && c.req.header('authorization') !== `Bearer ${deps.token}` && queryToken !== deps.token) {
+    if (
+      deps.token !== undefined &&
+      !openApiPaths.has(c.req.path) &&
+      !bearerMatches(c.req.header('authorization'), queryToken, deps.token)
+    ) {
       return c.json({ error: 'missing or wrong bearer token: send Authorization: Bearer <http.token>' }, 401);
     }
     await next();
@@ -185,11 +162,12 @@ export function createApi(deps: ApiDeps): Hono {
   addLiveRoutes(app, () => overviewOf(deps.store, readingsRate, deps.maintenance), deps.live);
   addMaintenanceRoutes(app, parse, deps.maintenance);
   addDashboardRoutes(app);
+  addDocsRoutes(app);
 
   app.notFound((c) =>
     c.json(
       {
-        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/health, /cluster, /overview, /gateways, /devices, /metrics, /series, /fleet, /alerts, /events, /maintenance/risk`,
+        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/docs, /health, /cluster, /overview, /gateways, /devices, /metrics, /series, /fleet, /alerts, /events, /maintenance/risk`,
       },
       404,
     ),

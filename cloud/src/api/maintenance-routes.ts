@@ -1,11 +1,10 @@
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
 import { parseTruthLines } from '../maintenance/evaluate-against-truth.js';
 import type { MaintenanceService } from '../maintenance/maintenance-service.js';
 import type { QueryParser } from './query-parser.js';
+import { riskQuery } from './query-schemas.js';
 
-const riskQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(50) });
 /** The largest ground-truth file the evaluation takes (a month of 10,000 devices is about 20 MB). */
 export const truthBytesMax = 64 * 1024 * 1024;
 
