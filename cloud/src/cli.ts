@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cloud } from './cloud.js';
@@ -121,6 +123,53 @@ withCommon(gateways.command('remove <gatewayId>').description('remove a gateway;
   },
 );
 
+/** A running cloud's API, from --url or the config's http.host and http.port, with its token. */
+function apiOf(options: CommonOptions & { url?: string }) {
+  const { http } = load(options);
+  const base = options.url ?? `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`;
+  const headers: Record<string, string> = http.token ? { authorization: `Bearer ${http.token}` } : {};
+  const request = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${base}${path}`, { ...init, headers }).catch((error: Error) => {
+      throw new Error(`no cloud answers at ${base} (${error.cause ?? error.message}); start it, or pass --url`);
+    });
+    if (!response.ok) {
+      const answer = (await response.json().catch(() => ({}))) as { error?: string; errors?: string[] };
+      throw new Error(`${path.split('?')[0]}: ${answer.error ?? answer.errors?.join('; ') ?? response.statusText}`);
+    }
+    return response;
+  };
+  return { base, request };
+}
+
+interface ExportOptions extends CommonOptions {
+  table: string;
+  from?: string;
+  to?: string;
+  format: string;
+  url?: string;
+}
+
+withCommon(
+  program
+    .command('export')
+    .description("stream a running cloud's windows, hours or days to standard output, as CSV or NDJSON (through its API)")
+    .requiredOption('--table <table>', 'windows, hours or days')
+    .option('--from <time>', 'from this time on: epoch ms or ISO-8601 (2026-11-24T00:00:00Z)')
+    .option('--to <time>', 'up to this time (not included)')
+    .option('--format <format>', 'csv or ndjson', 'csv')
+    .option('--url <url>', "the cloud's HTTP address (default: http.host and http.port of the config)"),
+).action(async (options: ExportOptions) => {
+  try {
+    const query = new URLSearchParams({ table: options.table, format: options.format });
+    if (options.from) query.set('from', options.from);
+    if (options.to) query.set('to', options.to);
+    const response = await apiOf(options).request(`/api/v1/export?${query}`);
+    if (response.body) await pipeline(Readable.fromWeb(response.body as never), process.stdout);
+  } catch (error) {
+    fail(error);
+  }
+});
+
 const maintenance = program.command('maintenance').description('predictive maintenance of a running cloud, through its API');
 
 interface EvaluateOptions extends CommonOptions {
@@ -138,17 +187,8 @@ withCommon(
     .option('--train', 'train the models first'),
 ).action(async (options: EvaluateOptions) => {
   try {
-    const { http } = load(options);
-    const base = options.url ?? `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`;
-    const headers: Record<string, string> = http.token ? { authorization: `Bearer ${http.token}` } : {};
-    const post = async (path: string, body?: string) => {
-      const response = await fetch(`${base}/api/v1/maintenance/${path}`, { method: 'POST', headers, body }).catch((error: Error) => {
-        throw new Error(`no cloud answers at ${base} (${error.cause ?? error.message}); start it, or pass --url`);
-      });
-      const answer = (await response.json()) as { error?: string; errors?: string[] };
-      if (!response.ok) throw new Error(`${path}: ${answer.error ?? answer.errors?.join('; ')}`);
-      return answer;
-    };
+    const { request } = apiOf(options);
+    const post = async (path: string, body?: string) => (await request(`/api/v1/maintenance/${path}`, { method: 'POST', body })).json();
     if (options.train) console.error(JSON.stringify(await post('train')));
     console.log(JSON.stringify(await post('evaluate', readFileSync(options.truth, 'utf8')), null, 2));
   } catch (error) {

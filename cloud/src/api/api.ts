@@ -9,6 +9,7 @@ import { fleetGroupingOf } from '../store/fleet-grouping.js';
 import { bearerMatches } from './bearer-token.js';
 import { addClusterRoutes } from './cluster-routes.js';
 import { addDocsRoutes, openApiPaths } from './docs-routes.js';
+import { addExportRoutes } from './export-routes.js';
 import type { LiveEvents } from './live-events.js';
 import { addLiveRoutes } from './live-routes.js';
 import { addMaintenanceRoutes } from './maintenance-routes.js';
@@ -163,11 +164,12 @@ export function createApi(deps: ApiDeps): Hono {
   addMaintenanceRoutes(app, parse, deps.maintenance);
   addDashboardRoutes(app);
   addDocsRoutes(app);
+  addExportRoutes(app, parse, deps.store);
 
   app.notFound((c) =>
     c.json(
       {
-        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/docs, /health, /cluster, /overview, /gateways, /devices, /metrics, /series, /fleet, /alerts, /events, /maintenance/risk`,
+        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/docs, /health, /cluster, /overview, /gateways, /devices, /metrics, /series, /fleet, /export, /alerts, /events, /maintenance/risk`,
       },
       404,
     ),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { alertsQuery, devicesQuery, fleetQuery, riskQuery, seriesQuery } from './query-schemas.js';
+import { alertsQuery, devicesQuery, exportQuery, fleetQuery, riskQuery, seriesQuery } from './query-schemas.js';
 
 interface RouteDoc {
   readonly method: 'get' | 'post';
@@ -30,6 +30,13 @@ export const routeDocs: readonly RouteDoc[] = [
   { method: 'get', path: '/api/v1/series', summary: "One device's metric per window, hour or day", query: seriesQuery },
   { method: 'get', path: '/api/v1/fleet', summary: 'A metric merged over the fleet, per group', query: fleetQuery },
   { method: 'get', path: '/api/v1/alerts', summary: 'The newest alerts first', query: alertsQuery },
+  {
+    method: 'get',
+    path: '/api/v1/export',
+    summary: 'Every state of windows, hours or days in a time range, streamed as CSV or NDJSON',
+    query: exportQuery,
+    produces: 'text/csv',
+  },
   { method: 'get', path: '/api/v1/devices', summary: "Devices in the gateways' registries", query: devicesQuery },
   { method: 'get', path: '/api/v1/devices/:deviceId', summary: 'A device: its gateway, labels and the metrics it has sent' },
   { method: 'get', path: '/api/v1/metrics', summary: 'Every metric name merged so far (not the Prometheus metrics: see /metrics)' },

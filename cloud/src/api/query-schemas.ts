@@ -45,3 +45,10 @@ export const devicesQuery = z.strictObject({
 export const alertsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000, 'at most 1000').default(100) });
 
 export const riskQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(50) });
+
+export const exportQuery = z.strictObject({
+  table: z.enum(['windows', 'hours', 'days']),
+  from: timeParameter.default(0),
+  to: timeParameter.default(Number.MAX_SAFE_INTEGER),
+  format: z.enum(['csv', 'ndjson']).default('csv'),
+});

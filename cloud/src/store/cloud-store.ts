@@ -114,6 +114,17 @@ export interface SeriesStore {
   applyRetention(nowMs: number, keepMs: Record<Resolution, number>): Promise<number>;
   /** Every device's hourly moments per metric, from the hour rollups: what predictive maintenance reads. */
   hourHistories(): Promise<Map<string, DeviceHistory>>;
+  /** Every state of a resolution starting in [fromMs, toMs), read a batch at a time (exports). */
+  scan(resolution: Resolution, fromMs: number, toMs: number): AsyncIterable<StoredState>;
+}
+
+/** One stored state with its key, as an export reads it. */
+export interface StoredState {
+  readonly deviceId: string;
+  readonly metric: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly state: MetricState;
 }
 
 export interface DeviceEntry {

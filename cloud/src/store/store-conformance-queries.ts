@@ -48,6 +48,25 @@ export function describeQueryConformance(backend: string, harness: StoreHarness)
       expect(await countOf(s, 'd', 'm')).toBe(2);
     });
 
+    it('scans the states of a resolution over a time range, for exports', async () => {
+      const { store: s } = await fresh();
+      const day0 = Date.UTC(2026, 10, 1);
+      const at = (startMs: number, seq: number, device: string) =>
+        envelope('gw', seq, [[device, 'm', [seq + 1]]], { windowStartMs: startMs, windowEndMs: startMs + 60_000 });
+      for (let i = 0; i < 5; i++) await s.partitions.apply(topic('gw'), at(day0 + i * hourMs, i, `d-${i % 2}`));
+      const rows: [string, number, number][] = [];
+      for await (const row of s.series.scan('window', day0 + hourMs, day0 + 4 * hourMs))
+        rows.push([row.deviceId, row.startMs - day0, row.state.sum.value()]);
+      expect(rows.sort((a, b) => a[1] - b[1])).toEqual([
+        ['d-1', hourMs, 2],
+        ['d-0', 2 * hourMs, 3],
+        ['d-1', 3 * hourMs, 4],
+      ]);
+      let days = 0;
+      for await (const row of s.series.scan('day', 0, all)) days += row.state.count;
+      expect(days).toBe(5);
+    });
+
     it('computes fleet aggregates by merging states, grouped as asked', async () => {
       const { store: s } = await fresh();
       await s.registry.putDevices('gw-a', { 'atm-1': { site: 'north' }, 'atm-2': { site: 'south' } });

@@ -1,7 +1,7 @@
 import type { MetricState, RddContext, Sublevel } from '@fogline/shared';
 import { sortableKey } from '@fogline/shared';
 import type { DeviceHistory } from '../../maintenance/hourly-history.js';
-import type { FleetGrouping, RegistryStore, Resolution, SeriesPoint, SeriesStore } from '../cloud-store.js';
+import type { FleetGrouping, RegistryStore, Resolution, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
 import { groupKeyOf } from '../fleet-grouping.js';
 import { decodeStored } from './level-merge-backend.js';
 import type { LevelMetricNames } from './level-metric-names.js';
@@ -87,6 +87,17 @@ export class LevelSeriesStore implements SeriesStore {
       deleted += old.length;
     }
     return deleted;
+  }
+
+  /** Keys are device first, so this reads the whole resolution and keeps the range (a scan). */
+  async *scan(resolution: Resolution, fromMs: number, toMs: number): AsyncGenerator<StoredState> {
+    for await (const [key, value] of this.states[resolution].iterator()) {
+      const [deviceId, metric, start] = key.split('/');
+      const startMs = Number(start);
+      if (startMs < fromMs || startMs >= toMs) continue;
+      const [endMs, state] = decodeStored(value);
+      yield { deviceId, metric, startMs, endMs, state };
+    }
   }
 
   async hourHistories(): Promise<Map<string, DeviceHistory>> {

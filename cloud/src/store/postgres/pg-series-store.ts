@@ -1,10 +1,13 @@
 import { decodeMetricState, type MetricState, type RddContext } from '@fogline/shared';
 import type pg from 'pg';
 import type { DeviceHistory } from '../../maintenance/hourly-history.js';
-import type { FleetGrouping, Resolution, SeriesPoint, SeriesStore } from '../cloud-store.js';
+import type { FleetGrouping, Resolution, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
 import { addHour } from '../level/level-series-store.js';
 import type { PgKeeping } from './pg-keeping.js';
 import { type PartitionMaker, statesTable } from './pg-partitions.js';
+
+/** Rows an export reads from PostgreSQL at a time. */
+export const scanBatchRows = 5000;
 
 /** The SQL expression a fleet query groups by; the label name is a parameter, never spliced in. */
 function groupExpression(grouping: FleetGrouping): { sql: string; join: boolean } {
@@ -74,6 +77,43 @@ export class PgSeriesStore implements SeriesStore {
   /** Drops whole partitions past the retention: no scan, no vacuum. Returns the partitions dropped. */
   applyRetention(nowMs: number, keepMs: Record<Resolution, number>): Promise<number> {
     return this.partitions.dropOlderThan(this.pool, nowMs, keepMs);
+  }
+
+  /**
+   * Through a cursor in a read-only transaction of its own: the partitions of the range only,
+   * scanBatchRows at a time, so an export of months holds one batch in memory.
+   */
+  async *scan(resolution: Resolution, fromMs: number, toMs: number): AsyncGenerator<StoredState> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    let inTransaction = false;
+    try {
+      await client.query('BEGIN READ ONLY');
+      inTransaction = true;
+      await client.query(
+        `DECLARE export_scan NO SCROLL CURSOR FOR
+         SELECT device_id, metric, start_ms::float8 AS start, end_ms::float8 AS end, state FROM ${statesTable(resolution)}
+         WHERE start_ms >= $1 AND start_ms < $2 ORDER BY start_ms, device_id, metric`,
+        [fromMs, toMs],
+      );
+      for (;;) {
+        const { rows } = await client.query<{ device_id: string; metric: string; start: number; end: number; state: Buffer }>(
+          `FETCH ${scanBatchRows} FROM export_scan`,
+        );
+        for (const row of rows)
+          yield { deviceId: row.device_id, metric: row.metric, startMs: row.start, endMs: row.end, state: decodeMetricState(row.state) };
+        if (rows.length < scanBatchRows) break;
+      }
+      await client.query('COMMIT');
+      inTransaction = false;
+    } catch (error) {
+      broken = error as Error;
+      throw error;
+    } finally {
+      // A reader that stopped early (a closed download) leaves the transaction open: end it.
+      if (inTransaction && !broken) await client.query('ROLLBACK').catch(() => {});
+      client.release(broken);
+    }
   }
 
   async hourHistories(): Promise<Map<string, DeviceHistory>> {

@@ -1,0 +1,90 @@
+import type { Hono } from 'hono';
+import type { CloudStore, Resolution, StoredState } from '../store/cloud-store.js';
+import type { QueryParser } from './query-parser.js';
+import { exportQuery } from './query-schemas.js';
+
+const resolutionOf: Record<'windows' | 'hours' | 'days', Resolution> = { windows: 'window', hours: 'hour', days: 'day' };
+
+/** The columns of an export, in order: the key, then the state's figures. */
+export const exportColumns = [
+  'deviceId',
+  'metric',
+  'windowStart',
+  'windowStartMs',
+  'windowEndMs',
+  'count',
+  'sum',
+  'mean',
+  'min',
+  'max',
+  'variance',
+  'stddev',
+  'p50',
+  'p95',
+  'p99',
+] as const;
+
+function recordOf({ deviceId, metric, startMs, endMs, state }: StoredState): Record<(typeof exportColumns)[number], string | number> {
+  const s = state.summary();
+  return {
+    deviceId,
+    metric,
+    windowStart: new Date(startMs).toISOString(),
+    windowStartMs: startMs,
+    windowEndMs: endMs,
+    count: s.count,
+    sum: s.sum,
+    mean: s.mean,
+    min: s.min,
+    max: s.max,
+    variance: s.variance,
+    stddev: s.stddev,
+    p50: s.p50,
+    p95: s.p95,
+    p99: s.p99,
+  };
+}
+
+/** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
+const csvField = (value: string | number) => {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+/** The export's lines, produced as the store's scan yields its states. */
+async function* lines(rows: AsyncIterable<StoredState>, format: 'csv' | 'ndjson'): AsyncGenerator<string> {
+  if (format === 'csv') yield `${exportColumns.join(',')}\r\n`;
+  for await (const row of rows) {
+    const record = recordOf(row);
+    yield format === 'csv' ? `${exportColumns.map((column) => csvField(record[column])).join(',')}\r\n` : `${JSON.stringify(record)}\n`;
+  }
+}
+
+/**
+ *   GET /api/v1/export?table=windows|hours|days&from=&to=&format=csv|ndjson
+ * Every state of the table starting in [from, to), streamed as the store reads it (CSV with a
+ * header row, or one JSON object per line), so an export of months never sits in memory.
+ */
+export function addExportRoutes(app: Hono, parse: QueryParser, store: CloudStore): void {
+  app.get('/api/v1/export', (c) => {
+    const query = parse(exportQuery, c.req.query());
+    if (!query.ok) return c.json({ errors: query.errors }, 400);
+    const { table, from, to, format } = query.value;
+    const source = lines(store.series.scan(resolutionOf[table], from, to), format);
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await source.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      },
+      async cancel() {
+        await source.return(undefined);
+      },
+    });
+    return c.body(body, 200, {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+      'content-disposition': `attachment; filename="fogline-${table}.${format}"`,
+    });
+  });
+}
