@@ -3,6 +3,12 @@ import type { CloudStore, Resolution, StoredState } from '../store/cloud-store.j
 import type { QueryParser } from './query-parser.js';
 import { exportQuery } from './query-schemas.js';
 
+/**
+ * Exports running at once on this node, at most: each holds a store connection (PostgreSQL)
+ * or an iterator (level) for as long as its download lasts. One more is refused with 503.
+ */
+export const exportsAtOnceMax = 2;
+
 const resolutionOf: Record<'windows' | 'hours' | 'days', Resolution> = { windows: 'window', hours: 'hour', days: 'day' };
 
 /** The columns of an export, in order: the key, then the state's figures. */
@@ -66,11 +72,22 @@ async function* lines(rows: AsyncIterable<StoredState>, format: 'csv' | 'ndjson'
  * header row, or one JSON object per line), so an export of months never sits in memory.
  */
 export function addExportRoutes(app: Hono, parse: QueryParser, store: CloudStore): void {
+  let running = 0;
+  async function* counted(source: AsyncGenerator<string>): AsyncGenerator<string> {
+    try {
+      yield* source;
+    } finally {
+      running--;
+    }
+  }
   app.get('/api/v1/export', (c) => {
     const query = parse(exportQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
+    if (running >= exportsAtOnceMax)
+      return c.json({ error: `${exportsAtOnceMax} exports are running on this node; try again when one ends` }, 503);
+    running++;
     const { table, from, to, format } = query.value;
-    const source = lines(store.series.scan(resolutionOf[table], from, to), format);
+    const source = counted(lines(store.series.scan(resolutionOf[table], from, to), format));
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {

@@ -7,6 +7,7 @@ import { createCloudMetrics } from '../ops/cloud-metrics.js';
 import { openLevelCloudStore } from '../store/level/level-cloud-store.js';
 import { envelope, partitionTopic } from '../testing/envelope-fixture.js';
 import { createApi } from './api.js';
+import { exportsAtOnceMax } from './export-routes.js';
 
 const rdd = new RddContext({ defaultParallelism: 1 });
 const store = await openLevelCloudStore(mkdtempSync(join(tmpdir(), 'fogline-export-')), 'process', 'test');
@@ -84,6 +85,19 @@ describe('GET /api/v1/export', () => {
     expect(atm).toMatchObject({ count: 6, sum: 21, min: 1, max: 6, windowStartMs: day0, windowEndMs: day0 + 3_600_000 });
     expect(atm.variance).toBeCloseTo(merged.variance, 12);
     expect(records).toHaveLength(2);
+  });
+
+  it('runs at most exportsAtOnceMax exports at once, and takes another once one has ended', async () => {
+    const first = await app.request('/api/v1/export?table=windows');
+    const second = await app.request('/api/v1/export?table=windows');
+    const refused = await app.request('/api/v1/export?table=windows');
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: string }).error).toContain(`${exportsAtOnceMax} exports are running`);
+    await first.text();
+    await second.body?.cancel();
+    const again = await app.request('/api/v1/export?table=windows&format=ndjson');
+    expect(again.status).toBe(200);
+    expect((await again.text()).trim().split('\n')).toHaveLength(4);
   });
 
   it('names a bad table or format', async () => {
