@@ -1,4 +1,4 @@
-import type { MetricState, RddContext } from '@fogline/shared';
+import type { RddContext } from '@fogline/shared';
 import { Hono } from 'hono';
 import { addDashboardRoutes } from '../dashboard/dashboard-routes.js';
 import type { MaintenanceService } from '../maintenance/maintenance-service.js';
@@ -16,6 +16,7 @@ import { addMaintenanceRoutes } from './maintenance-routes.js';
 import { overviewOf } from './overview.js';
 import { parseQuery } from './query-parser.js';
 import { alertsQuery, devicesQuery, fleetQuery, seriesQuery } from './query-schemas.js';
+import { figures } from './state-figures.js';
 
 export interface ApiDeps {
   readonly store: CloudStore;
@@ -30,23 +31,6 @@ export interface ApiDeps {
   readonly readingsRate?: RateMeter;
   /** The server-sent-events hub; without it /api/v1/events answers 404. */
   readonly live?: LiveEvents;
-}
-
-/** The figures of a state, as the API returns them. */
-function figures(state: MetricState) {
-  const s = state.summary();
-  return {
-    count: s.count,
-    sum: s.sum,
-    mean: s.mean,
-    min: s.min,
-    max: s.max,
-    variance: s.variance,
-    stddev: s.stddev,
-    p50: s.p50,
-    p95: s.p95,
-    p99: s.p99,
-  };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { CloudStore, Resolution, StoredState } from '../store/cloud-store.js';
 import type { QueryParser } from './query-parser.js';
 import { exportQuery } from './query-schemas.js';
+import { figures } from './state-figures.js';
 
 /**
  * Exports running at once on this node, at most: each holds a store connection (PostgreSQL)
@@ -31,23 +32,13 @@ export const exportColumns = [
 ] as const;
 
 function recordOf({ deviceId, metric, startMs, endMs, state }: StoredState): Record<(typeof exportColumns)[number], string | number> {
-  const s = state.summary();
   return {
     deviceId,
     metric,
     windowStart: new Date(startMs).toISOString(),
     windowStartMs: startMs,
     windowEndMs: endMs,
-    count: s.count,
-    sum: s.sum,
-    mean: s.mean,
-    min: s.min,
-    max: s.max,
-    variance: s.variance,
-    stddev: s.stddev,
-    p50: s.p50,
-    p95: s.p95,
-    p99: s.p99,
+    ...figures(state),
   };
 }
 
