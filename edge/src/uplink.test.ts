@@ -13,14 +13,22 @@ class CloudBroker {
   private server?: Server;
   port = 0;
 
-  /** With `losePubacks`, every partition is received and then the connection breaks before its PUBACK. */
-  constructor(private readonly losePubacks = false) {}
+  /**
+   * With `losePubacks`, every partition is received and then the connection breaks before its
+   * PUBACK; with `loseOffline`, the same for the gateway's offline status record.
+   */
+  constructor(
+    private readonly losePubacks = false,
+    private readonly loseOffline = false,
+  ) {}
 
   async start(port = 0): Promise<void> {
     this.aedes = await Aedes.createBroker({
       authorizePublish: (client, packet, done) => {
         if (client) this.received.push({ topic: packet.topic, payload: Buffer.from(packet.payload), retain: packet.retain });
         if (client && this.losePubacks && packet.topic.includes('/partitions/')) return void client.conn.destroy();
+        const offline = packet.topic.endsWith('/status') && packet.payload.toString().includes('"online":false');
+        if (client && this.loseOffline && offline) return void client.conn.destroy();
         done(null);
       },
     });
@@ -158,4 +166,18 @@ describe('uplink', () => {
     expect(received + droppedReadings).toBeLessThanOrEqual(sent.length);
     expect(received).toBeGreaterThan(0);
   });
+
+  it('stops within its bounds when the connection breaks while it says it is going offline', async () => {
+    const cloud = new CloudBroker(false, true);
+    await cloud.start();
+    cleanup.push(() => cloud.stop());
+    const g = await startTestGateway({
+      mqtt: { port: 0, allowAnonymous: true },
+      uplink: { url: `mqtt://127.0.0.1:${cloud.port}`, reconnectMsMin: 20, reconnectMsMax: 50 },
+    });
+    await waitFor(async () => cloud.received.some((r) => r.topic.endsWith('/status')));
+    const stopped = g.stop().then(() => 'stopped');
+    const timedOut = new Promise((resolve) => setTimeout(() => resolve('still stopping after 15 s'), 15_000));
+    expect(await Promise.race([stopped, timedOut])).toBe('stopped');
+  }, 30_000);
 });

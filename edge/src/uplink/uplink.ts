@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cloudTopics } from '@fogline/shared';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -12,6 +13,9 @@ export interface UplinkEvents {
   onSent(record: OutboxRecord): void;
   onConnected(connected: boolean): void;
 }
+
+/** How long a stopping uplink waits for the PUBACK of its offline status, and then for its connection to close, at most. */
+export const offlineStatusWaitMsMax = 2000;
 
 /**
  * Drains the outbox to the cloud broker over MQTT at QoS 1: alerts first, then partitions,
@@ -254,13 +258,18 @@ export class Uplink {
     if (!client) return;
     client.removeAllListeners('close');
     if (client.connected) {
-      await client
+      const offline = client
         .publishAsync(cloudTopics.status(this.gatewayId), JSON.stringify({ gatewayId: this.gatewayId, online: false, atMs: Date.now() }), {
           qos: 1,
           retain: true,
         })
         .catch(() => {});
+      // A connection that breaks now would leave this PUBACK pending for good (this client never
+      // reconnects): the will says offline anyway.
+      await Promise.race([offline, sleep(offlineStatusWaitMsMax)]);
     }
-    await client.endAsync();
+    // Forced: what is still in flight stays in the outbox, which is the source of truth. And
+    // bounded: MQTT.js never calls back the end of a connection that broke meanwhile.
+    await Promise.race([client.endAsync(true), sleep(offlineStatusWaitMsMax)]);
   }
 }
