@@ -148,7 +148,7 @@ export interface ModelStore {
   /** A trained maintenance model, one per kind of device; the newest replaces the last. */
   put(kind: string, model: unknown): Promise<void>;
   list<T>(): Promise<T[]>;
-  /** The latest risk ranking, stored whole by the node that scored, read by every node. */
+  /** The latest risk ranking, stored whole by the node that scored and announced on `live` ('risk'), read by every node. */
   putRanking(ranking: { scoredAtMs: number; devices: unknown[] }): Promise<void>;
   ranking<T>(): Promise<{ scoredAtMs: number; devices: T[] } | undefined>;
 }

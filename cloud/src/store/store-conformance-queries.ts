@@ -183,8 +183,12 @@ export function describeQueryConformance(backend: string, harness: StoreHarness)
         await b.cluster.start(() => ({ role: 'test' }));
         const seen: number[] = [];
         b.live.on('merged', ({ readings }) => seen.push(readings));
+        const risks: number[] = [];
+        b.live.on('risk', ({ scoredAtMs }) => risks.push(scoredAtMs));
         await a.partitions.apply(topic('gw'), envelope('gw', 0, [['d', 't', [1, 2, 3]]]));
+        await a.models.putRanking({ scoredAtMs: 42, devices: [] });
         await expect.poll(() => seen, { timeout: 5000 }).toEqual([3]);
+        await expect.poll(() => risks, { timeout: 5000 }).toEqual([42]);
         const nodes = await a.cluster.nodes();
         expect(nodes.find((n) => n.nodeId === b.cluster.nodeId)).toMatchObject({ state: 'up', leader: true, detail: { role: 'test' } });
       });

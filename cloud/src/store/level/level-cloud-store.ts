@@ -51,7 +51,7 @@ export async function openLevelCloudStore(dataDir: string, durability: 'process'
     },
     series,
     registry,
-    models: new LevelModelStore(sub('models'), sub('rankings')),
+    models: new LevelModelStore(sub('models'), sub('rankings'), live),
     quarantine,
     cluster: new SingleNode(nodeId),
     events,

@@ -1,5 +1,6 @@
+import type { EventEmitter } from 'node:events';
 import type { Sublevel } from '@fogline/shared';
-import type { ModelStore } from '../cloud-store.js';
+import type { LiveEvents, ModelStore } from '../cloud-store.js';
 
 const rankingKey = '\u0000ranking';
 
@@ -8,6 +9,7 @@ export class LevelModelStore implements ModelStore {
   constructor(
     private readonly models: Sublevel,
     private readonly rankings: Sublevel,
+    private readonly live: EventEmitter<LiveEvents>,
   ) {}
 
   async put(kind: string, model: unknown): Promise<void> {
@@ -20,6 +22,7 @@ export class LevelModelStore implements ModelStore {
 
   async putRanking(ranking: { scoredAtMs: number; devices: unknown[] }): Promise<void> {
     await this.rankings.put(rankingKey, Buffer.from(JSON.stringify(ranking)));
+    this.live.emit('risk', { scoredAtMs: ranking.scoredAtMs });
   }
 
   async ranking<T>(): Promise<{ scoredAtMs: number; devices: T[] } | undefined> {

@@ -17,6 +17,15 @@ describeCloudStore('level', {
 });
 
 describe('level store specifics', () => {
+  it('announces a stored risk ranking on its live channel (the node that scored is the only node)', async () => {
+    const s = await openLevelCloudStore(mkdtempSync(join(tmpdir(), 'fogline-cloud-')), 'process', 'test');
+    const risks: number[] = [];
+    s.live.on('risk', ({ scoredAtMs }) => risks.push(scoredAtMs));
+    await s.models.putRanking({ scoredAtMs: 7, devices: [] });
+    expect(risks).toEqual([7]);
+    await s.close();
+  });
+
   it('keeps its dedup record bounded: a mark plus the seqs above it, not one key per envelope', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fogline-cloud-'));
     const s = await openLevelCloudStore(dir, 'process', 'test');

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { type DeviceEntry, type GatewayStats, type ModelStore, newGatewayStats, type RegistryStore } from '../cloud-store.js';
+import { liveChannel, livePayload } from './pg-session.js';
 
 /** Gateways (intake stats, status records) and their devices' registries, in PostgreSQL. */
 export class PgRegistryStore implements RegistryStore {
@@ -52,7 +53,7 @@ export class PgRegistryStore implements RegistryStore {
   }
 }
 
-/** Maintenance models and the latest risk ranking, in PostgreSQL. */
+/** Maintenance models and the latest risk ranking (announced to every node), in PostgreSQL. */
 export class PgModelStore implements ModelStore {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -70,9 +71,12 @@ export class PgModelStore implements ModelStore {
   }
 
   async putRanking(ranking: { scoredAtMs: number; devices: unknown[] }): Promise<void> {
+    // Stored and announced in one statement: every node reloads it once it is committed.
     await this.pool.query(
-      'INSERT INTO rankings (id, scored_ms, ranking) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET scored_ms = $1, ranking = $2',
-      [ranking.scoredAtMs, JSON.stringify(ranking)],
+      `WITH stored AS (
+         INSERT INTO rankings (id, scored_ms, ranking) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET scored_ms = $1, ranking = $2)
+       SELECT pg_notify($3, $4)`,
+      [ranking.scoredAtMs, JSON.stringify(ranking), liveChannel, livePayload('risk', { scoredAtMs: ranking.scoredAtMs })],
     );
   }
 
