@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cloud, openLevelCloudStore, parseCloudConfig } from '@fogline/cloud';
 import { Gateway, parseGatewayConfig } from '@fogline/edge';
-import { encodeEnvelope, MetricState, type PartitionEnvelope } from '@fogline/shared';
 import { pino } from 'pino';
 import { type BenchRow, medianMs } from './bench-table.js';
-import { decodeAndMergeInMemory } from './intake-envelopes.js';
+import { decodeAndMergeInMemory, gatewayEnvelopes } from './intake-envelopes.js';
 
 const devices = 500;
 const readingsPerDevice = 300; // five minutes at one reading a second
@@ -82,31 +81,10 @@ async function bandwidth(): Promise<BenchRow> {
   };
 }
 
-function intakeEnvelopes(): Uint8Array[] {
-  const windowStartMs = Date.UTC(2026, 10, 24, 8, 0);
-  return Array.from({ length: envelopesForIntake }, (_, seq) => {
-    const envelope: PartitionEnvelope = {
-      gatewayId: 'gw-intake',
-      incarnation: 'bench',
-      firstSeq: 0,
-      seq,
-      windowStartMs: windowStartMs + Math.floor(seq / 4) * 60_000,
-      windowEndMs: windowStartMs + (Math.floor(seq / 4) + 1) * 60_000,
-      partition: seq % 4,
-      partitionCount: 4,
-      createdAtMs: windowStartMs,
-      records: Array.from({ length: recordsPerEnvelope }, (_, r) => [
-        [`dev-${(seq % 4) * recordsPerEnvelope + r}`, 'temperature'],
-        MetricState.of(Array.from({ length: 60 }, (_, s): [number, number] => [20 + ((r + s) % 30) / 10, windowStartMs + s * 1000])),
-      ]),
-    };
-    return encodeEnvelope(envelope);
-  });
-}
-
 /** The cloud's intake (decode, merge into stored states, mark seen: one atomic write each) against a hand-written decode-and-merge loop. */
 async function intakeRate(durability: 'process' | 'power'): Promise<BenchRow> {
-  const envelopes = intakeEnvelopes();
+  // 50 one-minute windows of one gateway's 1,000 devices, 4 envelopes a window.
+  const envelopes = gatewayEnvelopes('gw-intake', envelopesForIntake / 4, 4 * recordsPerEnvelope);
   const records = envelopesForIntake * recordsPerEnvelope;
   const handLoop = () => decodeAndMergeInMemory(envelopes);
   const intake = async () => {
