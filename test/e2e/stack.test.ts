@@ -12,7 +12,7 @@ describe('the whole stack, as npm start runs it', () => {
     const dataDir = tempDir('stack');
     const stack = startStack(dataDir);
     try {
-      await stack.said('fogline is running.');
+      await stack.said('Ctrl-C stops everything'); // the banner's last line: all of it is out
       expect(stack.output()).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\//);
       expect(stack.output()).toMatch(/mosquitto_pub -h 127\.0\.0\.1 -p \d+ -u my-sensor -P '[^']+' -t telemetry\/my-sensor/);
       const running = JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningStack;
