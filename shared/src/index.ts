@@ -19,3 +19,4 @@ export { LoginThrottle, type LoginThrottleOptions, loginThrottleAddressesMax, re
 export { BoundedRecordStore } from './store/bounded-record-store.js';
 export { binarySublevel, measureSublevel, type Sublevel, type SublevelOperation, sortableKey } from './store/level-helpers.js';
 export * from './streaming/index.js';
+export * from './sql/index.js';

@@ -1,0 +1,273 @@
+import { analysisError } from '../errors.js';
+import { ArrayType, type DataType, DoubleType, LongType, typeName } from '../types.js';
+import { type Attribute, type Bound, compareValues, type Evaluator, Expr, groupingKey, Literal, type Row } from './expression.js';
+
+/**
+ * A partial aggregate, in the shape map-side combining needs (Spark's
+ * DeclarativeAggregate / aggregateByKey): a fresh buffer, a row folded in, two buffers
+ * merged, the final value. Nulls are skipped by every function but first/last.
+ */
+export interface AggregateImpl {
+  readonly dataType: DataType;
+  init(): unknown;
+  update(buffer: unknown, row: Row): unknown;
+  merge(a: unknown, b: unknown): unknown;
+  result(buffer: unknown): unknown;
+}
+
+type Factory = (value: Evaluator, input: DataType, params: readonly unknown[]) => AggregateImpl;
+
+const isNull = (v: unknown) => v === null || v === undefined;
+
+const numericSum =
+  (resultType: (t: DataType) => DataType): Factory =>
+  (value, input) => ({
+    dataType: resultType(input),
+    init: () => [0, false],
+    update: (b, row) => {
+      const v = value(row);
+      if (isNull(v)) return b;
+      const buf = b as [number, boolean];
+      buf[0] += v as number;
+      buf[1] = true;
+      return buf;
+    },
+    merge: (a, b) => {
+      const [x, y] = [a as [number, boolean], b as [number, boolean]];
+      return [x[0] + y[0], x[1] || y[1]];
+    },
+    result: (b) => ((b as [number, boolean])[1] ? (b as [number, boolean])[0] : null),
+  });
+
+const extreme =
+  (sign: 1 | -1): Factory =>
+  (value, input) => ({
+    dataType: input,
+    init: () => null,
+    update: (b, row) => {
+      const v = value(row);
+      if (isNull(v)) return b;
+      return b === null || compareValues(v, b) * sign > 0 ? v : b;
+    },
+    merge: (a, b) => (a === null ? b : b === null ? a : compareValues(b, a) * sign > 0 ? b : a),
+    result: (b) => b,
+  });
+
+// Welford's running moments, merged with Chan's formula: stable where sum-of-squares is not.
+type Moments = [n: number, mean: number, m2: number];
+const moments =
+  (finish: (m: Moments) => number | null): Factory =>
+  (value) => ({
+    dataType: DoubleType,
+    init: () => [0, 0, 0],
+    update: (b, row) => {
+      const v = value(row);
+      if (isNull(v)) return b;
+      const m = b as Moments;
+      m[0] += 1;
+      const delta = (v as number) - m[1];
+      m[1] += delta / m[0];
+      m[2] += delta * ((v as number) - m[1]);
+      return m;
+    },
+    merge: (a, b) => {
+      const [x, y] = [a as Moments, b as Moments];
+      if (x[0] === 0) return y;
+      if (y[0] === 0) return x;
+      const n = x[0] + y[0];
+      const delta = y[1] - x[1];
+      return [n, x[1] + (delta * y[0]) / n, x[2] + y[2] + (delta * delta * x[0] * y[0]) / n];
+    },
+    result: (b) => finish(b as Moments),
+  });
+
+const sampleVariance = (m: Moments) => (m[0] < 2 ? null : m[2] / (m[0] - 1));
+const populationVariance = (m: Moments) => (m[0] < 1 ? null : m[2] / m[0]);
+
+const positional =
+  (last: boolean): Factory =>
+  (value, input) => ({
+    dataType: input,
+    init: () => ({ set: false, v: null as unknown }),
+    update: (b, row) => {
+      const buf = b as { set: boolean; v: unknown };
+      if (buf.set && !last) return buf;
+      buf.v = value(row) ?? null;
+      buf.set = true;
+      return buf;
+    },
+    merge: (a, b) => {
+      const [x, y] = [a as { set: boolean; v: unknown }, b as { set: boolean; v: unknown }];
+      if (!x.set) return y;
+      if (!y.set) return x;
+      return last ? y : x;
+    },
+    result: (b) => (b as { v: unknown }).v,
+  });
+
+const collecting = (finish: (values: unknown[], params: readonly unknown[]) => unknown, type: (t: DataType) => DataType): Factory => {
+  return (value, input, params) => ({
+    dataType: type(input),
+    init: () => [],
+    update: (b, row) => {
+      const v = value(row);
+      if (!isNull(v)) (b as unknown[]).push(v);
+      return b;
+    },
+    merge: (a, b) => {
+      for (const v of b as unknown[]) (a as unknown[]).push(v);
+      return a;
+    },
+    result: (b) => finish(b as unknown[], params),
+  });
+};
+
+/** Spark's percentile_approx answer: the smallest value with no more than p of the values below or equal to it. */
+function percentileOf(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+const factories: Record<string, Factory> = {
+  count: (value) => ({
+    dataType: LongType,
+    init: () => 0,
+    update: (b, row) => (isNull(value(row)) ? b : (b as number) + 1),
+    merge: (a, b) => (a as number) + (b as number),
+    result: (b) => b,
+  }),
+  count_distinct: (value) => ({
+    dataType: LongType,
+    init: () => new Set(),
+    update: (b, row) => {
+      const v = value(row);
+      if (!isNull(v)) (b as Set<unknown>).add(groupingKey(v));
+      return b;
+    },
+    merge: (a, b) => {
+      for (const v of b as Set<unknown>) (a as Set<unknown>).add(v);
+      return a;
+    },
+    result: (b) => (b as Set<unknown>).size,
+  }),
+  sum: numericSum((t) => (t.kind === 'double' ? DoubleType : LongType)),
+  avg: (value, input, params) => {
+    const sum = numericSum(() => DoubleType)(value, input, params);
+    const count = factories.count!(value, input, params);
+    return {
+      dataType: DoubleType,
+      init: () => [sum.init(), count.init()],
+      update: (b, row) => {
+        const buf = b as [unknown, unknown];
+        buf[0] = sum.update(buf[0], row);
+        buf[1] = count.update(buf[1], row);
+        return buf;
+      },
+      merge: (a, b) => [sum.merge((a as unknown[])[0], (b as unknown[])[0]), count.merge((a as unknown[])[1], (b as unknown[])[1])],
+      result: (b) => {
+        const n = (b as [unknown, number])[1];
+        return n === 0 ? null : (sum.result((b as unknown[])[0]) as number) / n;
+      },
+    };
+  },
+  min: extreme(-1),
+  max: extreme(1),
+  stddev: moments((m) => ((v) => (v === null ? null : Math.sqrt(v)))(sampleVariance(m))),
+  stddev_pop: moments((m) => ((v) => (v === null ? null : Math.sqrt(v)))(populationVariance(m))),
+  variance: moments(sampleVariance),
+  var_pop: moments(populationVariance),
+  first: positional(false),
+  last: positional(true),
+  collect_list: collecting(
+    (values) => values,
+    (t) => ArrayType(t),
+  ),
+  collect_set: collecting(
+    (values) => [...new Map(values.map((v) => [groupingKey(v), v])).values()],
+    (t) => ArrayType(t),
+  ),
+  percentile_approx: collecting(
+    (values, params) => {
+      const sorted = (values as number[]).slice().sort((a, b) => a - b);
+      const p = params[0];
+      return Array.isArray(p) ? p.map((x) => percentileOf(sorted, x as number)) : percentileOf(sorted, p as number);
+    },
+    (t) => t,
+  ),
+};
+
+const aliases: Record<string, string> = {
+  mean: 'avg',
+  stddev_samp: 'stddev',
+  std: 'stddev',
+  var_samp: 'variance',
+  countdistinct: 'count_distinct',
+  collectlist: 'collect_list',
+  collectset: 'collect_set',
+  percentile: 'percentile_approx',
+  percentileapprox: 'percentile_approx',
+  approx_percentile: 'percentile_approx',
+  first_value: 'first',
+  last_value: 'last',
+};
+
+/** Names of the aggregate functions SQL and agg({...}) may call. */
+export function aggregateFunctionNames(): string[] {
+  return [...Object.keys(factories), ...Object.keys(aliases)];
+}
+
+export function isAggregateName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower in factories || lower in aliases;
+}
+
+/** An aggregate function call: count(x), avg(x), percentile_approx(x, 0.5)... */
+export class AggregateCall extends Expr {
+  readonly fn: string;
+  constructor(
+    name: string,
+    readonly arg: Expr,
+    readonly params: readonly unknown[] = [],
+    /** The name in the column name; the function's own (avg for mean, as Spark names it) unless SQL called it otherwise. */
+    readonly displayName?: string,
+  ) {
+    super();
+    const lower = name.toLowerCase();
+    this.fn = aliases[lower] ?? lower;
+    if (!factories[this.fn])
+      analysisError(`unknown aggregate function ${name}(); the known ones are ${aggregateFunctionNames().join(', ')}`);
+  }
+  override get isAggregate(): boolean {
+    return true;
+  }
+  toString(): string {
+    if (this.fn === 'count_distinct') return `count(DISTINCT ${this.arg})`;
+    if (this.fn === 'percentile_approx')
+      return `percentile_approx(${this.arg}, ${JSON.stringify(this.params[0])}, ${this.params[1] ?? 10000})`;
+    return `${this.displayName ?? this.fn}(${this.arg})`;
+  }
+  children(): readonly Expr[] {
+    return [this.arg];
+  }
+  withChildren(c: readonly Expr[]): Expr {
+    return new AggregateCall(this.fn, c[0]!, this.params, this.displayName);
+  }
+  bind(): Bound {
+    return analysisError(`${this} is an aggregate: use it in agg(), groupBy().agg() or a SQL GROUP BY`);
+  }
+  /** The aggregate over rows of the given input. */
+  implement(input: readonly Attribute[]): AggregateImpl {
+    const bound = this.arg.bind(input);
+    const numericOnly = ['sum', 'avg', 'stddev', 'stddev_pop', 'variance', 'var_pop', 'percentile_approx'];
+    if (numericOnly.includes(this.fn) && !['int', 'bigint', 'double', 'null'].includes(bound.dataType.kind)) {
+      analysisError(`${this}: the argument is ${typeName(bound.dataType)}, expected a numeric type`);
+    }
+    return factories[this.fn]!(bound.evaluate, bound.dataType, this.params);
+  }
+}
+
+/** count(*): every row, nulls included. */
+export function countStar(): AggregateCall {
+  return new AggregateCall('count', new Literal(1));
+}

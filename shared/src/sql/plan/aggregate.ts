@@ -1,0 +1,126 @@
+import type { RDD, RddContext } from '../../rdd/internal.js';
+import type { AggregateCall, AggregateImpl } from '../expressions/aggregates.js';
+import {
+  Alias,
+  type Attribute,
+  AttributeRef,
+  attribute,
+  collectExprs,
+  type Evaluator,
+  type Expr,
+  groupingKey,
+  type Row,
+  transformExpr,
+} from '../expressions/expression.js';
+import { LogicalPlan } from './logical-plan.js';
+import { projectedAttribute } from './project.js';
+
+type Group = [keys: unknown[], buffers: unknown[]];
+
+/**
+ * GROUP BY with aggregates (Spark's Aggregate, run as HashAggregate): each partition folds
+ * its rows into one buffer per group (the map-side combine), the partial buffers are
+ * shuffled by group, merged, and the result expressions computed from the final values.
+ * Without grouping expressions the whole input is one group, so an empty input still gives
+ * one row (count 0, sum null), as in SQL.
+ */
+export class Aggregate extends LogicalPlan {
+  readonly output: readonly Attribute[];
+  constructor(
+    readonly grouping: readonly Expr[],
+    readonly aggregates: readonly Expr[],
+    readonly child: LogicalPlan,
+    output?: readonly Attribute[],
+  ) {
+    super();
+    this.output = output ?? this.plan().resultAttributes;
+  }
+  children(): readonly LogicalPlan[] {
+    return [this.child];
+  }
+  withChildren(c: readonly LogicalPlan[]): LogicalPlan {
+    return new Aggregate(this.grouping, this.aggregates, c[0]!, this.output);
+  }
+  describe(): string {
+    return `Aggregate [${this.grouping.join(', ')}], [${this.aggregates.map((e, i) => `${e instanceof Alias ? e.child : e} AS ${this.output[i]!.name}#${this.output[i]!.exprId}`).join(', ')}]`;
+  }
+
+  /** The calls to compute and the result expressions rewritten to read the group's keys and final values. */
+  private plan() {
+    const input = this.child.output;
+    const calls: AggregateCall[] = [];
+    for (const e of this.aggregates) {
+      for (const call of collectExprs(e, (x) => x.isAggregate) as AggregateCall[]) {
+        if (!calls.some((c) => c.toString() === call.toString())) calls.push(call);
+      }
+    }
+    const keyAttrs = this.grouping.map((g) => projectedAttribute(g, input));
+    const impls = calls.map((c) => c.implement(input));
+    const slotAttrs = calls.map((c, i) => attribute(c.toString(), impls[i]!.dataType));
+    const groupNames = this.grouping.map((g) => g.toString());
+    // A result expression reads slots: a grouping expression becomes its key, an aggregate call its value.
+    const results = this.aggregates.map((e) =>
+      transformExpr(e, (x) => {
+        if (x.isAggregate) return new AttributeRef(slotAttrs[calls.findIndex((c) => c.toString() === x.toString())]!);
+        const k = groupNames.indexOf(x.toString());
+        return k >= 0 && !(x instanceof Alias) ? new AttributeRef(keyAttrs[k]!) : undefined;
+      }),
+    );
+    const slots = [...keyAttrs, ...slotAttrs];
+    const resultAttributes = this.aggregates.map((e, i) => {
+      const bare = results[i]!;
+      if (bare instanceof AttributeRef && !(e instanceof Alias)) {
+        const k = keyAttrs.indexOf(bare.attr);
+        if (k >= 0) return keyAttrs[k]!;
+      }
+      return projectedAttribute(e instanceof Alias ? new Alias(bare, e.name) : new Alias(bare, e.toString()), slots);
+    });
+    return { calls, impls, results, slots, resultAttributes };
+  }
+
+  execute(ctx: RddContext): RDD<Row> {
+    const { impls, results, slots } = this.plan();
+    const input = this.child.output;
+    const keyEvals = this.grouping.map((g) => g.bind(input).evaluate);
+    const resultEvals = results.map((r) => r.bind(slots).evaluate);
+    const partial = this.child.execute(ctx).mapPartitions((rows) => combineRows(rows, keyEvals, impls));
+    const global = keyEvals.length === 0;
+    const seeded = global ? partial.union(ctx.parallelize([[null, [[], impls.map((a) => a.init())]] as [unknown, Group]], 1)) : partial;
+    const merged = seeded.reduceByKey(
+      (a: Group, b: Group): Group => [a[0], a[1].map((buffer, i) => impls[i]!.merge(buffer, b[1][i]))],
+      global ? 1 : ctx.defaultParallelism,
+    );
+    return merged.map(([, [keys, buffers]]) => {
+      const slotRow = keys.concat(buffers.map((b, i) => impls[i]!.result(b)));
+      return resultEvals.map((e) => e(slotRow));
+    });
+  }
+}
+
+/** The map-side combine: one pass over a partition's rows, one buffer per group, no per-row allocation for known groups. */
+function combineRows(rows: readonly Row[], keyEvals: readonly Evaluator[], impls: readonly AggregateImpl[]): [unknown, Group][] {
+  const groups = new Map<unknown, Group>();
+  const single = keyEvals.length === 1 ? keyEvals[0]! : undefined;
+  const n = impls.length;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    let key: unknown;
+    let keys: unknown[] | undefined;
+    if (single) {
+      const v = single(row);
+      key = groupingKey(v ?? null);
+      if (!groups.has(key)) keys = [v ?? null];
+    } else {
+      keys = keyEvals.map((e) => e(row) ?? null);
+      key = keys.length === 0 ? null : JSON.stringify(keys);
+    }
+    let group = groups.get(key);
+    if (!group) {
+      group = [keys!, impls.map((a) => a.init())];
+      groups.set(key, group);
+    }
+    const buffers = group[1];
+    for (let i = 0; i < n; i++) buffers[i] = impls[i]!.update(buffers[i], row);
+  }
+  return [...groups];
+}

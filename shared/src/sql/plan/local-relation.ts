@@ -1,0 +1,49 @@
+import type { RDD, RddContext } from '../../rdd/internal.js';
+import type { Attribute, Row } from '../expressions/expression.js';
+import { attributeList, LogicalPlan } from './logical-plan.js';
+
+/** Rows held in this process (createDataFrame of a list), sliced into partitions when run. */
+export class LocalRelation extends LogicalPlan {
+  constructor(
+    readonly output: readonly Attribute[],
+    readonly rows: readonly Row[],
+    readonly numSlices?: number,
+  ) {
+    super();
+  }
+  children(): readonly LogicalPlan[] {
+    return [];
+  }
+  withChildren(): LogicalPlan {
+    return this;
+  }
+  describe(): string {
+    return `LocalRelation ${attributeList(this.output)}, ${this.rows.length} rows`;
+  }
+  execute(ctx: RddContext): RDD<Row> {
+    const slices = Math.max(1, Math.min(this.numSlices ?? ctx.defaultParallelism, this.rows.length || 1));
+    return ctx.parallelize(this.rows, slices).setName('LocalRelation');
+  }
+}
+
+/** An RDD of rows in the engine's form (createDataFrame of an RDD, or a DataFrame's rdd). */
+export class RddRelation extends LogicalPlan {
+  constructor(
+    readonly output: readonly Attribute[],
+    readonly rdd: RDD<Row>,
+  ) {
+    super();
+  }
+  children(): readonly LogicalPlan[] {
+    return [];
+  }
+  withChildren(): LogicalPlan {
+    return this;
+  }
+  describe(): string {
+    return `LogicalRDD ${attributeList(this.output)}`;
+  }
+  execute(): RDD<Row> {
+    return this.rdd;
+  }
+}
