@@ -166,8 +166,8 @@ function objectKeys(data: readonly (Record<string, unknown> | readonly unknown[]
   const names: string[] = [];
   const seen = new Set<string>();
   for (const item of data) {
-    if (Array.isArray(item))
-      badArgument('createDataFrame', 'schema', undefined, 'a schema (DDL, column names or StructType) when rows are arrays');
+    // Tuples without a schema are named _1, _2... as PySpark names them.
+    if (Array.isArray(item)) return item.map((_, n) => `_${n + 1}`);
     for (const k of Object.keys(item)) {
       if (seen.has(k)) continue;
       names.push(k);

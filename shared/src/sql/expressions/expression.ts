@@ -129,6 +129,12 @@ export class ColumnRef extends LeafExpr {
     const name = field.name;
     return { evaluate: (row) => (row[index] as Record<string, unknown> | null)?.[name] ?? null, dataType: field.dataType };
   }
+  /** The input column this reads: itself, or the struct column for `window.start`. */
+  referenced(input: readonly Attribute[]): Attribute {
+    if (this.structField(input))
+      return input.find((a) => a.name.toLowerCase() === this.qualifier!.toLowerCase() && a.dataType.kind === 'struct')!;
+    return this.resolve(input);
+  }
   resolve(input: readonly Attribute[]): Attribute {
     return input[resolveName(this.name, this.qualifier, input)]!;
   }

@@ -121,6 +121,7 @@ function numberOrNull(text: string): number | null {
 /** Parses a timestamp as Spark reads one: ISO-8601, or `yyyy-MM-dd HH:mm:ss` taken as UTC. */
 export function parseTimestamp(text: string): number | null {
   let t = text.trim();
+  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return null;
   if (/^\d{4}-\d{2}-\d{2} \d/.test(t)) t = t.replace(' ', 'T');
   if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+)?$/.test(t)) t = t.length === 10 ? `${t}T00:00:00Z` : `${t}Z`;
   const ms = Date.parse(t);

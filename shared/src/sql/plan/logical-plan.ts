@@ -60,7 +60,7 @@ export function referencedAttributes(expr: Expr, input: readonly Attribute[]): A
     else if (node instanceof AttributeRef) {
       const found = input.find((a) => a.exprId === node.attr.exprId) ?? input[resolveName(node.attr.name, undefined, input)];
       if (found) out.push(found);
-    } else out.push(input[resolveName((node as ColumnRef).name, (node as ColumnRef).qualifier, input)]!);
+    } else out.push((node as ColumnRef).referenced(input));
   }
   return out;
 }
