@@ -16,7 +16,7 @@ export * from './rdd/index.js';
 export { CredentialStore, credentialIdPattern, scryptCostDefault } from './security/credential-store.js';
 export { credentialsSettleMs, watchCredentials } from './security/credentials-watch.js';
 export { LoginThrottle, type LoginThrottleOptions, loginThrottleAddressesMax, remoteAddressOf } from './security/login-throttle.js';
+export * from './sql/index.js';
 export { BoundedRecordStore } from './store/bounded-record-store.js';
 export { binarySublevel, measureSublevel, type Sublevel, type SublevelOperation, sortableKey } from './store/level-helpers.js';
 export * from './streaming/index.js';
-export * from './sql/index.js';

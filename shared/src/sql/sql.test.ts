@@ -31,7 +31,9 @@ const fleet = () => {
 
 describe('ctx.sql', () => {
   it('SELECT with WHERE, aliases, ORDER BY and LIMIT', async () => {
-    const rows = await fleet().sql("SELECT device_id AS d, mean * 2 AS twice FROM hours WHERE metric = 'temp' AND mean > 21 ORDER BY twice DESC LIMIT 1").collect();
+    const rows = await fleet()
+      .sql("SELECT device_id AS d, mean * 2 AS twice FROM hours WHERE metric = 'temp' AND mean > 21 ORDER BY twice DESC LIMIT 1")
+      .collect();
     expect(rows).toEqual([{ d: 'atm-3', twice: 60 }]);
   });
 
@@ -43,7 +45,9 @@ describe('ctx.sql', () => {
   });
 
   it('aggregates without GROUP BY, count(DISTINCT), and nulls skipped by aggregates', async () => {
-    const rows = await fleet().sql('SELECT count(*) AS rows_, count(count) AS counted, count(DISTINCT device_id) AS devices, min(count) FROM hours').collect();
+    const rows = await fleet()
+      .sql('SELECT count(*) AS rows_, count(count) AS counted, count(DISTINCT device_id) AS devices, min(count) FROM hours')
+      .collect();
     expect(rows).toEqual([{ rows_: 5, counted: 4, devices: 3, 'min(count)': 2 }]);
   });
 
@@ -57,16 +61,30 @@ describe('ctx.sql', () => {
 
   it('joins: inner ON with table aliases, LEFT JOIN USING, FULL OUTER', async () => {
     const ctx = fleet();
-    expect(await ctx.sql("SELECT h.device_id, d.city FROM hours h JOIN devices d ON h.device_id = d.device_id WHERE h.metric = 'temp' ORDER BY h.device_id").collect()).toEqual([
+    expect(
+      await ctx
+        .sql(
+          "SELECT h.device_id, d.city FROM hours h JOIN devices d ON h.device_id = d.device_id WHERE h.metric = 'temp' ORDER BY h.device_id",
+        )
+        .collect(),
+    ).toEqual([
       { device_id: 'atm-1', city: 'Lisbon' },
       { device_id: 'atm-3', city: 'Porto' },
     ]);
-    expect(await ctx.sql("SELECT device_id, city FROM hours LEFT JOIN devices USING (device_id) WHERE metric = 'temp' ORDER BY device_id").collect()).toEqual([
+    expect(
+      await ctx
+        .sql("SELECT device_id, city FROM hours LEFT JOIN devices USING (device_id) WHERE metric = 'temp' ORDER BY device_id")
+        .collect(),
+    ).toEqual([
       { device_id: 'atm-1', city: 'Lisbon' },
       { device_id: 'atm-2', city: null },
       { device_id: 'atm-3', city: 'Porto' },
     ]);
-    const full = await ctx.sql("SELECT device_id FROM (SELECT device_id FROM hours WHERE metric = 'temp') t FULL OUTER JOIN devices USING (device_id) ORDER BY device_id").collect();
+    const full = await ctx
+      .sql(
+        "SELECT device_id FROM (SELECT device_id FROM hours WHERE metric = 'temp') t FULL OUTER JOIN devices USING (device_id) ORDER BY device_id",
+      )
+      .collect();
     expect(full.map((r) => r.device_id)).toEqual(['atm-1', 'atm-2', 'atm-3', 'atm-9']);
   });
 
@@ -91,7 +109,11 @@ describe('ctx.sql', () => {
         { at: new Date('2026-12-02T10:11:00Z'), v: 4 },
       ])
       .createOrReplaceTempView('r');
-    const rows = await ctx.sql("SELECT window.start AS start, sum(v) AS total FROM (SELECT window(at, '10 minutes') AS window, v FROM r) w GROUP BY window.start ORDER BY start").collect();
+    const rows = await ctx
+      .sql(
+        "SELECT window.start AS start, sum(v) AS total FROM (SELECT window(at, '10 minutes') AS window, v FROM r) w GROUP BY window.start ORDER BY start",
+      )
+      .collect();
     expect(rows).toEqual([
       { start: new Date('2026-12-02T10:00:00Z'), total: 3 },
       { start: new Date('2026-12-02T10:10:00Z'), total: 4 },
@@ -113,7 +135,7 @@ describe('ctx.sql', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(SqlError);
       expect((error as SqlError).code).toBe('SQL_PARSE_ERROR');
-      expect((error as SqlError).message).toContain("'SELEC'");
+      expect((error as SqlError).message).toBe('syntax error at position 7: unexpected \'1\' in "SELEC 1"');
     }
   });
 
