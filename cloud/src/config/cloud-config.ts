@@ -113,6 +113,8 @@ export const cloudConfigSchema = z.strictObject({
       windowsDays: z.number().positive().default(7),
       hoursDays: z.number().positive().default(90),
       daysDays: z.number().positive().default(3650),
+      /** Envelopes kept whole in the archive (for rebuild and jobs over history); 0 keeps no archive. */
+      archiveDays: z.number().min(0).default(30),
     })
     .prefault({}),
   schedules: z

@@ -19,6 +19,8 @@ export interface CloudStore {
   readonly models: ModelStore;
   readonly quarantine: Quarantine;
   readonly cluster: ClusterCoordinator;
+  /** Envelopes as they arrived and merged, kept for a rebuild and for jobs over history. */
+  readonly archive: EnvelopeArchive;
   /** What this node's intake did, once it is committed (for its metrics and logs). */
   readonly events: EventEmitter<IntakeEvents>;
   /** What any node of the cluster merged or took, once committed: for the live dashboards. */
@@ -92,6 +94,36 @@ export interface LiveEvents {
 export interface PartitionMerge {
   /** Applies one envelope received on `topic` (fogline/v1/{gatewayId}/partitions/{p}). */
   apply(topic: string, bytes: Uint8Array, receivedAtMs?: number): Promise<IntakeOutcome>;
+  /** Merges an archived envelope again, exactly as apply, but without archiving it twice (a rebuild). */
+  replay(topic: string, bytes: Uint8Array, receivedAtMs: number): Promise<IntakeOutcome>;
+}
+
+/** One envelope as it arrived, from the archive. */
+export interface ArchivedEnvelope {
+  readonly receivedAtMs: number;
+  readonly topic: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The archive: every envelope that merged, whole, in the transaction that merged it (so it
+ * holds exactly what the rollups hold), until the retention deletes it. Duplicates and dead
+ * letters are not archived.
+ */
+export interface EnvelopeArchive {
+  /** False when the config keeps no archive (retention.archiveDays 0). */
+  readonly enabled: boolean;
+  /** Envelopes received in [fromMs, toMs), in the order they arrived. */
+  scan(fromMs: number, toMs: number): AsyncIterable<ArchivedEnvelope>;
+  /** When the oldest archived envelope arrived; undefined for an empty archive. */
+  oldestMs(): Promise<number | undefined>;
+  /** Deletes envelopes received before cutoffMs; returns how many. */
+  applyRetention(cutoffMs: number): Promise<number>;
+  /**
+   * Deletes what the archive can rebuild: every merged state, the gateways' stats and the
+   * dedup records. Only for a rebuild, with no node of the cloud running.
+   */
+  clearDerived(): Promise<void>;
 }
 
 export interface AlertIntake {

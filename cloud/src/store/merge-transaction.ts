@@ -39,6 +39,8 @@ export interface MergeTransaction {
   putSeen(gatewayId: string, incarnation: string, seen: SeenSeqs): void;
   putStates(resolution: Resolution, rows: readonly StateRow[]): void;
   putAlert(gatewayId: string, seq: number, receivedAtMs: number, bytes: Uint8Array): void;
+  /** Keeps the merged envelope in the archive (a no-op when the archive is off). */
+  archive(envelope: { gatewayId: string; incarnation: string; seq: number; topic: string; receivedAtMs: number; bytes: Uint8Array }): void;
   deadLetter(letter: DeadLetter): void;
   /** Lists metric names not listed yet, up to metricNamesMax (names past it are counted, not listed). */
   listMetricNames(names: readonly string[]): Promise<void>;

@@ -33,7 +33,15 @@ export class EnvelopeIntake implements PartitionMerge {
     private readonly events: EventEmitter<IntakeEvents>,
   ) {}
 
-  async apply(topic: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
+  apply(topic: string, bytes: Uint8Array, receivedAtMs = Date.now()): Promise<IntakeOutcome> {
+    return this.merge(topic, bytes, receivedAtMs, true);
+  }
+
+  replay(topic: string, bytes: Uint8Array, receivedAtMs: number): Promise<IntakeOutcome> {
+    return this.merge(topic, bytes, receivedAtMs, false);
+  }
+
+  private async merge(topic: string, bytes: Uint8Array, receivedAtMs: number, archive: boolean): Promise<IntakeOutcome> {
     let envelope: DecodedEnvelope;
     try {
       envelope = decodeEnvelope(bytes);
@@ -52,7 +60,7 @@ export class EnvelopeIntake implements PartitionMerge {
       await this.aside.reject(topic, reason, bytes, receivedAtMs);
       return 'dead-letter';
     }
-    const result = await this.backend.transaction((tx) => mergeEnvelope(tx, topic, envelope, bytes, receivedAtMs));
+    const result = await this.backend.transaction((tx) => mergeEnvelope(tx, topic, envelope, bytes, receivedAtMs, archive));
     const { gatewayId, incarnation } = envelope;
     if (result.news !== 'same') this.events.emit('incarnation', { gatewayId, incarnation, news: result.news, stats: result.stats });
     if (result.outcome === 'duplicate') return 'duplicate';
@@ -64,7 +72,14 @@ export class EnvelopeIntake implements PartitionMerge {
 }
 
 /** One envelope's merge, inside its transaction. */
-async function mergeEnvelope(tx: MergeTransaction, topic: string, envelope: DecodedEnvelope, bytes: Uint8Array, receivedAtMs: number) {
+async function mergeEnvelope(
+  tx: MergeTransaction,
+  topic: string,
+  envelope: DecodedEnvelope,
+  bytes: Uint8Array,
+  receivedAtMs: number,
+  archive: boolean,
+) {
   const { gatewayId, incarnation } = envelope;
   const stats = (await tx.gatewayStats(gatewayId)) ?? newGatewayStats(gatewayId);
   stats.lastSeenMs = receivedAtMs;
@@ -88,6 +103,7 @@ async function mergeEnvelope(tx: MergeTransaction, topic: string, envelope: Deco
   await tx.listMetricNames([...new Set(records.map(([[, metric]]) => metric))]);
   tx.putSeen(gatewayId, incarnation, next.seen);
   tx.putGatewayStats(stats);
+  if (archive) tx.archive({ gatewayId, incarnation, seq: envelope.seq, topic, receivedAtMs, bytes });
   tx.announce('merged', { gatewayId, readings });
   return { outcome: 'merged' as const, stats, news, gapSeqsSkipped: next.gapSeqsSkipped, rejected, readings };
 }

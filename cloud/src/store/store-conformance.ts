@@ -1,3 +1,4 @@
+import { describeArchiveConformance } from './store-conformance-archive.js';
 import type { StoreHarness } from './store-conformance-context.js';
 import { describeIntakeConformance } from './store-conformance-intake.js';
 import { describeQueryConformance } from './store-conformance-queries.js';
@@ -11,4 +12,5 @@ export type { StoreHarness } from './store-conformance-context.js';
 export function describeCloudStore(backend: string, harness: StoreHarness): void {
   describeIntakeConformance(backend, harness);
   describeQueryConformance(backend, harness);
+  describeArchiveConformance(backend, harness);
 }

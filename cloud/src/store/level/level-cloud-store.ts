@@ -7,6 +7,7 @@ import { AlertRecordIntake } from '../alert-intake.js';
 import type { CloudStore, IntakeEvents, LiveEvents } from '../cloud-store.js';
 import { EnvelopeIntake } from '../partition-merge.js';
 import { SingleNode } from '../single-node.js';
+import { LevelArchive } from './level-archive.js';
 import { LevelDedupLedger } from './level-dedup-ledger.js';
 import { LevelMergeBackend } from './level-merge-backend.js';
 import { LevelMetricNames } from './level-metric-names.js';
@@ -20,7 +21,12 @@ import { LevelSeriesStore } from './level-series-store.js';
  * service). Its sublevels keep the names of earlier versions, so an existing store opens as
  * it was.
  */
-export async function openLevelCloudStore(dataDir: string, durability: 'process' | 'power', nodeId: string): Promise<CloudStore> {
+export async function openLevelCloudStore(
+  dataDir: string,
+  durability: 'process' | 'power',
+  nodeId: string,
+  keepArchive = true,
+): Promise<CloudStore> {
   mkdirSync(dataDir, { recursive: true });
   const db = new Level<string, Uint8Array>(join(dataDir, 'cloud.db'), { valueEncoding: 'view' });
   await db.open();
@@ -39,7 +45,14 @@ export async function openLevelCloudStore(dataDir: string, durability: 'process'
   await dedup.migrateLegacy(sub('seen'));
   await names.load(() => series.deviceMetricsInDays());
   const alerts = sub('alerts');
-  const backend = new LevelMergeBackend(db, { states, gateways, alerts, dedup, names, quarantine }, live, sync);
+  const archived = sub('archive');
+  const archive = new LevelArchive(keepArchive, archived, [states.window, states.hour, states.day, gateways, dedup.sublevel]);
+  const backend = new LevelMergeBackend(
+    db,
+    { states, gateways, alerts, dedup, names, quarantine, archive: keepArchive ? archived : undefined },
+    live,
+    sync,
+  );
   const aside = { keepNewer: quarantine.keepNewer.bind(quarantine), reject: quarantine.reject.bind(quarantine) };
   const alertIntake = new AlertRecordIntake(backend, aside);
   return {
@@ -54,6 +67,7 @@ export async function openLevelCloudStore(dataDir: string, durability: 'process'
     models: new LevelModelStore(sub('models'), sub('rankings'), live),
     quarantine,
     cluster: new SingleNode(nodeId),
+    archive,
     events,
     live,
     async close() {

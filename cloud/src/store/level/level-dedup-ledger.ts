@@ -12,7 +12,7 @@ type PutOperation = { type: 'put'; sublevel: Sublevel; key: string; value: Uint8
  * and alerts share a gateway's seq space, so they share the record.
  */
 export class LevelDedupLedger {
-  constructor(private readonly sublevel: Sublevel) {}
+  constructor(readonly sublevel: Sublevel) {}
 
   private static key(gatewayId: string, incarnation: string): string {
     return `${gatewayId}/${incarnation}`;

@@ -5,6 +5,7 @@ import { Packr } from 'msgpackr';
 import type { SeenSeqs } from '../../intake/seen-seqs.js';
 import type { GatewayStats, LiveEvents, Resolution } from '../cloud-store.js';
 import type { DeadLetter, MergeBackend, MergeTransaction, StateKey, StateRow } from '../merge-transaction.js';
+import { archiveKey, encodeArchived } from './level-archive.js';
 import type { LevelDedupLedger } from './level-dedup-ledger.js';
 import type { LevelMetricNames } from './level-metric-names.js';
 import type { LevelQuarantine } from './level-quarantine.js';
@@ -19,6 +20,8 @@ export interface LevelIntakeSublevels {
   readonly dedup: LevelDedupLedger;
   readonly names: LevelMetricNames;
   readonly quarantine: LevelQuarantine;
+  /** The archive's sublevel; unset when the archive is off. */
+  readonly archive?: Sublevel;
 }
 
 export const stateKey = (key: StateKey) => `${key.deviceId}/${key.metric}/${sortableKey(key.startMs)}`;
@@ -102,6 +105,17 @@ class LevelMergeTransaction implements MergeTransaction {
   putAlert(gatewayId: string, seq: number, receivedAtMs: number, bytes: Uint8Array): void {
     const key = `${sortableKey(receivedAtMs)}/${gatewayId}/${sortableKey(seq)}`;
     this.operations.push({ type: 'put', sublevel: this.parts.alerts, key, value: Buffer.from(bytes) });
+  }
+
+  archive(e: { gatewayId: string; incarnation: string; seq: number; topic: string; receivedAtMs: number; bytes: Uint8Array }): void {
+    const sublevel = this.parts.archive;
+    if (!sublevel) return;
+    this.operations.push({
+      type: 'put',
+      sublevel,
+      key: archiveKey(e.receivedAtMs, e.gatewayId, e.incarnation, e.seq),
+      value: encodeArchived(e.topic, e.bytes),
+    });
   }
 
   deadLetter(letter: DeadLetter): void {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AlertRecordIntake } from '../alert-intake.js';
 import type { CloudStore, IntakeEvents, LiveEvents } from '../cloud-store.js';
 import { EnvelopeIntake } from '../partition-merge.js';
+import { PgArchive } from './pg-archive.js';
 import { PgKeeping } from './pg-keeping.js';
 import { PgMergeBackend } from './pg-merge-backend.js';
 import { migrate } from './pg-migrations.js';
@@ -18,6 +19,8 @@ export interface PostgresStoreOptions {
   readonly poolSize: number;
   readonly nodeId: string;
   readonly logger?: Logger;
+  /** Keep an archive of the envelopes merged (default true). */
+  readonly keepArchive?: boolean;
 }
 
 /**
@@ -46,7 +49,7 @@ export async function openPostgresCloudStore(options: PostgresStoreOptions): Pro
   const live = new EventEmitter<LiveEvents>();
   const partitions = new PartitionMaker();
   const keeping = new PgKeeping(pool);
-  const backend = new PgMergeBackend(pool, partitions, keeping);
+  const backend = new PgMergeBackend(pool, partitions, keeping, options.keepArchive ?? true);
   const aside = { keepNewer: keeping.keepNewer.bind(keeping), reject: keeping.reject.bind(keeping) };
   const alertIntake = new AlertRecordIntake(backend, aside);
   const session = new PgSession(connection, pool, options.nodeId, live, options.logger);
@@ -65,6 +68,7 @@ export async function openPostgresCloudStore(options: PostgresStoreOptions): Pro
     models: new PgModelStore(pool),
     quarantine: keeping,
     cluster: session,
+    archive: new PgArchive(options.keepArchive ?? true, pool),
     events,
     live,
     async close() {

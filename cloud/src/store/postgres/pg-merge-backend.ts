@@ -39,6 +39,7 @@ export class PgMergeBackend implements MergeBackend {
     private readonly pool: pg.Pool,
     private readonly partitions: PartitionMaker,
     private readonly keeping: PgKeeping,
+    private readonly keepArchive: boolean,
   ) {}
 
   async transaction<T>(work: (tx: MergeTransaction) => Promise<T>): Promise<T> {
@@ -47,7 +48,7 @@ export class PgMergeBackend implements MergeBackend {
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const tx = new PgMergeTransaction(client);
+        const tx = new PgMergeTransaction(client, this.keepArchive);
         const value = await work(tx);
         await tx.flush(this.partitions, this.keeping);
         await client.query('COMMIT');
@@ -75,12 +76,16 @@ class PgMergeTransaction implements MergeTransaction {
   private readonly rows = new Map<Resolution, StateRow[]>();
   private readonly alerts: [string, number, number, string][] = [];
   private readonly letters: DeadLetter[] = [];
+  private readonly archived: { receivedAtMs: number; gatewayId: string; topic: string; bytes: Uint8Array }[] = [];
   private names: readonly string[] = [];
   /** Metric names this transaction listed: known once it commits. */
   listedNames: readonly string[] = [];
   private readonly notices: string[] = [];
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly keepArchive: boolean,
+  ) {}
 
   /** One round trip when the gateway is known (the usual case); a new one is inserted first, then locked. */
   async gatewayStats(gatewayId: string): Promise<GatewayStats | undefined> {
@@ -135,6 +140,10 @@ class PgMergeTransaction implements MergeTransaction {
     this.alerts.push([gatewayId, seq, receivedAtMs, Buffer.from(bytes).toString('utf8')]);
   }
 
+  archive(e: { gatewayId: string; topic: string; receivedAtMs: number; bytes: Uint8Array }): void {
+    if (this.keepArchive) this.archived.push(e);
+  }
+
   deadLetter(letter: DeadLetter): void {
     this.letters.push(letter);
   }
@@ -182,6 +191,16 @@ class PgMergeTransaction implements MergeTransaction {
         body,
       ]);
     for (const letter of this.letters) await keeping.deadLetterIn(client, letter);
+    if (this.archived.length > 0)
+      await client.query(
+        'INSERT INTO archive (received_ms, gateway_id, topic, bytes) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])',
+        [
+          this.archived.map((e) => e.receivedAtMs),
+          this.archived.map((e) => e.gatewayId),
+          this.archived.map((e) => e.topic),
+          this.archived.map((e) => Buffer.from(e.bytes)),
+        ],
+      );
     if (this.names.length > 0) this.listedNames = await keeping.listNamesIn(client, this.names);
   }
 

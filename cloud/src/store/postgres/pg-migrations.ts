@@ -45,6 +45,15 @@ export const migrations: readonly { version: number; name: string; sql: string }
         leader boolean NOT NULL, detail text NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'envelope archive',
+    sql: `
+      CREATE TABLE archive (
+        id bigserial NOT NULL, received_ms bigint NOT NULL, gateway_id text NOT NULL, topic text NOT NULL, bytes bytea NOT NULL,
+        PRIMARY KEY (received_ms, id));
+    `,
+  },
 ];
 
 /** Advisory lock keys of the cloud (one 64-bit space per database). */
