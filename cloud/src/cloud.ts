@@ -131,6 +131,7 @@ export class Cloud {
       maintenance: this.maintenance,
       readingsRate: this.readingsRate,
       live: this.live,
+      sql: this.config.sql,
     };
     return createApi(deps);
   }

@@ -16,6 +16,7 @@ import { addMaintenanceRoutes } from './maintenance-routes.js';
 import { overviewOf } from './overview.js';
 import { parseQuery } from './query-parser.js';
 import { alertsQuery, devicesQuery, fleetQuery, seriesQuery } from './query-schemas.js';
+import { addSqlRoutes, type SqlLimits } from './sql-routes.js';
 import { figures } from './state-figures.js';
 
 export interface ApiDeps {
@@ -31,6 +32,8 @@ export interface ApiDeps {
   readonly readingsRate?: RateMeter;
   /** The server-sent-events hub; without it /api/v1/events answers 404. */
   readonly live?: LiveEvents;
+  /** Limits of /api/v1/sql; the defaults without them. */
+  readonly sql?: SqlLimits;
 }
 
 /**
@@ -149,6 +152,7 @@ export function createApi(deps: ApiDeps): Hono {
   addDashboardRoutes(app);
   addDocsRoutes(app);
   addExportRoutes(app, parse, deps.store);
+  addSqlRoutes(app, deps.store, deps.rdd, deps.sql);
 
   app.notFound((c) =>
     c.json(

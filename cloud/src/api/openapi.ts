@@ -37,6 +37,13 @@ export const routeDocs: readonly RouteDoc[] = [
     query: exportQuery,
     produces: 'text/csv',
   },
+  {
+    method: 'post',
+    path: '/api/v1/sql',
+    summary: 'A read-only SQL query (SELECT) over windows, hours, days, devices, alerts, risk and archive; rows as JSON or CSV',
+    body: { type: 'application/json', description: '{"query": "SELECT ...", "format": "json" | "csv", "rowsMax": n}' },
+  },
+  { method: 'get', path: '/api/v1/sql/tables', summary: 'The tables SQL can read, with their columns and types' },
   { method: 'get', path: '/api/v1/devices', summary: "Devices in the gateways' registries", query: devicesQuery },
   { method: 'get', path: '/api/v1/devices/:deviceId', summary: 'A device: its gateway, labels and the metrics it has sent' },
   { method: 'get', path: '/api/v1/metrics', summary: 'Every metric name merged so far (not the Prometheus metrics: see /metrics)' },

@@ -107,6 +107,17 @@ export const cloudConfigSchema = z.strictObject({
       liveIntervalMs: z.number().int().min(100).default(2000),
     })
     .prefault({}),
+  /** Limits of POST /api/v1/sql (and so of fogline-cloud sql). */
+  sql: z
+    .strictObject({
+      /** Rows a query returns, at most; a longer result is cut and says so (truncated: true). */
+      rowsMax: z.number().int().min(1).default(100_000),
+      /** A query running longer answers 504. */
+      timeoutMs: z.number().int().min(100).default(30_000),
+      /** Queries running at once on this node; one more is refused with 503. */
+      queriesAtOnceMax: z.number().int().min(1).default(2),
+    })
+    .prefault({}),
   /** How long each resolution is kept; the retention schedule deletes what is older. */
   retention: z
     .strictObject({

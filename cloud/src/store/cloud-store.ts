@@ -147,7 +147,13 @@ export interface SeriesStore {
   /** Every device's hourly moments per metric, from the hour rollups: what predictive maintenance reads. */
   hourHistories(): Promise<Map<string, DeviceHistory>>;
   /** Every state of a resolution starting in [fromMs, toMs), read a batch at a time (exports). */
-  scan(resolution: Resolution, fromMs: number, toMs: number): AsyncIterable<StoredState>;
+  scan(resolution: Resolution, fromMs: number, toMs: number, only?: ScanFilter): AsyncIterable<StoredState>;
+}
+
+/** Narrows a scan to some metrics and devices (the SQL tables push their WHERE here). */
+export interface ScanFilter {
+  readonly metrics?: readonly string[];
+  readonly deviceIds?: readonly string[];
 }
 
 /** One stored state with its key, as an export reads it. */

@@ -2,6 +2,7 @@ import { describeArchiveConformance } from './store-conformance-archive.js';
 import type { StoreHarness } from './store-conformance-context.js';
 import { describeIntakeConformance } from './store-conformance-intake.js';
 import { describeQueryConformance } from './store-conformance-queries.js';
+import { describeSqlConformance } from './store-conformance-sql.js';
 
 export type { StoreHarness } from './store-conformance-context.js';
 
@@ -13,4 +14,5 @@ export function describeCloudStore(backend: string, harness: StoreHarness): void
   describeIntakeConformance(backend, harness);
   describeQueryConformance(backend, harness);
   describeArchiveConformance(backend, harness);
+  describeSqlConformance(backend, harness);
 }

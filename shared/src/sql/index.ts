@@ -2,7 +2,7 @@ export { Column, type ColumnLike, type ValueLike } from './column.js';
 export { DataFrame } from './dataframe.js';
 export { SqlError, type SqlErrorCode } from './errors.js';
 export type { Attribute, Row } from './expressions/expression.js';
-export { formatTimestamp } from './expressions/operators.js';
+export { formatTimestamp, parseTimestamp } from './expressions/operators.js';
 export * as F from './functions.js';
 export { GroupedData } from './grouped-data.js';
 export { DataFrameReader } from './io/dataframe-reader.js';

@@ -1,7 +1,7 @@
 import type { MetricState, RddContext, Sublevel } from '@fogline/shared';
 import { sortableKey } from '@fogline/shared';
 import type { DeviceHistory } from '../../maintenance/hourly-history.js';
-import type { FleetGrouping, RegistryStore, Resolution, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
+import type { FleetGrouping, RegistryStore, Resolution, ScanFilter, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
 import { groupKeyOf } from '../fleet-grouping.js';
 import { decodeStored } from './level-merge-backend.js';
 import type { LevelMetricNames } from './level-metric-names.js';
@@ -89,12 +89,28 @@ export class LevelSeriesStore implements SeriesStore {
     return deleted;
   }
 
-  /** Keys are device first, so this reads the whole resolution and keeps the range (a scan). */
-  async *scan(resolution: Resolution, fromMs: number, toMs: number): AsyncGenerator<StoredState> {
-    for await (const [key, value] of this.states[resolution].iterator()) {
+  /** Keys are device first, so this reads the whole resolution and keeps the range (a scan), unless devices are named. */
+  async *scan(resolution: Resolution, fromMs: number, toMs: number, only: ScanFilter = {}): AsyncGenerator<StoredState> {
+    const metrics = only.metrics && new Set(only.metrics);
+    const devices = only.deviceIds && new Set(only.deviceIds);
+    // Keys start with the device: named devices are read by their key ranges ('/' + 1 is '0').
+    const ranges = only.deviceIds ? [...new Set(only.deviceIds)].sort().map((d) => ({ gte: `${d}/`, lt: `${d}0` })) : [{}];
+    for (const range of ranges) yield* this.scanRange(resolution, range, fromMs, toMs, metrics, devices);
+  }
+
+  private async *scanRange(
+    resolution: Resolution,
+    range: { gte?: string; lt?: string },
+    fromMs: number,
+    toMs: number,
+    metrics: Set<string> | undefined,
+    devices: Set<string> | undefined,
+  ): AsyncGenerator<StoredState> {
+    for await (const [key, value] of this.states[resolution].iterator(range)) {
       const [deviceId, metric, start] = key.split('/');
       const startMs = Number(start);
       if (startMs < fromMs || startMs >= toMs) continue;
+      if ((metrics && !metrics.has(metric)) || (devices && !devices.has(deviceId))) continue;
       const [endMs, state] = decodeStored(value);
       yield { deviceId, metric, startMs, endMs, state };
     }

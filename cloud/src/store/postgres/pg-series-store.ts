@@ -1,7 +1,7 @@
 import { decodeMetricState, type MetricState, type RddContext } from '@fogline/shared';
 import type pg from 'pg';
 import type { DeviceHistory } from '../../maintenance/hourly-history.js';
-import type { FleetGrouping, Resolution, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
+import type { FleetGrouping, Resolution, ScanFilter, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
 import { addHour } from '../level/level-series-store.js';
 import type { PgKeeping } from './pg-keeping.js';
 import { type PartitionMaker, statesTable } from './pg-partitions.js';
@@ -83,7 +83,7 @@ export class PgSeriesStore implements SeriesStore {
    * Through a cursor in a read-only transaction of its own: the partitions of the range only,
    * scanBatchRows at a time, so an export of months holds one batch in memory.
    */
-  async *scan(resolution: Resolution, fromMs: number, toMs: number): AsyncGenerator<StoredState> {
+  async *scan(resolution: Resolution, fromMs: number, toMs: number, only: ScanFilter = {}): AsyncGenerator<StoredState> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     let inTransaction = false;
@@ -93,8 +93,10 @@ export class PgSeriesStore implements SeriesStore {
       await client.query(
         `DECLARE export_scan NO SCROLL CURSOR FOR
          SELECT device_id, metric, start_ms::float8 AS start, end_ms::float8 AS end, state FROM ${statesTable(resolution)}
-         WHERE start_ms >= $1 AND start_ms < $2 ORDER BY start_ms, device_id, metric`,
-        [fromMs, toMs],
+         WHERE start_ms >= $1 AND start_ms < $2
+           AND ($3::text[] IS NULL OR metric = ANY($3)) AND ($4::text[] IS NULL OR device_id = ANY($4))
+         ORDER BY start_ms, device_id, metric`,
+        [fromMs, toMs, only.metrics ?? null, only.deviceIds ?? null],
       );
       for (;;) {
         const { rows } = await client.query<{ device_id: string; metric: string; start: number; end: number; state: Buffer }>(
