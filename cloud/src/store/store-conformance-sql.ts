@@ -151,21 +151,15 @@ export function describeSqlConformance(backend: string, harness: StoreHarness): 
       expect(await csv.text()).toBe('device_id,n\r\natm-1,5\r\natm-2,1\r\n');
       const refused = await post({ query: "DELETE FROM windows WHERE metric = 'temp'" });
       expect(refused.status).toBe(400);
-      expect((await refused.json()).error).toBe('only SELECT queries are allowed, got DELETE');
+      expect(((await refused.json()) as { error: string }).error).toBe('only SELECT queries are allowed, got DELETE');
       const bad = await post({ query: 'SELECT FROM WHERE' });
       expect(bad.status).toBe(400);
-      expect((await bad.json()).error).toMatch(/syntax error at position \d+: unexpected/);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/syntax error at position \d+: unexpected/);
       expect((await post({ query: 'SELECT 1 AS x' }, 'Bearer wrong-token-of-sixteen')).status).toBe(401);
-      const tables = await (await app.request('/api/v1/sql/tables', { headers: { authorization: `Bearer ${token}` } })).json();
-      expect(tables.tables.map((t: { name: string }) => t.name)).toEqual([
-        'windows',
-        'hours',
-        'days',
-        'devices',
-        'alerts',
-        'risk',
-        'archive',
-      ]);
+      const tables = (await (await app.request('/api/v1/sql/tables', { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        tables: { name: string }[];
+      };
+      expect(tables.tables.map((t) => t.name)).toEqual(['windows', 'hours', 'days', 'devices', 'alerts', 'risk', 'archive']);
       expect(await s.series.metricNames()).toMatchObject({ names: ['temp', 'vibration'] });
     });
   });
