@@ -6,6 +6,8 @@ import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cloud } from './cloud.js';
 import { type CloudConfig, type CloudOverrides, loadCloudConfig } from './config/cloud-config.js';
+import { rebuildFromArchive } from './lake/rebuild.js';
+import { executeOnce, shell } from './sql-shell.js';
 
 const portFlag = (value: string): number => {
   try {
@@ -129,9 +131,11 @@ function apiOf(options: CommonOptions & { url?: string }) {
   const base = options.url ?? `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`;
   const headers: Record<string, string> = http.token ? { authorization: `Bearer ${http.token}` } : {};
   const request = async (path: string, init: RequestInit = {}) => {
-    const response = await fetch(`${base}${path}`, { ...init, headers }).catch((error: Error) => {
-      throw new Error(`no cloud answers at ${base} (${error.cause ?? error.message}); start it, or pass --url`);
-    });
+    const response = await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } }).catch(
+      (error: Error) => {
+        throw new Error(`no cloud answers at ${base} (${error.cause ?? error.message}); start it, or pass --url`);
+      },
+    );
     if (!response.ok) {
       const answer = (await response.json().catch(() => ({}))) as { error?: string; errors?: string[] };
       throw new Error(`${path.split('?')[0]}: ${answer.error ?? answer.errors?.join('; ') ?? response.statusText}`);
@@ -142,7 +146,7 @@ function apiOf(options: CommonOptions & { url?: string }) {
 }
 
 interface ExportOptions extends CommonOptions {
-  table: string;
+  table?: string;
   from?: string;
   to?: string;
   format: string;
@@ -152,19 +156,71 @@ interface ExportOptions extends CommonOptions {
 withCommon(
   program
     .command('export')
-    .description("stream a running cloud's windows, hours or days to standard output, as CSV or NDJSON (through its API)")
-    .requiredOption('--table <table>', 'windows, hours or days')
+    .description(
+      "stream a running cloud's windows, hours or days to standard output, as CSV or NDJSON; or, with --format parquet, have it write every table to its Parquet lake now",
+    )
+    .option('--table <table>', 'windows, hours or days (for csv and ndjson)')
     .option('--from <time>', 'from this time on: epoch ms or ISO-8601 (2026-11-24T00:00:00Z)')
     .option('--to <time>', 'up to this time (not included)')
-    .option('--format <format>', 'csv or ndjson', 'csv')
+    .option('--format <format>', 'csv, ndjson or parquet', 'csv')
     .option('--url <url>', "the cloud's HTTP address (default: http.host and http.port of the config)"),
 ).action(async (options: ExportOptions) => {
   try {
+    if (options.format === 'parquet') {
+      const response = await apiOf(options).request('/api/v1/lake/export', { method: 'POST' });
+      console.log(JSON.stringify(await response.json(), null, 2));
+      return;
+    }
+    if (!options.table) throw new Error('--table is required for csv and ndjson: windows, hours or days');
     const query = new URLSearchParams({ table: options.table, format: options.format });
     if (options.from) query.set('from', options.from);
     if (options.to) query.set('to', options.to);
     const response = await apiOf(options).request(`/api/v1/export?${query}`);
     if (response.body) await pipeline(Readable.fromWeb(response.body as never), process.stdout);
+  } catch (error) {
+    fail(error);
+  }
+});
+
+interface SqlOptions extends CommonOptions {
+  execute?: string;
+  format: string;
+  url?: string;
+}
+
+withCommon(
+  program
+    .command('sql')
+    .description(
+      "SQL over a running cloud's tables (windows, hours, days, devices, alerts, risk, archive), as spark-sql: a shell, or -e for one query",
+    )
+    .option('-e, --execute <query>', 'run one query, print it and exit')
+    .option('--format <format>', 'with -e: table, csv or json', 'table')
+    .option('--url <url>', "the cloud's HTTP address (default: http.host and http.port of the config)"),
+).action(async (options: SqlOptions) => {
+  try {
+    if (!['table', 'csv', 'json'].includes(options.format))
+      throw new Error(`--format was ${JSON.stringify(options.format)}, expected table, csv or json`);
+    const { base, request } = apiOf(options);
+    if (options.execute !== undefined) process.stdout.write(await executeOnce(request, options.execute, options.format));
+    else await shell(request, base);
+  } catch (error) {
+    fail(error);
+  }
+});
+
+interface RebuildOptions extends CommonOptions {
+  force?: boolean;
+}
+
+withCommon(
+  program
+    .command('rebuild')
+    .description('recompute windows, hours and days from the archive of envelopes (stop every node of the cloud first)')
+    .option('--force', 'rebuild even when rollups older than the archive would be lost'),
+).action(async (options: RebuildOptions) => {
+  try {
+    console.log(JSON.stringify(await rebuildFromArchive(load(options), { force: options.force ?? false }), null, 2));
   } catch (error) {
     fail(error);
   }

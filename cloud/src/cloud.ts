@@ -11,6 +11,7 @@ import { type EmbeddedIntake, startEmbeddedIntake } from './intake/embedded-inta
 import { type ExternalSubscriber, subscribeExternal } from './intake/external-subscriber.js';
 import { observeIntake } from './intake/intake-observers.js';
 import { IntakeRouter } from './intake/intake-router.js';
+import { exportLake, type LakeTableReport } from './lake/lake-export.js';
 import { MaintenanceService } from './maintenance/maintenance-service.js';
 import { type CloudMetrics, createCloudMetrics } from './ops/cloud-metrics.js';
 import { RateMeter } from './ops/rate-meter.js';
@@ -43,6 +44,7 @@ export class Cloud {
   readonly live: LiveEvents;
   private readonly liveFeed: LiveFeed;
   private readonly router: IntakeRouter;
+  private lakeExports: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly config: CloudConfig,
@@ -107,6 +109,7 @@ export class Cloud {
     this.jobs.add('retention', config.schedules.retention, () => this.applyRetention());
     this.jobs.add('maintenanceTrain', config.schedules.maintenanceTrain, () => this.maintenance.train());
     this.jobs.add('maintenanceScore', config.schedules.maintenanceScore, () => this.maintenance.score());
+    this.jobs.add('lakeExport', config.schedules.lakeExport, () => this.exportLake());
     // Models trained by an earlier run rank devices from the start.
     await this.jobs.runIfLeader('maintenanceScore', () => this.maintenance.score());
   }
@@ -132,6 +135,7 @@ export class Cloud {
       readingsRate: this.readingsRate,
       live: this.live,
       sql: this.config.sql,
+      exportLake: () => this.exportLake(),
     };
     return createApi(deps);
   }
@@ -151,8 +155,26 @@ export class Cloud {
     const { windowsDays, hoursDays, daysDays } = this.config.retention;
     const keepMs = { window: windowsDays * dayMs, hour: hoursDays * dayMs, day: daysDays * dayMs };
     const deleted = await this.store.series.applyRetention(nowMs, keepMs);
-    this.logger.info({ deleted, store: this.store.kind }, 'retention applied');
+    const archivedDeleted = await this.applyArchiveRetention(nowMs);
+    this.logger.info({ deleted, archivedDeleted, store: this.store.kind }, 'retention applied');
     return deleted;
+  }
+
+  /** Writes the new and changed days of every table to the Parquet lake; one export at a time (a second waits for the first). */
+  exportLake(): Promise<LakeTableReport[]> {
+    const run = this.lakeExports.then(async () => {
+      const { path, lateDays, retentionDays } = this.config.lake;
+      const reports = await exportLake(this.store, { dir: path as string, lateDays, retentionDays });
+      this.logger.info({ lake: path, reports }, 'lake exported');
+      return reports;
+    });
+    this.lakeExports = run.catch(() => {});
+    return run;
+  }
+
+  /** Deletes archived envelopes older than retention.archiveDays. */
+  async applyArchiveRetention(nowMs = Date.now()): Promise<number> {
+    return this.store.archive.applyRetention(nowMs - this.config.retention.archiveDays * dayMs);
   }
 
   private brokerHealth(): Record<string, unknown> {

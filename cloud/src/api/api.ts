@@ -32,6 +32,8 @@ export interface ApiDeps {
   readonly readingsRate?: RateMeter;
   /** The server-sent-events hub; without it /api/v1/events answers 404. */
   readonly live?: LiveEvents;
+  /** Runs the Parquet lake export now; without it POST /api/v1/lake/export answers 404. */
+  readonly exportLake?: () => Promise<unknown>;
   /** Limits of /api/v1/sql; the defaults without them. */
   readonly sql?: SqlLimits;
 }
@@ -153,6 +155,8 @@ export function createApi(deps: ApiDeps): Hono {
   addDocsRoutes(app);
   addExportRoutes(app, parse, deps.store);
   addSqlRoutes(app, deps.store, deps.rdd, deps.sql);
+  const exportLakeNow = deps.exportLake;
+  if (exportLakeNow) app.post('/api/v1/lake/export', async (c) => c.json({ tables: await exportLakeNow() }));
 
   app.notFound((c) =>
     c.json(

@@ -43,6 +43,11 @@ export const routeDocs: readonly RouteDoc[] = [
     summary: 'A read-only SQL query (SELECT) over windows, hours, days, devices, alerts, risk and archive; rows as JSON or CSV',
     body: { type: 'application/json', description: '{"query": "SELECT ...", "format": "json" | "csv", "rowsMax": n}' },
   },
+  {
+    method: 'post',
+    path: '/api/v1/lake/export',
+    summary: "Write the new and changed days of every table to the cloud's Parquet lake now; answers what it wrote",
+  },
   { method: 'get', path: '/api/v1/sql/tables', summary: 'The tables SQL can read, with their columns and types' },
   { method: 'get', path: '/api/v1/devices', summary: "Devices in the gateways' registries", query: devicesQuery },
   { method: 'get', path: '/api/v1/devices/:deviceId', summary: 'A device: its gateway, labels and the metrics it has sent' },

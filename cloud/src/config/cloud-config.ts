@@ -118,6 +118,17 @@ export const cloudConfigSchema = z.strictObject({
       queriesAtOnceMax: z.number().int().min(1).default(2),
     })
     .prefault({}),
+  /** The Parquet lake the lakeExport schedule (and fogline-cloud export --format parquet) writes. */
+  lake: z
+    .strictObject({
+      /** Default: <dataDir>/lake. */
+      path: z.string().optional(),
+      /** Days before the last export looked at again, for data that arrived late. */
+      lateDays: z.number().int().min(0).default(2),
+      /** Date partitions older than this are deleted from the lake. */
+      retentionDays: z.number().positive().default(3650),
+    })
+    .prefault({}),
   /** How long each resolution is kept; the retention schedule deletes what is older. */
   retention: z
     .strictObject({
@@ -135,6 +146,8 @@ export const cloudConfigSchema = z.strictObject({
       maintenanceTrain: z.string().default('0 5 * * * *'),
       /** Re-score every device from its latest hours. */
       maintenanceScore: z.string().default('0 */5 * * * *'),
+      /** Write the new and changed days of every table to the Parquet lake. */
+      lakeExport: z.string().default('0 30 * * * *'),
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
@@ -176,6 +189,7 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
   return {
     ...config,
     dataDir,
+    lake: { ...config.lake, path: within(config.lake.path ?? resolve(dataDir, 'lake')) },
     broker: {
       ...config.broker,
       credentialsFile: within(config.broker.credentialsFile ?? resolve(dataDir, 'gateways.json')),

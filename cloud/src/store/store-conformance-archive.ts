@@ -61,8 +61,10 @@ export function describeArchiveConformance(backend: string, harness: StoreHarnes
           [`atm-${seq % 3}`, 'temp', [seq, seq + 0.5, -seq]],
           ['atm-9', 'vibration', [seq / 7]],
         ];
-        await s.partitions.apply(topic('gw-a'), envelope('gw-a', seq, records, window), (t += 10));
-        await s.partitions.apply(topic('gw-b'), envelope('gw-b', seq, records.slice(0, 1), window), (t += 10));
+        t += 10;
+        await s.partitions.apply(topic('gw-a'), envelope('gw-a', seq, records, window), t);
+        t += 10;
+        await s.partitions.apply(topic('gw-b'), envelope('gw-b', seq, records.slice(0, 1), window), t);
       }
       const before = await snapshot(s);
       const gatewaysBefore = (await s.registry.gatewayList()).map((g) => [g.gatewayId, g.envelopes, g.readings]);

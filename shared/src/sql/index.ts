@@ -13,7 +13,7 @@ export { type ParquetScanMetrics, ParquetSource } from './io/parquet-source.js';
 export { ScanRDD } from './io/scan-rdd.js';
 export { NaFunctions } from './na-functions.js';
 export type { PushedFilter, ScanRequest, TableSource } from './plan/data-source-relation.js';
-export { formatCell } from './show-table.js';
+export { formatCell, showString } from './show-table.js';
 export { type SchemaLike, SqlContext } from './sql-context.js';
 export { parseExpression } from './sql-expression.js';
 export {

@@ -178,6 +178,8 @@ function aggregateCall(name: string, args: AstNode): Expr {
 function functionCall(node: AstNode): Expr {
   const name = String(node.name?.name?.map((n: AstNode) => n.value).join('.') ?? node.name).toLowerCase();
   const args: AstNode[] = node.args?.value ?? [];
+  // A keyword with no parentheses (`date`, `timestamp`, `user`) is a column of that name, as Spark reads it.
+  if (node.args_parentheses === false && args.length === 0) return new ColumnRef(name);
   if (name === 'window') return new TimeWindow(toExpr(args[0]), String(args[1]?.value));
   if (isAggregateName(name)) {
     const params = args.slice(1).map((a) => (a.type === 'expr_list' ? a.value.map((v: AstNode) => Number(v.value)) : Number(a.value)));

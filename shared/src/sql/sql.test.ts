@@ -120,6 +120,19 @@ describe('ctx.sql', () => {
     ]);
   });
 
+  it('keywords that are column names in Spark (date, timestamp) read as columns', async () => {
+    const ctx = testSession();
+    ctx
+      .createDataFrame([
+        { date: '2026-12-01', timestamp: 1 },
+        { date: '2026-12-02', timestamp: 2 },
+      ])
+      .createOrReplaceTempView('t');
+    expect(await ctx.sql("SELECT date, timestamp FROM t WHERE date = '2026-12-02'").collect()).toEqual([
+      { date: '2026-12-02', timestamp: 2 },
+    ]);
+  });
+
   it('UNION ALL and SELECT DISTINCT', async () => {
     const ctx = fleet();
     expect(await ctx.sql('SELECT device_id FROM hours UNION ALL SELECT device_id FROM devices').count()).toBe(8);
