@@ -16,16 +16,14 @@ export interface RebuildReport {
  * same merge as the intake. The cloud must be stopped: the level store is locked by a running
  * cloud, and on PostgreSQL a node seen alive in the last heartbeats stops the rebuild.
  *
- * Rollups older than the archive would be lost; without `force` the rebuild refuses then.
+ * Readings of envelopes the archive no longer holds would be lost; without `force` the
+ * rebuild refuses then.
  */
 export async function rebuildFromArchive(config: CloudConfig, options: { force: boolean }): Promise<RebuildReport> {
   const startedMs = Date.now();
-  const store = await openCloudStore(config).catch((error: Error) => {
-    throw new Error(
-      /lock/i.test(error.message)
-        ? `the store at ${config.dataDir} is open in a running cloud: stop it first (${error.message})`
-        : error.message,
-    );
+  const store = await openCloudStore(config).catch((error: Error & { cause?: { code?: string } }) => {
+    if (error.cause?.code === 'LEVEL_LOCKED') throw new Error(`the store at ${config.dataDir} is open in a running cloud: stop it first`);
+    throw error;
   });
   try {
     if (!store.archive.enabled) throw new Error('retention.archiveDays was 0, expected an archive to rebuild from (no archive is kept)');
@@ -34,13 +32,15 @@ export async function rebuildFromArchive(config: CloudConfig, options: { force: 
     if (alive.length > 0)
       throw new Error(`cloud nodes are running on this store (${alive.map((n) => n.nodeId).join(', ')}): stop every node first`);
     const archiveFromMs = (await store.archive.oldestMs()) ?? null;
-    if (!options.force) {
-      const cutoff = archiveFromMs ?? Number.MAX_SAFE_INTEGER;
-      for await (const older of store.series.scan('day', 0, cutoff - (cutoff % 86_400_000))) {
-        throw new Error(
-          `rollups from ${new Date(older.startMs).toISOString().slice(0, 10)} are older than the archive (which starts ${archiveFromMs === null ? 'nowhere: it is empty' : new Date(archiveFromMs).toISOString()}); a rebuild would lose them. Pass --force to rebuild anyway`,
-        );
-      }
+    // Every envelope ever merged is counted in its gateway's figures: any the archive lacks
+    // (past retention.archiveDays, or merged before the archive was kept) would be lost.
+    const mergedEver = (await store.registry.gatewayList()).reduce((n, g) => n + g.envelopes, 0);
+    let archived = 0;
+    for await (const _ of store.archive.scan(0, Number.MAX_SAFE_INTEGER)) archived++;
+    if (archived < mergedEver && !options.force) {
+      throw new Error(
+        `${mergedEver - archived} of the ${mergedEver} envelopes merged are not in the archive (older than retention.archiveDays, or merged before it was kept); a rebuild would lose their readings. Pass --force to rebuild anyway`,
+      );
     }
     await store.archive.clearDerived();
     let envelopes = 0;
