@@ -6,11 +6,13 @@ import { runGatewayBench } from './gateway-bench.js';
 import { runModelBench } from './model-bench.js';
 import { runSimulatorBench } from './simulator-bench.js';
 import { runSoakBench } from './soak-bench.js';
+import { runSqlBench } from './sql-bench.js';
 
 // Every benchmark, one table. Each figure stands beside a baseline measured in the same run,
 // so the ratio means something on a shared, noisy machine where absolute numbers do not.
 const all: [string, () => Promise<BenchRow[]>][] = [
   ['engine', runEngineBench],
+  ['sql', runSqlBench],
   ['gateway', runGatewayBench],
   ['cloud', runCloudBench],
   ['cluster', runClusterBench],

@@ -1,4 +1,4 @@
-import { AggregateCall } from './expressions/aggregates.js';
+import { AggregateCall, countStar } from './expressions/aggregates.js';
 import { Alias, ColumnRef, type Expr, Literal, SortOrder, Star } from './expressions/expression.js';
 import { CaseWhen } from './expressions/functions.js';
 import { BinaryOp, Cast, In, Like, Logic, Unary } from './expressions/operators.js';
@@ -170,6 +170,7 @@ export class Column {
 }
 
 export function aggregate(name: string, column: ColumnLike, params: readonly unknown[] = [], displayName?: string): Column {
+  if (column === '*' && name === 'count') return new Column(countStar());
   const expr = column === '*' ? new Literal(1) : toExpr(column);
   return new Column(new AggregateCall(name, expr, params, displayName));
 }

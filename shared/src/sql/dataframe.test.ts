@@ -321,7 +321,7 @@ describe('DataFrame (PySpark documentation examples)', () => {
     const text = df.filter(F.col('age').gt(3)).select('name').explainString();
     expect(text).toMatch(/== Parsed Logical Plan ==\nProject \[name#\d+\]\n\+- Filter \(age > 3\)\n {3}\+- LocalRelation/);
     expect(text).toContain('== Physical Plan (RDD lineage) ==');
-    expect(text).toContain('ParallelCollectionRDD');
+    expect(text).toMatch(/ScanRDD\[\d+\] at LocalRelation/);
   });
 
   it('cache keeps the computed rows: a second action does not recompute them', async () => {

@@ -10,22 +10,22 @@ import { type Attribute, type Bound, compareValues, type Evaluator, Expr, groupi
 export interface AggregateImpl {
   readonly dataType: DataType;
   init(): unknown;
-  update(buffer: unknown, row: Row): unknown;
+  /** Folds in one row's value of the argument (evaluated once per row, however many aggregates read it). */
+  update(buffer: unknown, value: unknown): unknown;
   merge(a: unknown, b: unknown): unknown;
   result(buffer: unknown): unknown;
 }
 
-type Factory = (value: Evaluator, input: DataType, params: readonly unknown[]) => AggregateImpl;
+type Factory = (input: DataType, params: readonly unknown[]) => AggregateImpl;
 
 const isNull = (v: unknown) => v === null || v === undefined;
 
 const numericSum =
   (resultType: (t: DataType) => DataType): Factory =>
-  (value, input) => ({
+  (input) => ({
     dataType: resultType(input),
     init: () => [0, false],
-    update: (b, row) => {
-      const v = value(row);
+    update: (b, v) => {
       if (isNull(v)) return b;
       const buf = b as [number, boolean];
       buf[0] += v as number;
@@ -41,27 +41,34 @@ const numericSum =
 
 const extreme =
   (sign: 1 | -1): Factory =>
-  (value, input) => ({
-    dataType: input,
-    init: () => null,
-    update: (b, row) => {
-      const v = value(row);
-      if (isNull(v)) return b;
-      return b === null || compareValues(v, b) * sign > 0 ? v : b;
-    },
-    merge: (a, b) => (a === null ? b : b === null ? a : compareValues(b, a) * sign > 0 ? b : a),
-    result: (b) => b,
-  });
+  (input) => {
+    // Numbers compare with < directly: the generic comparison costs a call per row.
+    const numeric = input.kind === 'int' || input.kind === 'bigint' || input.kind === 'double';
+    const better = numeric
+      ? sign > 0
+        ? (v: unknown, b: unknown) => (v as number) > (b as number)
+        : (v: unknown, b: unknown) => (v as number) < (b as number)
+      : (v: unknown, b: unknown) => compareValues(v, b) * sign > 0;
+    return {
+      dataType: input,
+      init: () => null,
+      update: (b, v) => {
+        if (isNull(v)) return b;
+        return b === null || better(v, b) ? v : b;
+      },
+      merge: (a, b) => (a === null ? b : b === null ? a : better(b, a) ? b : a),
+      result: (b) => b,
+    };
+  };
 
 // Welford's running moments, merged with Chan's formula: stable where sum-of-squares is not.
 type Moments = [n: number, mean: number, m2: number];
 const moments =
   (finish: (m: Moments) => number | null): Factory =>
-  (value) => ({
+  () => ({
     dataType: DoubleType,
     init: () => [0, 0, 0],
-    update: (b, row) => {
-      const v = value(row);
+    update: (b, v) => {
       if (isNull(v)) return b;
       const m = b as Moments;
       m[0] += 1;
@@ -86,13 +93,13 @@ const populationVariance = (m: Moments) => (m[0] < 1 ? null : m[2] / m[0]);
 
 const positional =
   (last: boolean): Factory =>
-  (value, input) => ({
+  (input) => ({
     dataType: input,
     init: () => ({ set: false, v: null as unknown }),
-    update: (b, row) => {
+    update: (b, v) => {
       const buf = b as { set: boolean; v: unknown };
       if (buf.set && !last) return buf;
-      buf.v = value(row) ?? null;
+      buf.v = v ?? null;
       buf.set = true;
       return buf;
     },
@@ -106,11 +113,10 @@ const positional =
   });
 
 const collecting = (finish: (values: unknown[], params: readonly unknown[]) => unknown, type: (t: DataType) => DataType): Factory => {
-  return (value, input, params) => ({
+  return (input, params) => ({
     dataType: type(input),
     init: () => [],
-    update: (b, row) => {
-      const v = value(row);
+    update: (b, v) => {
       if (!isNull(v)) (b as unknown[]).push(v);
       return b;
     },
@@ -130,18 +136,17 @@ function percentileOf(sorted: readonly number[], p: number): number | null {
 }
 
 const factories: Record<string, Factory> = {
-  count: (value) => ({
+  count: () => ({
     dataType: LongType,
     init: () => 0,
-    update: (b, row) => (isNull(value(row)) ? b : (b as number) + 1),
+    update: (b, v) => (isNull(v) ? b : (b as number) + 1),
     merge: (a, b) => (a as number) + (b as number),
     result: (b) => b,
   }),
-  count_distinct: (value) => ({
+  count_distinct: () => ({
     dataType: LongType,
     init: () => new Set(),
-    update: (b, row) => {
-      const v = value(row);
+    update: (b, v) => {
       if (!isNull(v)) (b as Set<unknown>).add(groupingKey(v));
       return b;
     },
@@ -152,16 +157,16 @@ const factories: Record<string, Factory> = {
     result: (b) => (b as Set<unknown>).size,
   }),
   sum: numericSum((t) => (t.kind === 'double' ? DoubleType : LongType)),
-  avg: (value, input, params) => {
-    const sum = numericSum(() => DoubleType)(value, input, params);
-    const count = factories.count!(value, input, params);
+  avg: (input, params) => {
+    const sum = numericSum(() => DoubleType)(input, params);
+    const count = factories.count!(input, params);
     return {
       dataType: DoubleType,
       init: () => [sum.init(), count.init()],
-      update: (b, row) => {
+      update: (b, v) => {
         const buf = b as [unknown, unknown];
-        buf[0] = sum.update(buf[0], row);
-        buf[1] = count.update(buf[1], row);
+        buf[0] = sum.update(buf[0], v);
+        buf[1] = count.update(buf[1], v);
         return buf;
       },
       merge: (a, b) => [sum.merge((a as unknown[])[0], (b as unknown[])[0]), count.merge((a as unknown[])[1], (b as unknown[])[1])],
@@ -256,14 +261,14 @@ export class AggregateCall extends Expr {
   bind(): Bound {
     return analysisError(`${this} is an aggregate: use it in agg(), groupBy().agg() or a SQL GROUP BY`);
   }
-  /** The aggregate over rows of the given input. */
-  implement(input: readonly Attribute[]): AggregateImpl {
+  /** The aggregate over rows of the given input, and the evaluator of its argument. */
+  implement(input: readonly Attribute[]): { impl: AggregateImpl; argument: Evaluator } {
     const bound = this.arg.bind(input);
     const numericOnly = ['sum', 'avg', 'stddev', 'stddev_pop', 'variance', 'var_pop', 'percentile_approx'];
     if (numericOnly.includes(this.fn) && !['int', 'bigint', 'double', 'null'].includes(bound.dataType.kind)) {
       analysisError(`${this}: the argument is ${typeName(bound.dataType)}, expected a numeric type`);
     }
-    return factories[this.fn]!(bound.evaluate, bound.dataType, this.params);
+    return { impl: factories[this.fn]!(bound.dataType, this.params), argument: bound.evaluate };
   }
 }
 

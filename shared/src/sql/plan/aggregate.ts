@@ -55,7 +55,13 @@ export class Aggregate extends LogicalPlan {
       }
     }
     const keyAttrs = this.grouping.map((g) => projectedAttribute(g, input));
-    const impls = calls.map((c) => c.implement(input));
+    const implemented = calls.map((c) => c.implement(input));
+    const impls = implemented.map((x) => x.impl);
+    // Aggregates of the same argument (sum(v), min(v), max(v)) share one evaluation per row.
+    const argTexts = calls.map((c) => c.arg.toString());
+    const argIndex = argTexts.map((t) => argTexts.indexOf(t));
+    const argEvals = implemented.map((x) => x.argument).filter((_, i) => argIndex[i] === i);
+    const argSlot = argIndex.map((first) => argIndex.filter((f, i) => f === i).indexOf(first));
     const slotAttrs = calls.map((c, i) => attribute(c.toString(), impls[i]!.dataType));
     const groupNames = this.grouping.map((g) => g.toString());
     // A result expression reads slots: a grouping expression becomes its key, an aggregate call its value.
@@ -75,15 +81,15 @@ export class Aggregate extends LogicalPlan {
       }
       return projectedAttribute(e instanceof Alias ? new Alias(bare, e.name) : new Alias(bare, e.toString()), slots);
     });
-    return { calls, impls, results, slots, resultAttributes };
+    return { calls, impls, argEvals, argSlot, results, slots, resultAttributes };
   }
 
   execute(ctx: RddContext): RDD<Row> {
-    const { impls, results, slots } = this.plan();
+    const { impls, argEvals, argSlot, results, slots } = this.plan();
     const input = this.child.output;
     const keyEvals = this.grouping.map((g) => g.bind(input).evaluate);
     const resultEvals = results.map((r) => r.bind(slots).evaluate);
-    const partial = this.child.execute(ctx).mapPartitions((rows) => combineRows(rows, keyEvals, impls));
+    const partial = this.child.execute(ctx).mapPartitions((rows) => combineRows(rows, keyEvals, impls, argEvals, argSlot));
     const global = keyEvals.length === 0;
     const seeded = global ? partial.union(ctx.parallelize([[null, [[], impls.map((a) => a.init())]] as [unknown, Group]], 1)) : partial;
     const merged = seeded.reduceByKey(
@@ -98,29 +104,42 @@ export class Aggregate extends LogicalPlan {
 }
 
 /** The map-side combine: one pass over a partition's rows, one buffer per group, no per-row allocation for known groups. */
-function combineRows(rows: readonly Row[], keyEvals: readonly Evaluator[], impls: readonly AggregateImpl[]): [unknown, Group][] {
+function combineRows(
+  rows: readonly Row[],
+  keyEvals: readonly Evaluator[],
+  impls: readonly AggregateImpl[],
+  argEvals: readonly Evaluator[],
+  argSlot: readonly number[],
+): [unknown, Group][] {
+  const args = new Array<unknown>(argEvals.length);
+  const a = argEvals.length;
   const groups = new Map<unknown, Group>();
   const single = keyEvals.length === 1 ? keyEvals[0]! : undefined;
   const n = impls.length;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     let key: unknown;
-    let keys: unknown[] | undefined;
+    let group: Group | undefined;
     if (single) {
-      const v = single(row);
-      key = groupingKey(v ?? null);
-      if (!groups.has(key)) keys = [v ?? null];
+      const v = single(row) ?? null;
+      key = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+      group = groups.get(key);
+      if (!group) {
+        group = [[v], impls.map((a) => a.init())];
+        groups.set(key, group);
+      }
     } else {
-      keys = keyEvals.map((e) => e(row) ?? null);
+      const keys = keyEvals.map((e) => e(row) ?? null);
       key = keys.length === 0 ? null : JSON.stringify(keys);
+      group = groups.get(key);
+      if (!group) {
+        group = [keys, impls.map((a) => a.init())];
+        groups.set(key, group);
+      }
     }
-    let group = groups.get(key);
-    if (!group) {
-      group = [keys!, impls.map((a) => a.init())];
-      groups.set(key, group);
-    }
+    for (let j = 0; j < a; j++) args[j] = argEvals[j]!(row);
     const buffers = group[1];
-    for (let i = 0; i < n; i++) buffers[i] = impls[i]!.update(buffers[i], row);
+    for (let i = 0; i < n; i++) buffers[i] = impls[i]!.update(buffers[i], args[argSlot[i]!]);
   }
   return [...groups];
 }
