@@ -155,8 +155,10 @@ export function createApi(deps: ApiDeps): Hono {
   addDocsRoutes(app);
   addExportRoutes(app, parse, deps.store);
   addSqlRoutes(app, deps.store, deps.rdd, deps.sql);
-  const exportLakeNow = deps.exportLake;
-  if (exportLakeNow) app.post('/api/v1/lake/export', async (c) => c.json({ tables: await exportLakeNow() }));
+  app.post('/api/v1/lake/export', async (c) => {
+    if (!deps.exportLake) return c.json({ error: 'this API has no lake to write to' }, 404);
+    return c.json({ tables: await deps.exportLake() });
+  });
 
   app.notFound((c) =>
     c.json(

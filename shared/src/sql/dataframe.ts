@@ -4,6 +4,7 @@ import { Column, type ColumnLike, nameToExpr, toExpr } from './column.js';
 import { badArgument } from './errors.js';
 import { AggregateCall, countStar } from './expressions/aggregates.js';
 import { Alias, AttributeRef, ColumnRef, type Expr, Literal, type Row, resolveName, SortOrder, Star } from './expressions/expression.js';
+import { Explode } from './expressions/functions.js';
 import { GroupedData, groupingExprs } from './grouped-data.js';
 import { DataFrameWriter } from './io/dataframe-writer.js';
 import { NaFunctions } from './na-functions.js';
@@ -11,6 +12,7 @@ import { Aggregate } from './plan/aggregate.js';
 import { CachedRelation } from './plan/cached-relation.js';
 import { Deduplicate } from './plan/distinct.js';
 import { Filter } from './plan/filter.js';
+import { Generate } from './plan/generate.js';
 import { Join, parseJoinType, usingJoin } from './plan/join.js';
 import { Limit } from './plan/limit.js';
 import type { LogicalPlan } from './plan/logical-plan.js';
@@ -74,6 +76,8 @@ export class DataFrame {
   /** Columns or expressions; a select of aggregates only aggregates the whole DataFrame. @example df.select('name', F.col('age').plus(1)) */
   select(...cols: (ColumnLike | readonly ColumnLike[])[]): DataFrame {
     const exprs = cols.flat().map((c) => toExpr(c as ColumnLike));
+    const generated = this.generate(exprs);
+    if (generated) return generated;
     if (exprs.some((e) => new Column(e).isAggregate)) return this.withPlan(new Aggregate([], exprs, this.plan));
     return this.withPlan(new Project(this.expandStars(exprs), this.plan));
   }
@@ -92,6 +96,11 @@ export class DataFrame {
   }
   /** Adds a column, or replaces the one of that name in place. @example df.withColumn('age2', F.col('age').plus(2)) */
   withColumn(name: string, col: Column): DataFrame {
+    const inner = col.expr instanceof Alias ? col.expr.child : col.expr;
+    if (inner instanceof Explode)
+      return this.withPlan(new Generate(inner.child, name, this.plan)).drop(
+        ...this.columns.filter((c) => c.toLowerCase() === name.toLowerCase()),
+      );
     const lower = name.toLowerCase();
     const existing = this.plan.output.findIndex((a) => a.name.toLowerCase() === lower);
     const list: Expr[] = this.plan.output.map((a) => new AttributeRef(a));
@@ -371,6 +380,18 @@ export class DataFrame {
       for (let i = 0; i < attrs.length; i++) out[attrs[i]!.name] = toExternal(row[i], attrs[i]!.dataType);
       return out;
     };
+  }
+
+  /** A select with explode(...) as an item: a Generate node under the projection, the item reading its column. */
+  private generate(exprs: readonly Expr[]): DataFrame | undefined {
+    const at = exprs.findIndex((e) => e instanceof Explode || (e instanceof Alias && e.child instanceof Explode));
+    if (at < 0) return undefined;
+    const item = exprs[at]!;
+    const explode = (item instanceof Alias ? item.child : item) as Explode;
+    const generate = new Generate(explode.child, item instanceof Alias ? item.name : 'col', this.plan);
+    const column = generate.output[generate.output.length - 1]!;
+    const list = exprs.map((e, i) => (i === at ? new AttributeRef(column) : e));
+    return this.withPlan(generate).select(...list.map((e) => new Column(e)));
   }
 
   private expandStars(exprs: readonly Expr[]): Expr[] {

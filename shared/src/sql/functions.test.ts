@@ -157,6 +157,35 @@ describe('functions (PySpark documentation examples)', () => {
     expect(() => F.window('date', '5 lightyears')).toThrow(/windowDuration was "5 lightyears"/);
   });
 
+  it('explode and sequence: one row per element; a null or empty array gives none', async () => {
+    const ctx = testSession();
+    const df = ctx.createDataFrame(
+      [
+        { id: 1, tags: ['a', 'b'] },
+        { id: 2, tags: [] },
+        { id: 3, tags: null },
+      ],
+      'id int, tags array<string>',
+    );
+    expect(await df.select('id', F.explode('tags').alias('tag')).collect()).toEqual([
+      { id: 1, tag: 'a' },
+      { id: 1, tag: 'b' },
+    ]);
+    expect(
+      await ctx
+        .range(1)
+        .select(F.explode(F.sequence(F.lit(0), F.lit(3))).alias('k'))
+        .collect(),
+    ).toEqual([{ k: 0 }, { k: 1 }, { k: 2 }, { k: 3 }]);
+    expect(
+      await ctx
+        .range(2)
+        .withColumn('k', F.explode(F.sequence(F.lit(1), F.lit(2))))
+        .count(),
+    ).toBe(4);
+    expect(() => ctx.range(1).select(F.explode('id'))).toThrow(/expected an array/);
+  });
+
   it('desc and asc', async () => {
     const ctx = testSession();
     const df = ctx.createDataFrame([{ n: 1 }, { n: 3 }, { n: 2 }]);

@@ -1,6 +1,6 @@
 import { aggregate, Column, type ColumnLike, toExpr, type ValueLike, valueToExpr } from './column.js';
 import { Literal, SortOrder } from './expressions/expression.js';
-import { CaseWhen, ScalarFunction, TimeWindow } from './expressions/functions.js';
+import { CaseWhen, Explode, ScalarFunction, TimeWindow } from './expressions/functions.js';
 import { parseExpression } from './sql-expression.js';
 
 const scalar = (name: string, ...args: ColumnLike[]) => new Column(new ScalarFunction(name, args.map(toExpr)));
@@ -76,3 +76,8 @@ export const window = (timeColumn: ColumnLike, windowDuration: string): Column =
 export const desc = (c: ColumnLike): Column => new Column(new SortOrder(toExpr(c), false));
 /** Ascending sort key. @example df.orderBy(F.asc('age')) */
 export const asc = (c: ColumnLike): Column => new Column(new SortOrder(toExpr(c), true));
+/** The integers start, start+step, ... up to stop (inclusive), as an array. @example F.sequence(F.lit(0), F.lit(3)) // [0, 1, 2, 3] */
+export const sequence = (start: ColumnLike, stop: ColumnLike, step?: ColumnLike): Column =>
+  new Column(new ScalarFunction('sequence', [start, stop, ...(step === undefined ? [] : [step])].map(toExpr)));
+/** One row per element of an array column (none for a null or empty one). @example df.select('id', F.explode(F.col('tags')).alias('tag')) */
+export const explode = (c: ColumnLike): Column => new Column(new Explode(toExpr(c)));

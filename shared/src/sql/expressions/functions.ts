@@ -53,6 +53,8 @@ interface ScalarSpec {
 }
 
 const same = (args: readonly DataType[]) => args[0]!;
+/** Elements sequence() makes at most: past it the query fails rather than fill the memory. */
+export const sequenceLengthMax = 1_000_000;
 const roundHalfUp = (value: number, scale: number): number => {
   const f = 10 ** scale;
   return (Math.sign(value) * Math.round(Math.abs(value) * f + Number.EPSILON)) / f;
@@ -79,6 +81,19 @@ const scalarSpecs: Record<string, ScalarSpec> = {
   to_timestamp: { arity: [1, 1], type: () => TimestampType, apply: ([v]) => (typeof v === 'number' ? v : Date.parse(String(v))) },
   date_format: { arity: [2, 2], type: () => StringType, apply: ([v]) => formatTimestamp(v as number) },
   unix_timestamp: { arity: [1, 1], type: () => LongType, apply: ([v]) => Math.floor((v as number) / 1000) },
+  sequence: {
+    arity: [2, 3],
+    type: () => ({ kind: 'array', element: LongType }),
+    apply: ([start, stop, step]) => {
+      const by = (step as number | undefined) ?? ((start as number) <= (stop as number) ? 1 : -1);
+      if (by === 0 || Math.abs(((stop as number) - (start as number)) / by) > sequenceLengthMax) {
+        analysisError(`sequence(${start}, ${stop}, ${by}): expected a non-zero step and at most ${sequenceLengthMax} elements`);
+      }
+      const out: number[] = [];
+      for (let v = start as number; by > 0 ? v <= (stop as number) : v >= (stop as number); v += by) out.push(v);
+      return out;
+    },
+  },
 };
 
 /** Names of the scalar functions SQL and selectExpr may call. */
@@ -189,4 +204,23 @@ export class TimeWindow extends Expr {
 
 export function lit(value: unknown): Literal {
   return new Literal(value);
+}
+
+/** explode(array): only valid as a whole select item or withColumn; the DataFrame turns it into a Generate node. */
+export class Explode extends Expr {
+  constructor(readonly child: Expr) {
+    super();
+  }
+  toString(): string {
+    return 'col';
+  }
+  children(): readonly Expr[] {
+    return [this.child];
+  }
+  withChildren(c: readonly Expr[]): Expr {
+    return new Explode(c[0]!);
+  }
+  bind(): Bound {
+    return analysisError(`explode(${this.child}) can only be a select item of its own (or a withColumn)`);
+  }
 }
