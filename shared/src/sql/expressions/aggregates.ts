@@ -1,6 +1,6 @@
 import { analysisError } from '../errors.js';
 import { ArrayType, type DataType, DoubleType, LongType, typeName } from '../types.js';
-import { type Attribute, type Bound, compareValues, type Evaluator, Expr, groupingKey, Literal, type Row } from './expression.js';
+import { type Attribute, type Bound, compareValues, type Evaluator, Expr, groupingKey, Literal } from './expression.js';
 
 /**
  * A partial aggregate, in the shape map-side combining needs (Spark's

@@ -8,7 +8,6 @@ import {
   collectExprs,
   type Evaluator,
   type Expr,
-  groupingKey,
   type Row,
   transformExpr,
 } from '../expressions/expression.js';
