@@ -34,20 +34,23 @@ export const archiveColumns = [
   'max',
 ] as const;
 
+/** The archive's columns and types, for the SQL table and the lake's files alike. */
+export const archiveSchema = new StructType(
+  archiveColumns.map((c) => {
+    if (c === 'received_at' || c === 'window_start' || c === 'window_end') return new StructField(c, TimestampType);
+    if (c === 'seq' || c === 'count') return new StructField(c, LongType);
+    if (['sum', 'mean', 'min', 'max'].includes(c)) return new StructField(c, DoubleType);
+    return new StructField(c, StringType);
+  }),
+);
+
 /**
  * `archive`: every record of every archived envelope, as it arrived (before merging), so a new
  * job can run over history. A WHERE on received_at bounds the archive's scan.
  */
 export class ArchiveTable implements TableSource {
   readonly name = 'archive';
-  readonly schema = new StructType(
-    archiveColumns.map((c) => {
-      if (c === 'received_at' || c === 'window_start' || c === 'window_end') return new StructField(c, TimestampType);
-      if (c === 'seq' || c === 'count') return new StructField(c, LongType);
-      if (['sum', 'mean', 'min', 'max'].includes(c)) return new StructField(c, DoubleType);
-      return new StructField(c, StringType);
-    }),
-  );
+  readonly schema = archiveSchema;
 
   constructor(private readonly archive: EnvelopeArchive) {}
 

@@ -17,7 +17,7 @@ import type { DeviceEntry, Resolution, SeriesStore } from '../store/cloud-store.
 import { timeRangeOf, valuesOf } from './pushed-filters.js';
 
 /** Rows one split of a table scan may read, at most; past it the query fails and asks for a narrower WHERE. */
-export const tableScanRowsMax = 5_000_000;
+export const tableScanRowsMax = 2_000_000;
 /** Splits a bounded scan of the PostgreSQL store is cut into (time slices read in parallel), at most. */
 export const tableScanSplitsMax = 8;
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DoubleType, LongType, type Row, StringType, StructField, StructType, TimestampType, writeParquetFile } from '@fogline/shared';
-import { archiveColumns, archiveRows } from '../analytics/archive-table.js';
+import { archiveRows, archiveSchema } from '../analytics/archive-table.js';
 import type { CloudStore, DeviceEntry, Resolution, StoredState } from '../store/cloud-store.js';
 import { DaySpill } from './day-spill.js';
 
@@ -44,15 +44,6 @@ const stateSchema = new StructType([
   ...['sum', 'mean', 'min', 'max', 'stddev', 'p50', 'p95', 'p99'].map((c) => new StructField(c, DoubleType)),
   new StructField('labels', StringType),
 ]);
-
-const archiveSchema = new StructType(
-  archiveColumns.map((c) => {
-    if (c === 'received_at' || c === 'window_start' || c === 'window_end') return new StructField(c, TimestampType);
-    if (c === 'seq' || c === 'count') return new StructField(c, LongType);
-    if (['sum', 'mean', 'min', 'max'].includes(c)) return new StructField(c, DoubleType);
-    return new StructField(c, StringType);
-  }),
-);
 
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const finite = (v: number) => (Number.isFinite(v) ? v : null);

@@ -1,22 +1,16 @@
 import type { RDD, RddContext } from '../../rdd/internal.js';
 import { StorageLevel } from '../../rdd/internal.js';
-import type { Attribute, Row } from '../expressions/expression.js';
-import { LogicalPlan } from './logical-plan.js';
+import type { Row } from '../expressions/expression.js';
+import { type LogicalPlan, PassThroughPlan } from './logical-plan.js';
 
 /** A DataFrame after cache()/persist(): its RDD is built once and persisted, so later queries reuse the rows. */
-export class CachedRelation extends LogicalPlan {
+export class CachedRelation extends PassThroughPlan {
   private rdd: RDD<Row> | undefined;
   constructor(
     readonly child: LogicalPlan,
     readonly level: StorageLevel = StorageLevel.MEMORY_ONLY,
   ) {
     super();
-  }
-  get output(): readonly Attribute[] {
-    return this.child.output;
-  }
-  children(): readonly LogicalPlan[] {
-    return [this.child];
   }
   // The optimiser must not rebuild a cached node, or the cache would be lost.
   withChildren(): LogicalPlan {

@@ -1,7 +1,7 @@
 import type { RDD, RddContext } from '../../rdd/internal.js';
 import type { Attribute, Row } from '../expressions/expression.js';
 import type { StructType } from '../types.js';
-import { LogicalPlan } from './logical-plan.js';
+import { LeafPlan } from './logical-plan.js';
 
 /** A predicate a source may use to skip data: `column op literal`. Sources must not rely on it for exactness. */
 export interface PushedFilter {
@@ -27,19 +27,13 @@ export interface TableSource {
 }
 
 /** A source read through pushed column pruning and filters. */
-export class DataSourceRelation extends LogicalPlan {
+export class DataSourceRelation extends LeafPlan {
   constructor(
     readonly source: TableSource,
     readonly output: readonly Attribute[],
     readonly pushedFilters: readonly PushedFilter[] = [],
   ) {
     super();
-  }
-  children(): readonly LogicalPlan[] {
-    return [];
-  }
-  withChildren(): LogicalPlan {
-    return this;
   }
   describe(): string {
     const filters = this.pushedFilters.map((f) => `${f.op}(${f.column}${f.op.startsWith('is') ? '' : `, ${JSON.stringify(f.value)}`})`);

@@ -1,20 +1,14 @@
 import type { RDD, RddContext } from '../../rdd/internal.js';
-import type { Attribute, Row } from '../expressions/expression.js';
-import { LogicalPlan } from './logical-plan.js';
+import type { Row } from '../expressions/expression.js';
+import { type LogicalPlan, PassThroughPlan } from './logical-plan.js';
 
 /** Rows unique on the key columns (all of them for distinct(), some for dropDuplicates); the first seen is kept. */
-export class Deduplicate extends LogicalPlan {
+export class Deduplicate extends PassThroughPlan {
   constructor(
     readonly keyNames: readonly string[] | undefined,
     readonly child: LogicalPlan,
   ) {
     super();
-  }
-  get output(): readonly Attribute[] {
-    return this.child.output;
-  }
-  children(): readonly LogicalPlan[] {
-    return [this.child];
   }
   withChildren(c: readonly LogicalPlan[]): LogicalPlan {
     return new Deduplicate(this.keyNames, c[0]!);

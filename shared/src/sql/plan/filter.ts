@@ -1,20 +1,14 @@
 import type { RDD, RddContext } from '../../rdd/internal.js';
-import type { Attribute, Expr, Row } from '../expressions/expression.js';
-import { LogicalPlan } from './logical-plan.js';
+import type { Expr, Row } from '../expressions/expression.js';
+import { type LogicalPlan, PassThroughPlan } from './logical-plan.js';
 
 /** WHERE / HAVING: keeps rows whose condition is true (not false, not null). */
-export class Filter extends LogicalPlan {
+export class Filter extends PassThroughPlan {
   constructor(
     readonly condition: Expr,
     readonly child: LogicalPlan,
   ) {
     super();
-  }
-  get output(): readonly Attribute[] {
-    return this.child.output;
-  }
-  children(): readonly LogicalPlan[] {
-    return [this.child];
   }
   withChildren(c: readonly LogicalPlan[]): LogicalPlan {
     return new Filter(this.condition, c[0]!);

@@ -139,9 +139,10 @@ export class Join extends LogicalPlan {
     const rightWidth = this.right.output.length;
     const type = this.joinType;
     // Rows whose key is null can match nothing; they are kept apart (tagged) so outer joins still emit them.
+    let nullKeys = 0;
     const tag = (key: (row: Row) => unknown) => (row: Row) => {
       const k = key(row);
-      return [k === undefined ? `\u0000null:${Math.random()}` : k, row] as [unknown, Row];
+      return [k === undefined ? `\u0000null:${nullKeys++}` : k, row] as [unknown, Row];
     };
     const leftPairs = this.left.execute(ctx).map(tag(lk)) as RDD<[string | number, Row]>;
     const rightPairs = this.right.execute(ctx).map(tag(rk)) as RDD<[string | number, Row]>;

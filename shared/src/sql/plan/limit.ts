@@ -1,20 +1,14 @@
 import type { RDD, RddContext } from '../../rdd/internal.js';
-import type { Attribute, Row } from '../expressions/expression.js';
-import { LogicalPlan } from './logical-plan.js';
+import type { Row } from '../expressions/expression.js';
+import { type LogicalPlan, PassThroughPlan } from './logical-plan.js';
 
 /** The first n rows: each partition keeps n, then one partition keeps n of those. */
-export class Limit extends LogicalPlan {
+export class Limit extends PassThroughPlan {
   constructor(
     readonly n: number,
     readonly child: LogicalPlan,
   ) {
     super();
-  }
-  get output(): readonly Attribute[] {
-    return this.child.output;
-  }
-  children(): readonly LogicalPlan[] {
-    return [this.child];
   }
   withChildren(c: readonly LogicalPlan[]): LogicalPlan {
     return new Limit(this.n, c[0]!);

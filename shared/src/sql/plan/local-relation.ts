@@ -1,22 +1,16 @@
 import type { RDD, RddContext } from '../../rdd/internal.js';
 import type { Attribute, Row } from '../expressions/expression.js';
 import { ScanRDD } from '../io/scan-rdd.js';
-import { attributeList, LogicalPlan } from './logical-plan.js';
+import { attributeList, LeafPlan } from './logical-plan.js';
 
 /** Rows held in this process (createDataFrame of a list), sliced into partitions when run. */
-export class LocalRelation extends LogicalPlan {
+export class LocalRelation extends LeafPlan {
   constructor(
     readonly output: readonly Attribute[],
     readonly rows: readonly Row[],
     readonly numSlices?: number,
   ) {
     super();
-  }
-  children(): readonly LogicalPlan[] {
-    return [];
-  }
-  withChildren(): LogicalPlan {
-    return this;
   }
   describe(): string {
     return `LocalRelation ${attributeList(this.output)}, ${this.rows.length} rows`;
@@ -36,18 +30,12 @@ export class LocalRelation extends LogicalPlan {
 }
 
 /** An RDD of rows in the engine's form (createDataFrame of an RDD, or a DataFrame's rdd). */
-export class RddRelation extends LogicalPlan {
+export class RddRelation extends LeafPlan {
   constructor(
     readonly output: readonly Attribute[],
     readonly rdd: RDD<Row>,
   ) {
     super();
-  }
-  children(): readonly LogicalPlan[] {
-    return [];
-  }
-  withChildren(): LogicalPlan {
-    return this;
   }
   describe(): string {
     return `LogicalRDD ${attributeList(this.output)}`;

@@ -44,6 +44,27 @@ export abstract class LogicalPlan {
   }
 }
 
+/** A node with no input: a source. */
+export abstract class LeafPlan extends LogicalPlan {
+  children(): readonly LogicalPlan[] {
+    return [];
+  }
+  withChildren(): LogicalPlan {
+    return this;
+  }
+}
+
+/** A node over one input whose rows it keeps the shape of (Filter, Sort, Limit...): its output is its child's. */
+export abstract class PassThroughPlan extends LogicalPlan {
+  abstract readonly child: LogicalPlan;
+  get output(): readonly Attribute[] {
+    return this.child.output;
+  }
+  children(): readonly LogicalPlan[] {
+    return [this.child];
+  }
+}
+
 /** Rewrites a plan bottom-up with f (one optimiser rule). */
 export function transformPlan(plan: LogicalPlan, f: (p: LogicalPlan) => LogicalPlan): LogicalPlan {
   const kids = plan.children();

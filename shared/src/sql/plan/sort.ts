@@ -1,20 +1,14 @@
 import type { RDD, RddContext } from '../../rdd/internal.js';
-import { type Attribute, compareNullable, type Row, SortOrder } from '../expressions/expression.js';
-import { LogicalPlan } from './logical-plan.js';
+import { compareNullable, type Row, SortOrder } from '../expressions/expression.js';
+import { type LogicalPlan, PassThroughPlan } from './logical-plan.js';
 
 /** ORDER BY: a total order over all rows, in one partition (each partition sorted, then merged). */
-export class Sort extends LogicalPlan {
+export class Sort extends PassThroughPlan {
   constructor(
     readonly order: readonly SortOrder[],
     readonly child: LogicalPlan,
   ) {
     super();
-  }
-  get output(): readonly Attribute[] {
-    return this.child.output;
-  }
-  children(): readonly LogicalPlan[] {
-    return [this.child];
   }
   withChildren(c: readonly LogicalPlan[]): LogicalPlan {
     return new Sort(this.order, c[0]!);
