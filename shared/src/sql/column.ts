@@ -163,7 +163,7 @@ export class Column {
   toString(): string {
     return `Column<'${this.expr}'>`;
   }
-  /** True when this column computes an aggregate. */
+  /** True when this column computes an aggregate. @example F.max('age').plus(1).isAggregate // true */
   get isAggregate(): boolean {
     return this.expr.isAggregate || this.expr.children().some((c) => new Column(c).isAggregate);
   }

@@ -41,7 +41,7 @@ export class DataFrame {
     readonly plan: LogicalPlan,
   ) {}
 
-  /** A DataFrame over another plan in the same context (used by GroupedData and the writers). */
+  /** A DataFrame over another plan in the same context (used by GroupedData and the writers). @example df.withPlan(new Limit(5, df.plan)) */
   withPlan(plan: LogicalPlan): DataFrame {
     return new DataFrame(this.ctx, plan);
   }
@@ -309,7 +309,7 @@ export class DataFrame {
 
   // ---- actions ----
 
-  /** The optimised plan run on the engine, as rows in the engine's form. */
+  /** The optimised plan run on the engine, as rows in the engine's form (arrays in column order, timestamps as epoch ms). @example await df.executeRows().count() */
   executeRows(): RDD<Row> {
     return optimize(this.plan).execute(this.ctx.rddContext);
   }

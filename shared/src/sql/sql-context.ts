@@ -109,7 +109,7 @@ export class SqlContext {
     return this.frame(this.lookup(name));
   }
 
-  /** Registers a plan under a name (what createOrReplaceTempView calls). */
+  /** Registers a plan under a name (what createOrReplaceTempView calls). @example ctx.registerView('people', df.plan) */
   registerView(name: string, plan: LogicalPlan): void {
     this.views.set(name.toLowerCase(), plan);
   }
@@ -139,7 +139,7 @@ export class SqlContext {
     if (this.ownsContext) await this.rddContext.stop();
   }
 
-  /** A DataFrame over a plan of this context. */
+  /** A DataFrame over a plan of this context. @example ctx.frame(df.plan.children()[0]!) */
   frame(plan: LogicalPlan): DataFrame {
     return new DataFrame(this, plan);
   }

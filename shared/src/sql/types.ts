@@ -29,7 +29,7 @@ export const NullType: DataType = { kind: 'null' };
 /** `array<element>`. @example ArrayType(DoubleType) */
 export const ArrayType = (element: DataType): DataType => ({ kind: 'array', element });
 
-/** The type's name as Spark prints it: `bigint`, `array<double>`, `struct<start:timestamp,end:timestamp>`. */
+/** The type's name as Spark prints it: `bigint`, `array<double>`, `struct<start:timestamp,end:timestamp>`. @example typeName(ArrayType(DoubleType)) // 'array<double>' */
 export function typeName(type: DataType): string {
   if (type.kind === 'array') return `array<${typeName(type.element)}>`;
   if (type.kind === 'struct') return `struct<${type.struct.fields.map((f) => `${f.name}:${typeName(f.dataType)}`).join(',')}>`;
@@ -149,6 +149,7 @@ export function parseDataType(text: string): DataType {
 /**
  * Parses a DDL schema, `'name string, age int'` (or `'name: string, age: int'`), as
  * createDataFrame and the readers accept it. Commas inside `array<...>` do not split fields.
+ * @example parseDdl('name string, age int').fieldNames() // ['name', 'age']
  */
 export function parseDdl(ddl: string): StructType {
   const parts: string[] = [];
@@ -200,7 +201,7 @@ export function toInternal(value: unknown, type: DataType): unknown {
   return value;
 }
 
-/** Turns an engine value into what collect() hands out (ms → Date for timestamps). */
+/** Turns an engine value into what collect() hands out (ms → Date for timestamps). @example toExternal(0, TimestampType) // new Date(0) */
 export function toExternal(value: unknown, type: DataType): unknown {
   if (value === null || value === undefined) return null;
   if ((type.kind === 'timestamp' || type.kind === 'date') && typeof value === 'number') return new Date(value);

@@ -66,6 +66,7 @@ export class ParquetSource implements TableSource {
     return new ParquetSource(`parquet ${path}`, new StructType(fields), splits, partitionNames);
   }
 
+  /** The requested columns of the row groups the filters may match, one partition per row group. @example source.scan({ columns: ['id'], filters: [{ column: 'id', op: '>=', value: 100 }] }, rddContext) */
   scan(request: ScanRequest, ctx: RddContext): RDD<Row> {
     const kept = this.splits.filter((s) => this.mayMatch(s, request.filters));
     this.metrics.rowGroupsSkipped += this.splits.length - kept.length;
