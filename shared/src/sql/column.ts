@@ -2,7 +2,9 @@ import { AggregateCall, countStar } from './expressions/aggregates.js';
 import { Alias, ColumnRef, type Expr, Literal, SortOrder, Star } from './expressions/expression.js';
 import { CaseWhen } from './expressions/functions.js';
 import { BinaryOp, Cast, In, Like, Logic, Unary } from './expressions/operators.js';
+import { WindowExpression } from './expressions/window-expression.js';
 import { type DataType, parseDataType } from './types.js';
+import type { WindowSpec } from './window.js';
 
 /** What column arguments accept: a Column, or a column name. */
 export type ColumnLike = Column | string;
@@ -148,6 +150,12 @@ export class Column {
   /** Descending, nulls first. @example col('age').descNullsFirst() */
   descNullsFirst(): Column {
     return new Column(new SortOrder(this.expr, false, true));
+  }
+  /** This aggregate over a window of rows. @example F.sum('count').over(Window.partitionBy('device_id').orderBy('hour').rowsBetween(-2, 0)) */
+  over(window: WindowSpec): Column {
+    const call = this.expr instanceof Alias ? this.expr.child : this.expr;
+    if (!(call instanceof AggregateCall)) throw new TypeError(`over() takes an aggregate such as F.sum(...), got ${call}`);
+    return new Column(new WindowExpression(call, window));
   }
   /** Adds a branch to F.when(...). @example F.when(col('a').gt(1), 'big').when(col('a').gt(0), 'small') */
   when(condition: Column, value: ValueLike): Column {

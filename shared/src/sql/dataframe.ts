@@ -5,6 +5,7 @@ import { badArgument } from './errors.js';
 import { AggregateCall, countStar } from './expressions/aggregates.js';
 import { Alias, AttributeRef, ColumnRef, type Expr, Literal, type Row, resolveName, SortOrder, Star } from './expressions/expression.js';
 import { Explode } from './expressions/functions.js';
+import { WindowExpression } from './expressions/window-expression.js';
 import { GroupedData, groupingExprs } from './grouped-data.js';
 import { DataFrameWriter } from './io/dataframe-writer.js';
 import { NaFunctions } from './na-functions.js';
@@ -21,6 +22,7 @@ import { Project } from './plan/project.js';
 import { Sort, toSortOrder } from './plan/sort.js';
 import { SubqueryAlias } from './plan/subquery-alias.js';
 import { Union } from './plan/union.js';
+import { WindowPlan } from './plan/window-plan.js';
 import { showString } from './show-table.js';
 import type { SqlContext } from './sql-context.js';
 import { parseExpression } from './sql-expression.js';
@@ -78,6 +80,8 @@ export class DataFrame {
     const exprs = cols.flat().map((c) => toExpr(c as ColumnLike));
     const generated = this.generate(exprs);
     if (generated) return generated;
+    const windowed = this.window(exprs);
+    if (windowed) return windowed;
     if (exprs.some((e) => new Column(e).isAggregate)) return this.withPlan(new Aggregate([], exprs, this.plan));
     return this.withPlan(new Project(this.expandStars(exprs), this.plan));
   }
@@ -97,10 +101,14 @@ export class DataFrame {
   /** Adds a column, or replaces the one of that name in place. @example df.withColumn('age2', F.col('age').plus(2)) */
   withColumn(name: string, col: Column): DataFrame {
     const inner = col.expr instanceof Alias ? col.expr.child : col.expr;
-    if (inner instanceof Explode)
-      return this.withPlan(new Generate(inner.child, name, this.plan)).drop(
-        ...this.columns.filter((c) => c.toLowerCase() === name.toLowerCase()),
-      );
+    // explode and window functions add a column through a node of their own; the new column replaces one of its name.
+    if (inner instanceof Explode || inner instanceof WindowExpression) {
+      const plan =
+        inner instanceof Explode ? new Generate(inner.child, name, this.plan) : new WindowPlan([{ expr: inner, name }], this.plan);
+      const added = plan.output[plan.output.length - 1]!;
+      const kept = this.plan.output.filter((a) => a.name.toLowerCase() !== name.toLowerCase()).map((a) => new AttributeRef(a));
+      return this.withPlan(new Project([...kept, new AttributeRef(added)], plan));
+    }
     const lower = name.toLowerCase();
     const existing = this.plan.output.findIndex((a) => a.name.toLowerCase() === lower);
     const list: Expr[] = this.plan.output.map((a) => new AttributeRef(a));
@@ -392,6 +400,20 @@ export class DataFrame {
     const column = generate.output[generate.output.length - 1]!;
     const list = exprs.map((e, i) => (i === at ? new AttributeRef(column) : e));
     return this.withPlan(generate).select(...list.map((e) => new Column(e)));
+  }
+
+  /** A select with window functions: a Window node computes them as new columns, the items read those. */
+  private window(exprs: readonly Expr[]): DataFrame | undefined {
+    const inner = (e: Expr) => (e instanceof Alias ? e.child : e);
+    const positions = exprs.flatMap((e, i) => (inner(e) instanceof WindowExpression ? [i] : []));
+    if (positions.length === 0) return undefined;
+    const windows = positions.map((i) => ({ expr: inner(exprs[i]!) as WindowExpression, name: exprs[i]!.toString() }));
+    const specs = new Set(windows.map((w) => String(w.expr.spec)));
+    if (specs.size > 1) badArgument('select', 'windows', [...specs], 'one window specification per select (chain withColumn for others)');
+    const plan = new WindowPlan(windows, this.plan);
+    const added = plan.output.slice(this.plan.output.length);
+    const list = exprs.map((e, i) => (positions.includes(i) ? new AttributeRef(added[positions.indexOf(i)]!) : e));
+    return this.withPlan(plan).select(...list.map((e) => new Column(e)));
   }
 
   private expandStars(exprs: readonly Expr[]): Expr[] {

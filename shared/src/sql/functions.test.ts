@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { F } from './index.js';
+import { F, Window } from './index.js';
 import { testSession } from './test-session.js';
 
 // Examples ported from PySpark's functions documentation (pyspark.sql.functions).
@@ -184,6 +184,63 @@ describe('functions (PySpark documentation examples)', () => {
         .count(),
     ).toBe(4);
     expect(() => ctx.range(1).select(F.explode('id'))).toThrow(/expected an array/);
+  });
+
+  it('window functions: a running total, a rows frame and a range frame per partition (PySpark Window examples)', async () => {
+    const ctx = testSession();
+    const df = ctx.createDataFrame(
+      [
+        [1, 'a'],
+        [1, 'a'],
+        [2, 'a'],
+        [1, 'b'],
+        [2, 'b'],
+        [3, 'b'],
+      ],
+      ['id', 'category'],
+    );
+    const byCategory = Window.partitionBy('category').orderBy('id');
+    // PySpark's rowsBetween(Window.unboundedPreceding, Window.currentRow) example.
+    const running = await df
+      .withColumn('sum', F.sum('id').over(byCategory.rowsBetween(Window.unboundedPreceding, Window.currentRow)))
+      .orderBy('category', 'sum')
+      .collect();
+    expect(running.map((r) => [r.category, r.id, r.sum])).toEqual([
+      ['a', 1, 1],
+      ['a', 1, 2],
+      ['a', 2, 4],
+      ['b', 1, 1],
+      ['b', 2, 3],
+      ['b', 3, 6],
+    ]);
+    // PySpark's rangeBetween(Window.currentRow, 1) example: rows whose id is within [id, id + 1].
+    const ranged = await df
+      .withColumn('sum', F.sum('id').over(byCategory.rangeBetween(Window.currentRow, 1)))
+      .orderBy('category', 'id')
+      .collect();
+    expect(ranged.map((r) => [r.category, r.id, r.sum])).toEqual([
+      ['a', 1, 4],
+      ['a', 1, 4],
+      ['a', 2, 2],
+      ['b', 1, 3],
+      ['b', 2, 5],
+      ['b', 3, 3],
+    ]);
+    const trailing = await df
+      .select('category', 'id', F.avg('id').over(byCategory.rowsBetween(-1, 0)).alias('avg2'))
+      .orderBy('category', 'id', 'avg2')
+      .collect();
+    expect(trailing.map((r) => r.avg2)).toEqual([1, 1, 1.5, 1, 1.5, 2.5]);
+    const whole = await df
+      .withColumn('n', F.count('*').over(Window.partitionBy('category')))
+      .select('category', 'n')
+      .distinct()
+      .orderBy('category')
+      .collect();
+    expect(whole).toEqual([
+      { category: 'a', n: 3 },
+      { category: 'b', n: 3 },
+    ]);
   });
 
   it('desc and asc', async () => {

@@ -33,3 +33,4 @@ export {
   toExternal,
   typeName,
 } from './types.js';
+export { Window, type WindowFrame, WindowSpec as DataFrameWindowSpec } from './window.js';
