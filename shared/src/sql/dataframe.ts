@@ -408,8 +408,8 @@ export class DataFrame {
     const positions = exprs.flatMap((e, i) => (inner(e) instanceof WindowExpression ? [i] : []));
     if (positions.length === 0) return undefined;
     const windows = positions.map((i) => ({ expr: inner(exprs[i]!) as WindowExpression, name: exprs[i]!.toString() }));
-    const specs = new Set(windows.map((w) => String(w.expr.spec)));
-    if (specs.size > 1) badArgument('select', 'windows', [...specs], 'one window specification per select (chain withColumn for others)');
+    const specs = new Set(windows.map((w) => w.expr.spec.groupingText()));
+    if (specs.size > 1) badArgument('select', 'windows', [...specs], 'one partitioning and order per select (chain withColumn for others)');
     const plan = new WindowPlan(windows, this.plan);
     const added = plan.output.slice(this.plan.output.length);
     const list = exprs.map((e, i) => (positions.includes(i) ? new AttributeRef(added[positions.indexOf(i)]!) : e));

@@ -231,6 +231,23 @@ describe('functions (PySpark documentation examples)', () => {
       .orderBy('category', 'id', 'avg2')
       .collect();
     expect(trailing.map((r) => r.avg2)).toEqual([1, 1, 1.5, 1, 1.5, 2.5]);
+    const frames = await df
+      .select(
+        'category',
+        'id',
+        F.sum('id').over(byCategory.rowsBetween(-1, 0)).alias('last2'),
+        F.max('id').over(byCategory.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)).alias('top'),
+      )
+      .orderBy('category', 'id', 'last2')
+      .collect();
+    expect(frames.map((r) => [r.last2, r.top])).toEqual([
+      [1, 2],
+      [2, 2],
+      [3, 2],
+      [1, 3],
+      [3, 3],
+      [5, 3],
+    ]);
     const whole = await df
       .withColumn('n', F.count('*').over(Window.partitionBy('category')))
       .select('category', 'n')

@@ -46,6 +46,10 @@ export class WindowSpec {
     if (this.orderExprs.length !== 1) badArgument('rangeBetween', 'orderBy', this.orderExprs.map(String), 'exactly one order column');
     return new WindowSpec(this.partitionExprs, this.orderExprs, frame('range', start, end));
   }
+  /** The partitioning and order alone: window expressions that agree on it are computed by one shuffle. */
+  groupingText(): string {
+    return new WindowSpec(this.partitionExprs, this.orderExprs).toString();
+  }
   toString(): string {
     const parts = [
       this.partitionExprs.length ? `PARTITION BY ${this.partitionExprs.join(', ')}` : '',

@@ -8,7 +8,7 @@ import { LogicalPlan } from './logical-plan.js';
  * Window functions (Spark's Window node): rows are shuffled by the partition columns, sorted
  * within each partition, and each row gets its frame's aggregate in a new column. A frame
  * from the start of the partition is folded as it grows; any other is folded per row (its
- * size is the cost). Every expression here shares one partitioning and order.
+ * size is the cost). The expressions here share one partitioning and order; each has its own frame.
  */
 export class WindowPlan extends LogicalPlan {
   readonly output: readonly Attribute[];
@@ -34,8 +34,8 @@ export class WindowPlan extends LogicalPlan {
     const spec = this.windows[0]!.expr.spec;
     const partitionKeys = spec.partitionExprs.map((e) => e.bind(input).evaluate);
     const orders = spec.orderExprs.map((o) => ({ evaluate: o.bind(input).evaluate, ascending: o.ascending, nullsFirst: o.nullsFirst }));
-    const frame = spec.effectiveFrame();
     const impls = this.windows.map((w) => w.expr.call.implement(input));
+    const frames = this.windows.map((w) => w.expr.spec.effectiveFrame());
     const compare = (a: Row, b: Row) => {
       for (const o of orders) {
         const c = compareNullable(o.evaluate(a), o.evaluate(b), o.nullsFirst);
@@ -52,7 +52,7 @@ export class WindowPlan extends LogicalPlan {
       .groupByKey(ctx.defaultParallelism)
       .flatMap(([, rows]) => {
         const sorted = rows.slice().sort(compare);
-        const columns = impls.map(({ impl, argument }) => frameValues(sorted, impl, argument, frame, orderValue, descending));
+        const columns = impls.map(({ impl, argument }, w) => frameValues(sorted, impl, argument, frames[w]!, orderValue, descending));
         return sorted.map((row, i) => [...row, ...columns.map((c) => c[i])]);
       });
   }
