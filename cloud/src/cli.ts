@@ -217,7 +217,7 @@ withCommon(
   program
     .command('rebuild')
     .description('recompute windows, hours and days from the archive of envelopes (stop every node of the cloud first)')
-    .option('--force', 'rebuild even when rollups older than the archive would be lost'),
+    .option('--force', 'rebuild even when merged envelopes are missing from the archive (their readings are lost)'),
 ).action(async (options: RebuildOptions) => {
   try {
     console.log(JSON.stringify(await rebuildFromArchive(load(options), { force: options.force ?? false }), null, 2));
