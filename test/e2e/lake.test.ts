@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { encodeEnvelope, MetricState } from '@fogline/shared';
 import mqtt from 'mqtt';
@@ -111,6 +113,17 @@ describe('the data lake, read by a reader fogline did not write', () => {
     expect(table).toMatch(
       /^\+---------\+-------\+\n\|device_id\|windows\|\n\+---------\+-------\+\n\|atm-1 {4}\|15 {5}\|\n\+---------\+-------\+\n1 row in /,
     );
+    // The shell, fed on standard input as a script would: \d, a query over two lines, \q.
+    const shell = spawnSync(process.execPath, [cloudCli, 'sql', '--url', url], {
+      input: '\\d\nSELECT count(*) AS n\n  FROM devices;\n\\d devices\n\\q\n',
+      encoding: 'utf8',
+      env: { ...process.env, FOGLINE_SQL_HISTORY: `${dir}/history` },
+    });
+    expect(shell.status).toBe(0);
+    expect(shell.stdout).toContain('windows (');
+    expect(shell.stdout).toMatch(/\+---\+\n\|n  \|\n\+---\+\n\|0  \|\n\+---\+\n1 row in/);
+    expect(shell.stdout).toMatch(/device_id\s+string/);
+    expect(readFileSync(`${dir}/history`, 'utf8')).toContain('SELECT count(*) AS n   FROM devices');
     const refused = await runCli(cloudCli, ['sql', '--url', url, '-e', 'DROP TABLE hours']).catch(
       (error: { stderr: string }) => error.stderr,
     );
