@@ -121,7 +121,7 @@ describe('the data lake, read by a reader fogline did not write', () => {
     });
     expect(shell.status).toBe(0);
     expect(shell.stdout).toContain('windows (');
-    expect(shell.stdout).toMatch(/\+---\+\n\|n  \|\n\+---\+\n\|0  \|\n\+---\+\n1 row in/);
+    expect(shell.stdout).toMatch(/\+---\+\n\|n {2}\|\n\+---\+\n\|0 {2}\|\n\+---\+\n1 row in/);
     expect(shell.stdout).toMatch(/device_id\s+string/);
     expect(readFileSync(`${dir}/history`, 'utf8')).toContain('SELECT count(*) AS n   FROM devices');
     const refused = await runCli(cloudCli, ['sql', '--url', url, '-e', 'DROP TABLE hours']).catch(
