@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { type Attribute, parseDataType, type Row, StringType, showString } from '@fogline/shared';
 
 /** Lines of shell history kept in the history file, at most (the oldest go first). */
@@ -98,31 +98,31 @@ export async function shell(request: Request, base: string): Promise<void> {
       // a read-only home keeps the history for this session only
     }
   };
-  for (;;) {
-    let line: string;
-    try {
-      line = await rl.question(pending ? '         > ' : 'fogline-sql> ');
-    } catch {
-      break; // Ctrl-D
-    }
+  const prompt = () => {
+    rl.setPrompt(pending ? '         > ' : 'fogline-sql> ');
+    rl.prompt();
+  };
+  prompt();
+  // The line iterator buffers what arrives while a query runs (a script piped in, a paste).
+  for await (const line of rl) {
     const trimmed = line.trim();
     if (!pending && (trimmed === '\\q' || trimmed === 'exit' || trimmed === 'quit')) break;
-    if (!pending && trimmed === 'help') {
-      process.stdout.write(help);
-      continue;
-    }
-    if (!pending && trimmed.startsWith('\\d')) {
+    if (!pending && trimmed === 'help') process.stdout.write(help);
+    else if (!pending && trimmed.startsWith('\\d')) {
       remember(trimmed);
       process.stdout.write(await describeTables(request, trimmed.slice(2).trim() || undefined).catch((e: Error) => `${e.message}\n`));
-      continue;
+    } else {
+      pending = pending ? `${pending}\n${line}` : line;
+      if (trimmed.endsWith(';')) {
+        const query = pending.trim().replace(/;+$/, '');
+        pending = '';
+        if (query) {
+          remember(query);
+          process.stdout.write(await runQuery(request, query).then(formatResult, (e: Error) => `error: ${e.message}\n`));
+        }
+      }
     }
-    pending = pending ? `${pending}\n${line}` : line;
-    if (!trimmed.endsWith(';')) continue;
-    const query = pending.trim().replace(/;+$/, '');
-    pending = '';
-    if (!query) continue;
-    remember(query);
-    process.stdout.write(await runQuery(request, query).then(formatResult, (e: Error) => `error: ${e.message}\n`));
+    prompt();
   }
   rl.close();
 }

@@ -87,6 +87,80 @@ describe('GroupedData (PySpark documentation examples)', () => {
     ]);
   });
 
+  it('the generated combine loop agrees with a plain loop: one and two keys, null keys and values, every inlined aggregate', async () => {
+    const ctx = testSession();
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const rows = Array.from({ length: 3000 }, () => ({
+      site: next() < 0.1 ? null : `s${Math.floor(next() * 4)}`,
+      kind: next() < 0.5 ? 'a' : 'b',
+      v: next() < 0.2 ? null : Math.round((next() - 0.5) * 1e6) / 100,
+    }));
+    const df = ctx.createDataFrame(rows, 'site string, kind string, v double');
+    const aggs = [
+      F.count('*').alias('n'),
+      F.count('v').alias('nv'),
+      F.sum('v').alias('s'),
+      F.avg('v').alias('a'),
+      F.min('v').alias('lo'),
+      F.max('v').alias('hi'),
+    ];
+    const oracle = (keyOf: (r: (typeof rows)[number]) => string) => {
+      const groups = new Map<string, { n: number; nv: number; s: number | null; lo: number | null; hi: number | null }>();
+      for (const r of rows) {
+        const g = groups.get(keyOf(r)) ?? { n: 0, nv: 0, s: null, lo: null, hi: null };
+        g.n++;
+        if (r.v !== null) {
+          g.nv++;
+          g.s = (g.s ?? 0) + r.v;
+          g.lo = g.lo === null || r.v < g.lo ? r.v : g.lo;
+          g.hi = g.hi === null || r.v > g.hi ? r.v : g.hi;
+        }
+        groups.set(keyOf(r), g);
+      }
+      return groups;
+    };
+    const check = (got: Record<string, unknown>[], expected: ReturnType<typeof oracle>, keyOf: (r: Record<string, unknown>) => string) => {
+      expect(got.length).toBe(expected.size);
+      for (const row of got) {
+        const e = expected.get(keyOf(row))!;
+        expect([row.n, row.nv, row.lo, row.hi]).toEqual([e.n, e.nv, e.lo, e.hi]);
+        expect(row.s as number).toBeCloseTo(e.s!, 6);
+        expect(row.a as number).toBeCloseTo(e.s! / e.nv, 6);
+      }
+    };
+    check(
+      await df
+        .groupBy('site')
+        .agg(...aggs)
+        .collect(),
+      oracle((r) => String(r.site)),
+      (r) => String(r.site),
+    );
+    check(
+      await df
+        .groupBy('site', 'kind')
+        .agg(...aggs)
+        .collect(),
+      oracle((r) => `${r.site}/${r.kind}`),
+      (r) => `${r.site}/${r.kind}`,
+    );
+    check(
+      await df.agg(...aggs).collect(),
+      oracle(() => 'all'),
+      () => 'all',
+    );
+    const none = await df
+      .filter('v > 1e12')
+      .groupBy('kind')
+      .agg(...aggs)
+      .collect();
+    expect(none).toEqual([]);
+  });
+
   it('matches a plain loop on many rows over many partitions', async () => {
     const ctx = testSession();
     const rows = Array.from({ length: 5000 }, (_, i) => ({ device: `d${i % 37}`, value: (i * 7919) % 1000 }));

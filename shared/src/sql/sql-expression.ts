@@ -76,6 +76,7 @@ export function toExpr(node: AstNode): Expr {
     case 'column_ref':
       return columnRef(node);
     case 'number':
+    case 'bigint':
       return new Literal(Number(node.value));
     case 'single_quote_string':
     case 'double_quote_string':

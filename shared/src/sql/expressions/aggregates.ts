@@ -20,23 +20,27 @@ type Factory = (input: DataType, params: readonly unknown[]) => AggregateImpl;
 
 const isNull = (v: unknown) => v === null || v === undefined;
 
+// Buffers are objects, not arrays: V8 keeps a double field in place, where an array slot
+// would box a new number on every row.
+type SumBuffer = { sum: number; seen: boolean };
+type AvgBuffer = { sum: number; n: number };
 const numericSum =
   (resultType: (t: DataType) => DataType): Factory =>
   (input) => ({
     dataType: resultType(input),
-    init: () => [0, false],
+    init: (): SumBuffer => ({ sum: 0, seen: false }),
     update: (b, v) => {
       if (isNull(v)) return b;
-      const buf = b as [number, boolean];
-      buf[0] += v as number;
-      buf[1] = true;
+      const buf = b as SumBuffer;
+      buf.sum += v as number;
+      buf.seen = true;
       return buf;
     },
     merge: (a, b) => {
-      const [x, y] = [a as [number, boolean], b as [number, boolean]];
-      return [x[0] + y[0], x[1] || y[1]];
+      const [x, y] = [a as SumBuffer, b as SumBuffer];
+      return { sum: x.sum + y.sum, seen: x.seen || y.seen };
     },
-    result: (b) => ((b as [number, boolean])[1] ? (b as [number, boolean])[0] : null),
+    result: (b) => ((b as SumBuffer).seen ? (b as SumBuffer).sum : null),
   });
 
 const extreme =
@@ -62,34 +66,34 @@ const extreme =
   };
 
 // Welford's running moments, merged with Chan's formula: stable where sum-of-squares is not.
-type Moments = [n: number, mean: number, m2: number];
+type Moments = { n: number; mean: number; m2: number };
 const moments =
   (finish: (m: Moments) => number | null): Factory =>
   () => ({
     dataType: DoubleType,
-    init: () => [0, 0, 0],
+    init: (): Moments => ({ n: 0, mean: 0, m2: 0 }),
     update: (b, v) => {
       if (isNull(v)) return b;
       const m = b as Moments;
-      m[0] += 1;
-      const delta = (v as number) - m[1];
-      m[1] += delta / m[0];
-      m[2] += delta * ((v as number) - m[1]);
+      m.n += 1;
+      const delta = (v as number) - m.mean;
+      m.mean += delta / m.n;
+      m.m2 += delta * ((v as number) - m.mean);
       return m;
     },
     merge: (a, b) => {
       const [x, y] = [a as Moments, b as Moments];
-      if (x[0] === 0) return y;
-      if (y[0] === 0) return x;
-      const n = x[0] + y[0];
-      const delta = y[1] - x[1];
-      return [n, x[1] + (delta * y[0]) / n, x[2] + y[2] + (delta * delta * x[0] * y[0]) / n];
+      if (x.n === 0) return y;
+      if (y.n === 0) return x;
+      const n = x.n + y.n;
+      const delta = y.mean - x.mean;
+      return { n, mean: x.mean + (delta * y.n) / n, m2: x.m2 + y.m2 + (delta * delta * x.n * y.n) / n };
     },
     result: (b) => finish(b as Moments),
   });
 
-const sampleVariance = (m: Moments) => (m[0] < 2 ? null : m[2] / (m[0] - 1));
-const populationVariance = (m: Moments) => (m[0] < 1 ? null : m[2] / m[0]);
+const sampleVariance = (m: Moments) => (m.n < 2 ? null : m.m2 / (m.n - 1));
+const populationVariance = (m: Moments) => (m.n < 1 ? null : m.m2 / m.n);
 
 const positional =
   (last: boolean): Factory =>
@@ -157,25 +161,19 @@ const factories: Record<string, Factory> = {
     result: (b) => (b as Set<unknown>).size,
   }),
   sum: numericSum((t) => (t.kind === 'double' ? DoubleType : LongType)),
-  avg: (input, params) => {
-    const sum = numericSum(() => DoubleType)(input, params);
-    const count = factories.count!(input, params);
-    return {
-      dataType: DoubleType,
-      init: () => [sum.init(), count.init()],
-      update: (b, v) => {
-        const buf = b as [unknown, unknown];
-        buf[0] = sum.update(buf[0], v);
-        buf[1] = count.update(buf[1], v);
-        return buf;
-      },
-      merge: (a, b) => [sum.merge((a as unknown[])[0], (b as unknown[])[0]), count.merge((a as unknown[])[1], (b as unknown[])[1])],
-      result: (b) => {
-        const n = (b as [unknown, number])[1];
-        return n === 0 ? null : (sum.result((b as unknown[])[0]) as number) / n;
-      },
-    };
-  },
+  avg: () => ({
+    dataType: DoubleType,
+    init: (): AvgBuffer => ({ sum: 0, n: 0 }),
+    update: (b, v) => {
+      if (isNull(v)) return b;
+      const buf = b as AvgBuffer;
+      buf.sum += v as number;
+      buf.n++;
+      return buf;
+    },
+    merge: (a, b) => ({ sum: (a as AvgBuffer).sum + (b as AvgBuffer).sum, n: (a as AvgBuffer).n + (b as AvgBuffer).n }),
+    result: (b) => ((b as AvgBuffer).n === 0 ? null : (b as AvgBuffer).sum / (b as AvgBuffer).n),
+  }),
   min: extreme(-1),
   max: extreme(1),
   stddev: moments((m) => ((v) => (v === null ? null : Math.sqrt(v)))(sampleVariance(m))),

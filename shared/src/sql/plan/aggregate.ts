@@ -11,6 +11,7 @@ import {
   type Row,
   transformExpr,
 } from '../expressions/expression.js';
+import { compileCombine } from './compiled-combine.js';
 import { LogicalPlan } from './logical-plan.js';
 import { projectedAttribute } from './project.js';
 
@@ -84,11 +85,13 @@ export class Aggregate extends LogicalPlan {
   }
 
   execute(ctx: RddContext): RDD<Row> {
-    const { impls, argEvals, argSlot, results, slots } = this.plan();
+    const { calls, impls, argEvals, argSlot, results, slots } = this.plan();
     const input = this.child.output;
     const keyEvals = this.grouping.map((g) => g.bind(input).evaluate);
     const resultEvals = results.map((r) => r.bind(slots).evaluate);
-    const partial = this.child.execute(ctx).mapPartitions((rows) => combineRows(rows, keyEvals, impls, argEvals, argSlot));
+    const compiled = compileCombine(this.grouping, calls, impls, input);
+    const combine = compiled ?? ((rows: readonly Row[]) => combineRows(rows, keyEvals, impls, argEvals, argSlot));
+    const partial = this.child.execute(ctx).mapPartitions(combine);
     const global = keyEvals.length === 0;
     const seeded = global ? partial.union(ctx.parallelize([[null, [[], impls.map((a) => a.init())]] as [unknown, Group]], 1)) : partial;
     const merged = seeded.reduceByKey(
@@ -112,9 +115,10 @@ function combineRows(
 ): [unknown, Group][] {
   const args = new Array<unknown>(argEvals.length);
   const a = argEvals.length;
+  const fold = folder(impls, argSlot);
   const groups = new Map<unknown, Group>();
   const single = keyEvals.length === 1 ? keyEvals[0]! : undefined;
-  const n = impls.length;
+  const _n = impls.length;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     let key: unknown;
@@ -137,8 +141,47 @@ function combineRows(
       }
     }
     for (let j = 0; j < a; j++) args[j] = argEvals[j]!(row);
-    const buffers = group[1];
-    for (let i = 0; i < n; i++) buffers[i] = impls[i]!.update(buffers[i], args[argSlot[i]!]);
+    fold(group[1], args);
   }
   return [...groups];
+}
+
+/**
+ * Folds one row's argument values into a group's buffers. Up to four aggregates get a call
+ * site each (the usual agg(count, sum, min, max)), so each stays monomorphic and V8 can inline
+ * it; one loop over many different update functions would not.
+ */
+function folder(impls: readonly AggregateImpl[], argSlot: readonly number[]): (buffers: unknown[], args: unknown[]) => void {
+  const u = impls.map((i) => i.update);
+  const s = argSlot;
+  const [u0, u1, u2, u3] = u;
+  const [s0, s1, s2, s3] = s;
+  switch (impls.length) {
+    case 1:
+      return (b, a) => {
+        b[0] = u0!(b[0], a[s0!]);
+      };
+    case 2:
+      return (b, a) => {
+        b[0] = u0!(b[0], a[s0!]);
+        b[1] = u1!(b[1], a[s1!]);
+      };
+    case 3:
+      return (b, a) => {
+        b[0] = u0!(b[0], a[s0!]);
+        b[1] = u1!(b[1], a[s1!]);
+        b[2] = u2!(b[2], a[s2!]);
+      };
+    case 4:
+      return (b, a) => {
+        b[0] = u0!(b[0], a[s0!]);
+        b[1] = u1!(b[1], a[s1!]);
+        b[2] = u2!(b[2], a[s2!]);
+        b[3] = u3!(b[3], a[s3!]);
+      };
+    default:
+      return (b, a) => {
+        for (let i = 0; i < u.length; i++) b[i] = u[i]!(b[i], a[s[i]!]);
+      };
+  }
 }
