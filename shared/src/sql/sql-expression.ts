@@ -1,4 +1,5 @@
-import nodeSqlParser from 'node-sql-parser';
+import { createRequire } from 'node:module';
+import type { Parser } from 'node-sql-parser';
 import { nameToExpr } from './column.js';
 import { SqlError } from './errors.js';
 import { AggregateCall, countStar, isAggregateName } from './expressions/aggregates.js';
@@ -8,8 +9,14 @@ import { BinaryOp, Cast, In, Like, Logic, parseTimestamp, Unary } from './expres
 import { parseDataType, TimestampType } from './types.js';
 
 // node-sql-parser's Hive grammar is the closest of its dialects to Spark SQL (backticks, CAST
-// to Hive types, no reserved-word trouble with `count`, `min`, `max` as column names).
-const parser = new nodeSqlParser.Parser();
+// to Hive types, no reserved-word trouble with `count`, `min`, `max` as column names). It is
+// loaded on first use: its grammars cost a process about 30 MB, and a gateway, which imports
+// this package for the engine, never parses SQL.
+let parser: Parser | undefined;
+function sqlParser(): Parser {
+  parser ??= new (createRequire(import.meta.url)('node-sql-parser') as typeof import('node-sql-parser')).Parser();
+  return parser;
+}
 export const sqlDialect = { database: 'hive' };
 
 /** A node of node-sql-parser's AST: loosely typed, as the library's own typings are. */
@@ -19,7 +26,7 @@ export type AstNode = any;
 /** Parses SQL, turning the parser's error into one that names the token and where it is. */
 export function parseSql(text: string, offsetShift = 0): AstNode {
   try {
-    return parser.astify(text, sqlDialect);
+    return sqlParser().astify(text, sqlDialect);
   } catch (error) {
     const e = error as { location?: { start: { line: number; column: number } }; found?: string | null; message: string };
     if (!e.location) throw new SqlError('SQL_PARSE_ERROR', `syntax error: ${e.message}`, { cause: error });
