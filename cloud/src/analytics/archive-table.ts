@@ -16,7 +16,7 @@ import {
 } from '@fogline/shared';
 import type { EnvelopeArchive } from '../store/cloud-store.js';
 import { timeRangeOf } from './pushed-filters.js';
-import { tableScanRowsMax } from './state-table.js';
+import { finite, tableScanRowsMax } from './state-table.js';
 
 export const archiveColumns = [
   'received_at',
@@ -79,7 +79,6 @@ export function archiveRows(receivedAtMs: number, bytes: Uint8Array): Row[] {
   const e = decodeEnvelope(bytes);
   return e.records.map(([[deviceId, metric], state]) => {
     const s = state.summary();
-    const finite = (v: number) => (Number.isFinite(v) ? v : null);
     return [
       receivedAtMs,
       e.gatewayId,

@@ -111,8 +111,8 @@ export class StateTable implements TableSource {
   }
 }
 
-/** A figure that is not a finite number (the min of nothing) is null in SQL. */
-const finite = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+/** A figure that is not a finite number (the min of nothing) is null in SQL and in the lake. */
+export const finite = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
 
 function slices(from: number, to: number, count: number): [number, number][] {
   const size = Math.max(1, Math.ceil((to - from) / count));

@@ -43,7 +43,7 @@ function recordOf({ deviceId, metric, startMs, endMs, state }: StoredState): Rec
 }
 
 /** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
-const csvField = (value: string | number) => {
+export const csvField = (value: string | number) => {
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };

@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { fleetSqlContext, fleetTables } from '../analytics/fleet-sql.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import { csvField } from './export-routes.js';
 
 /** The limits of /api/v1/sql, each with a stated policy: past rowsMax the result is cut (and says so), past timeoutMs the query fails with 504, past queriesAtOnceMax it is refused with 503. */
 export interface SqlLimits {
@@ -30,7 +31,7 @@ function jsonValue(value: unknown): unknown {
   return value;
 }
 
-/** A value in a CSV cell: RFC 4180 quoting; timestamps as Spark prints them. */
+/** A value in a CSV cell: the export's RFC 4180 quoting; timestamps as Spark prints them; null empty. */
 function csvCell(value: unknown, type: string): string {
   if (value === null || value === undefined) return '';
   const text =
@@ -39,7 +40,7 @@ function csvCell(value: unknown, type: string): string {
       : typeof value === 'object'
         ? JSON.stringify(value)
         : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return csvField(text);
 }
 
 /** The result's text, in pieces small enough to stream (a piece per rowsPerChunk rows). */

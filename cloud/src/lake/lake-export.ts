@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { DoubleType, LongType, type Row, StringType, StructField, StructType, TimestampType, writeParquetFile } from '@fogline/shared';
 import { archiveRows, archiveSchema } from '../analytics/archive-table.js';
+import { finite } from '../analytics/state-table.js';
 import type { CloudStore, DeviceEntry, Resolution, StoredState } from '../store/cloud-store.js';
 import { DaySpill } from './day-spill.js';
 
@@ -46,7 +47,6 @@ const stateSchema = new StructType([
 ]);
 
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
 function stateRow(s: StoredState, devices: ReadonlyMap<string, DeviceEntry>): Row {
   const f = s.state.summary();
