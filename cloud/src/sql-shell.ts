@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -77,7 +77,10 @@ const help = `Queries end with ';' and may span lines. The tables: windows, hour
 export async function shell(request: Request, base: string): Promise<void> {
   let history: string[] = [];
   try {
-    history = readFileSync(historyFile(), 'utf8').split('\n').filter(Boolean).slice(-historyLinesMax).reverse();
+    const lines = readFileSync(historyFile(), 'utf8').split('\n').filter(Boolean);
+    // The file is cut back to its last historyLinesMax lines at each start, so it never grows past a session's worth more.
+    if (lines.length > historyLinesMax) writeFileSync(historyFile(), `${lines.slice(-historyLinesMax).join('\n')}\n`);
+    history = lines.slice(-historyLinesMax).reverse();
   } catch {
     // no history yet
   }
