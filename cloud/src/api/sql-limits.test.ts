@@ -46,6 +46,22 @@ describe('the limits of /api/v1/sql', () => {
       .toBe(200);
   });
 
+  it('a query that fails while it runs answers 400 with its reason, and gives its place back', async () => {
+    const app = createApi({
+      store,
+      rdd,
+      metrics: createCloudMetrics(),
+      broker: () => ({}),
+      sql: { rowsMax: 10, timeoutMs: 10_000, queriesAtOnceMax: 1 },
+    });
+    const failing = await post(app, 'SELECT sequence(0, 9000000000) AS s FROM windows');
+    expect(failing.status).toBe(400);
+    expect(((await failing.json()) as { error: string }).error).toMatch(
+      /sequence\(0, 9000000000, 1\): expected a non-zero step and at most 1000000 elements/,
+    );
+    expect((await post(app, 'SELECT count(*) AS n FROM devices')).status).toBe(200);
+  });
+
   it('a body that is not a query is named', async () => {
     const app = createApi({ store, rdd, metrics: createCloudMetrics(), broker: () => ({}) });
     const bad = await app.request('/api/v1/sql', {

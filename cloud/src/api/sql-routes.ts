@@ -98,22 +98,32 @@ export function addSqlRoutes(app: Hono, store: CloudStore, rdd: RddContext, limi
     if (!body.success) return c.json({ errors: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) }, 400);
     if (running >= limits.queriesAtOnceMax)
       return c.json({ error: `${limits.queriesAtOnceMax} queries are running on this node; try again when one ends` }, 503);
+    // The place is taken before the first await, so two requests cannot both pass the check.
+    running++;
+    let released = false;
+    const release = () => {
+      if (!released) running--;
+      released = true;
+    };
     const rowsMax = Math.min(body.data.rowsMax ?? limits.rowsMax, limits.rowsMax);
     const startedMs = Date.now();
     let df: DataFrame;
     try {
       df = (await fleetSqlContext(store, rdd)).sql(body.data.query);
     } catch (error) {
+      release();
       if (error instanceof SqlError) return c.json({ error: error.message, code: error.code }, 400);
       throw error;
     }
-    running++;
-    // The engine cannot stop a job: a query past its time answers 504 and keeps its slot until it really ends.
-    const job = df
-      .limit(rowsMax + 1)
-      .executeRows()
-      .collect();
-    void job.finally(() => running--).catch(() => {});
+    // The engine cannot stop a job: a query past its time answers 504 and keeps its place until it really ends.
+    // (A plan that fails while it is built rejects the job like one that fails while it runs.)
+    const job = Promise.resolve().then(() =>
+      df
+        .limit(rowsMax + 1)
+        .executeRows()
+        .collect(),
+    );
+    void job.finally(release).catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), limits.timeoutMs);
@@ -122,11 +132,12 @@ export function addSqlRoutes(app: Hono, store: CloudStore, rdd: RddContext, limi
     try {
       rows = await Promise.race([job, timeout]);
     } catch (error) {
-      const message = (error as Error).message;
-      return c.json(
-        { error: message, code: (error as { code?: string }).code ?? 'SQL_EXECUTION_ERROR' },
-        error instanceof SqlError ? 400 : 500,
-      );
+      // The query's own mistake (a value no function takes, a scan past its maximum) arrives
+      // wrapped by the engine, which ran it in a task: 400 with its words, not 500.
+      const cause = (error as { cause?: unknown }).cause;
+      const own = error instanceof SqlError ? error : cause instanceof SqlError ? cause : undefined;
+      if (own) return c.json({ error: own.message, code: own.code }, 400);
+      return c.json({ error: (error as Error).message, code: (error as { code?: string }).code ?? 'SQL_EXECUTION_ERROR' }, 500);
     } finally {
       clearTimeout(timer);
     }
