@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { encodeEnvelope, MetricState } from '@fogline/shared';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
+import { oneRecordEnvelope } from './one-record-envelope.js';
 import { cloudCli, killedAfterEachTest, runCli, stopProcess, tempDir, writeYaml } from './processes.js';
 
 const { start } = killedAfterEachTest();
@@ -57,18 +57,7 @@ describe('the data lake, read by a reader fogline did not write', () => {
       const windowStartMs = day0 + seq * 73 * 60_000;
       const metric = metrics[seq % 2]!;
       const values = Array.from({ length: 1 + (seq % 5) }, (_, i) => (seq * 7 + i) / 3);
-      const bytes = encodeEnvelope({
-        gatewayId: 'gw-lake',
-        incarnation: 'lake',
-        firstSeq: 0,
-        seq,
-        windowStartMs,
-        windowEndMs: windowStartMs + 60_000,
-        partition: 0,
-        partitionCount: 1,
-        createdAtMs: windowStartMs + 61_000,
-        records: [[[`atm-${seq % 4}`, metric], MetricState.of(values.map((v, i): [number, number] => [v, windowStartMs + i * 1000]))]],
-      });
+      const bytes = oneRecordEnvelope('gw-lake', 'lake', seq, windowStartMs, [`atm-${seq % 4}`, metric, values]);
       await gateway.publishAsync('fogline/v1/gw-lake/partitions/0', bytes, { qos: 1 });
       acknowledged[metric] = (acknowledged[metric] ?? 0) + values.length;
     }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { openPostgresCloudStore } from '@fogline/cloud';
-import { encodeEnvelope, MetricState } from '@fogline/shared';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase, serverPostgresAnswers, serverPostgresUrl } from '../../cloud/src/testing/postgres.js';
+import { oneRecordEnvelope } from './one-record-envelope.js';
 import { cloudCli, killedAfterEachTest, runCli, tempDir, writeYaml } from './processes.js';
 
 const brokerUrl = process.env.FOGLINE_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
@@ -47,20 +47,7 @@ describe.runIf(pgServer && broker)('SQL and the lake on the PostgreSQL store', (
     for (let seq = 0; seq < 30; seq++) {
       const windowStartMs = day0 + seq * 97 * 60_000;
       const values = Array.from({ length: 1 + (seq % 4) }, (_, i) => seq + i / 10);
-      const bytes = encodeEnvelope({
-        gatewayId,
-        incarnation: 'sqlpg',
-        firstSeq: 0,
-        seq,
-        windowStartMs,
-        windowEndMs: windowStartMs + 60_000,
-        partition: 0,
-        partitionCount: 1,
-        createdAtMs: windowStartMs + 61_000,
-        records: [
-          [[`${gatewayId}-atm-${seq % 3}`, 'temp'], MetricState.of(values.map((v, i): [number, number] => [v, windowStartMs + i * 1000]))],
-        ],
-      });
+      const bytes = oneRecordEnvelope(gatewayId, 'sqlpg', seq, windowStartMs, [`${gatewayId}-atm-${seq % 3}`, 'temp', values]);
       expect(await filler.partitions.apply(`fogline/v1/${gatewayId}/partitions/0`, bytes)).toBe('merged');
       merged += values.length;
     }
