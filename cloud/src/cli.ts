@@ -9,6 +9,10 @@ import { type CloudConfig, type CloudOverrides, loadCloudConfig } from './config
 import { rebuildFromArchive } from './lake/rebuild.js';
 import { executeOnce, shell } from './sql-shell.js';
 
+/** The version in this package's package.json (dist/cli.js sits one folder below it). */
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const portFlag = (value: string): number => {
   try {
     return parsePort(value);
@@ -57,6 +61,7 @@ function brokerSummary(config: CloudConfig, ports: Cloud['ports']): string {
 }
 
 const program = new Command('fogline-cloud')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .description('The fogline cloud: exactly-once merge of gateway partitions, storage, HTTP API.')
   .showHelpAfterError();
 

@@ -12,6 +12,10 @@ import { provisionDevices } from './provision/provision-devices.js';
 import { StatusLine } from './report/status-line.js';
 import { addStackCommand } from './stack/stack-command.js';
 
+/** The version in this package's package.json (dist/cli.js sits one folder below it). */
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 interface FleetFlags {
   fleet: string;
   profiles?: string;
@@ -67,6 +71,7 @@ function fleetLabels(flags: FleetFlags): Record<string, string> {
 }
 
 const program = new Command('fogline-sim')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .description('A simulated fleet of ATMs, motors and sensors that degrade and fail, with ground truth, against a fogline gateway.')
   .showHelpAfterError();
 

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { type ConfigOverrides, loadGatewayConfig } from './config/gateway-config.js';
 import { Gateway } from './gateway.js';
+
+/** The version in this package's package.json (dist/cli.js sits one folder below it). */
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const portFlag = (value: string): number => {
   try {
@@ -42,6 +47,7 @@ function load(options: CommonOptions) {
 const fail: (error: unknown) => never = (error) => exitWithError('fogline-gateway', error);
 
 const program = new Command('fogline-gateway')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .description('The fogline gateway: embedded MQTT broker, durable ingest, event-time aggregation, store-and-forward.')
   .showHelpAfterError();
 
