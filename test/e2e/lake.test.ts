@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
+import { duckQuery } from './duckdb-query.js';
 import { oneRecordEnvelope } from './one-record-envelope.js';
 import { cloudCli, killedAfterEachTest, runCli, stopProcess, tempDir, writeYaml } from './processes.js';
 
@@ -14,17 +14,10 @@ const metrics = ['cabinet_temp_c', 'vibration_rms_g'];
 type Totals = Record<string, number>;
 
 async function duckTotals(lake: string, table: string): Promise<Totals> {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    const reader = await connection.runAndReadAll(
-      `SELECT metric, CAST(sum(count) AS DOUBLE) AS n FROM read_parquet('${lake}/${table}/*/*.parquet', hive_partitioning = true) GROUP BY metric ORDER BY metric`,
-    );
-    return Object.fromEntries(reader.getRowObjectsJson().map((r) => [String(r.metric), Number(r.n)]));
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
+  const rows = await duckQuery(
+    `SELECT metric, CAST(sum(count) AS DOUBLE) AS n FROM read_parquet('${lake}/${table}/*/*.parquet', hive_partitioning = true) GROUP BY metric ORDER BY metric`,
+  );
+  return Object.fromEntries(rows.map((r) => [String(r.metric), Number(r.n)]));
 }
 
 async function apiTotals(url: string, table: string): Promise<Totals> {
