@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
+import { CredentialStore, exitWithError, parseCount, parseLabelPairs, parsePort, readSecretFromStdin } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cloud } from './cloud.js';
 import { type CloudConfig, type CloudOverrides, loadCloudConfig } from './config/cloud-config.js';
@@ -13,13 +13,18 @@ import { executeOnce, shell } from './sql-shell.js';
 const packageVersion = (): string =>
   (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const portFlag = (value: string): number => {
-  try {
-    return parsePort(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-};
+/** A commander option parser from one of shared's parsers (which throw RangeError saying what the value was). */
+const flag =
+  <T>(parse: (value: string) => T) =>
+  (value: string): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+const portFlag = flag(parsePort);
+const countFlag = (max: number) => flag((value) => parseCount(value, max));
 
 interface CommonOptions {
   config?: string;
@@ -97,32 +102,97 @@ withCommon(program.command('check-config').description('validate the configurati
 
 const gateways = program.command('gateways').description('manage gateway credentials (stored hashed with scrypt)');
 
-withCommon(gateways.command('add <gatewayId>').description('create a gateway and print its secret, once')).action(
-  async (gatewayId: string, options: CommonOptions) => {
+const credentialsOf = (options: CommonOptions) => new CredentialStore(load(options).broker.credentialsFile as string);
+
+withCommon(gateways.command('add <gatewayId>').description('create a gateway and print its secret, once'))
+  .option('--label <key=value...>', 'labels of the gateway (site, owner, ...)')
+  .option('--secret-stdin', "import the gateway's existing secret from standard input instead of generating one")
+  .action(async (gatewayId: string, options: CommonOptions & { label?: string[]; secretStdin?: boolean }) => {
     try {
-      const secret = await new CredentialStore(load(options).broker.credentialsFile as string).add(gatewayId);
-      console.log(JSON.stringify({ gatewayId, secret }));
-      console.error(`Gateway ${gatewayId} added. Put the secret in its config (uplink.password); it is shown once and stored only hashed.`);
+      const labels = parseLabelPairs(options.label ?? []);
+      const imported = options.secretStdin ? await readSecretFromStdin() : undefined;
+      const secret = await credentialsOf(options).add(gatewayId, labels, undefined, imported);
+      console.log(JSON.stringify(imported ? { gatewayId, labels } : { gatewayId, secret }));
+      console.error(
+        imported
+          ? `Gateway ${gatewayId} added with the secret given; it is stored only hashed.`
+          : `Gateway ${gatewayId} added. Put the secret in its config (uplink.password); it is shown once and stored only hashed.`,
+      );
     } catch (error) {
       fail(error);
     }
-  },
-);
+  });
 
-withCommon(gateways.command('list').description('list gateways (never secrets)')).action((options: CommonOptions) => {
-  try {
-    for (const g of new CredentialStore(load(options).broker.credentialsFile as string).list())
-      console.log(JSON.stringify({ gatewayId: g.deviceId, createdAt: g.createdAt }));
-  } catch (error) {
-    fail(error);
-  }
-});
+withCommon(
+  gateways
+    .command('rotate <gatewayId>')
+    .description('give a gateway a new secret and print it, once; the old one stops working and a connected gateway is disconnected'),
+)
+  .option('--secret-stdin', 'take the new secret from standard input instead of generating one')
+  .action(async (gatewayId: string, options: CommonOptions & { secretStdin?: boolean }) => {
+    try {
+      const imported = options.secretStdin ? await readSecretFromStdin() : undefined;
+      const secret = await credentialsOf(options).rotate(gatewayId, imported);
+      console.log(JSON.stringify(imported ? { gatewayId } : { gatewayId, secret }));
+      console.error(`Gateway ${gatewayId} has a new secret; the old one no longer works.`);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+withCommon(
+  gateways.command('label <gatewayId> [pairs...]').description('set labels (key=value) of a gateway, or remove them (--remove key)'),
+)
+  .option('--remove <key...>', 'labels to remove')
+  .action((gatewayId: string, pairs: string[], options: CommonOptions & { remove?: string[] }) => {
+    try {
+      const labels = credentialsOf(options).relabel(gatewayId, parseLabelPairs(pairs, 'a label'), options.remove ?? []);
+      console.log(JSON.stringify({ gatewayId, labels }));
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+interface ListOptions extends CommonOptions {
+  connected?: boolean;
+  url?: string;
+}
+
+withCommon(
+  gateways
+    .command('list')
+    .description('list gateways (never secrets); --connected asks the running cloud which are online, with the last-seen time'),
+)
+  .option('--connected', 'only the gateways online now, from their status records (through the running cloud)')
+  .option('--url <url>', "the cloud's HTTP address (default: http.host and http.port of the config)")
+  .action(async (options: ListOptions) => {
+    try {
+      const known = credentialsOf(options)
+        .list()
+        .map((g) => ({ gatewayId: g.deviceId, createdAt: g.createdAt, labels: g.labels }));
+      if (!options.connected) {
+        for (const gateway of known) console.log(JSON.stringify(gateway));
+        return;
+      }
+      const response = await apiOf(options).request('/api/v1/gateways');
+      const { gateways: seen } = (await response.json()) as {
+        gateways: { gatewayId: string; lastSeenMs: number; status: { online?: boolean; atMs?: number } | null }[];
+      };
+      for (const gateway of known) {
+        const stats = seen.find((g) => g.gatewayId === gateway.gatewayId);
+        if (stats?.status?.online !== true) continue;
+        const lastSeenMs = Math.max(stats.lastSeenMs, stats.status.atMs ?? 0);
+        console.log(JSON.stringify({ ...gateway, connected: true, lastSeen: new Date(lastSeenMs).toISOString() }));
+      }
+    } catch (error) {
+      fail(error);
+    }
+  });
 
 withCommon(gateways.command('remove <gatewayId>').description('remove a gateway; it can no longer connect')).action(
   (gatewayId: string, options: CommonOptions) => {
     try {
-      if (!new CredentialStore(load(options).broker.credentialsFile as string).remove(gatewayId))
-        throw new Error(`no gateway ${gatewayId}`);
+      if (!credentialsOf(options).remove(gatewayId)) throw new Error(`no gateway ${gatewayId}`);
       console.error(`Gateway ${gatewayId} removed.`);
     } catch (error) {
       fail(error);
@@ -149,6 +219,41 @@ function apiOf(options: CommonOptions & { url?: string }) {
   };
   return { base, request };
 }
+
+withCommon(
+  program
+    .command('dead-letters')
+    .description(
+      "print the running cloud's dead letters (what its intake could not read) and the messages it kept aside (a newer format, or parked after failing again and again), as JSON lines",
+    )
+    .option('--tail', 'keep printing new ones as they come, until stopped')
+    .option('-n, --limit <count>', 'how many of the newest to print first', countFlag(10_000), 20)
+    .option('--url <url>', "the cloud's HTTP address (default: http.host and http.port of the config)"),
+).action(async (options: CommonOptions & { tail?: boolean; limit: number; url?: string }) => {
+  try {
+    const { request } = apiOf(options);
+    // The records carry no id: those already printed are recognised by their content.
+    const printed = new Set<string>();
+    for (;;) {
+      const query = `/api/v1/dead-letters?limit=${printed.size === 0 ? options.limit : 10_000}`;
+      const answer = (await (await request(query)).json()) as { deadLetters: object[]; kept: object[] };
+      const records = [
+        ...answer.deadLetters.map((letter) => ({ kind: 'dead-letter', ...letter })),
+        ...answer.kept.map((kept) => ({ kind: 'kept', ...kept })),
+      ];
+      for (const record of records) {
+        const line = JSON.stringify(record);
+        if (printed.has(line)) continue;
+        printed.add(line);
+        console.log(line);
+      }
+      if (!options.tail) return;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  } catch (error) {
+    fail(error);
+  }
+});
 
 interface ExportOptions extends CommonOptions {
   table?: string;

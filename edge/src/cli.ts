@@ -1,22 +1,29 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { CredentialStore, exitWithError, parsePort } from '@fogline/shared';
+import { CredentialStore, exitWithError, parseCount, parseLabelPairs, parsePort, readSecretFromStdin } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { type ConfigOverrides, loadGatewayConfig } from './config/gateway-config.js';
 import { Gateway } from './gateway.js';
+import { opsPageRecordsMax } from './ops/operator-routes.js';
+import { opsClient, printRecords } from './ops/ops-client.js';
 
 /** The version in this package's package.json (dist/cli.js sits one folder below it). */
 const packageVersion = (): string =>
   (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const portFlag = (value: string): number => {
-  try {
-    return parsePort(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-};
+/** A commander option parser from one of shared's parsers (which throw RangeError saying what the value was). */
+const flag =
+  <T>(parse: (value: string) => T) =>
+  (value: string): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+const portFlag = flag(parsePort);
+const countFlag = (max: number) => flag((value) => parseCount(value, max));
 
 interface CommonOptions {
   config?: string;
@@ -43,6 +50,8 @@ function load(options: CommonOptions) {
   };
   return loadGatewayConfig(options.config, overrides);
 }
+
+const credentialsOf = (options: CommonOptions) => new CredentialStore(load(options).mqtt.credentialsFile as string);
 
 const fail: (error: unknown) => never = (error) => exitWithError('fogline-gateway', error);
 
@@ -96,17 +105,50 @@ const devices = program.command('devices').description('manage device credential
 
 withCommon(devices.command('add <deviceId>').description('create a device and print its secret, once'))
   .option('--label <key=value...>', 'labels that travel with the device (site, model, ...)')
-  .action(async (deviceId: string, options: CommonOptions & { label?: string[] }) => {
+  .option('--secret-stdin', "import the device's existing secret from standard input instead of generating one")
+  .action(async (deviceId: string, options: CommonOptions & { label?: string[]; secretStdin?: boolean }) => {
     try {
-      const labels: Record<string, string> = {};
-      for (const pair of options.label ?? []) {
-        const [key, ...rest] = pair.split('=');
-        if (!key || rest.length === 0) throw new Error(`--label was ${JSON.stringify(pair)}, expected key=value`);
-        labels[key] = rest.join('=');
-      }
-      const secret = await new CredentialStore(load(options).mqtt.credentialsFile as string).add(deviceId, labels);
-      console.log(JSON.stringify({ deviceId, secret, labels }));
-      console.error(`Device ${deviceId} added. Its secret is shown once; it is stored only hashed.`);
+      const labels = parseLabelPairs(options.label ?? []);
+      const imported = options.secretStdin ? await readSecretFromStdin() : undefined;
+      const secret = await credentialsOf(options).add(deviceId, labels, undefined, imported);
+      console.log(JSON.stringify(imported ? { deviceId, labels } : { deviceId, secret, labels }));
+      console.error(
+        imported
+          ? `Device ${deviceId} added with the secret given; it is stored only hashed.`
+          : `Device ${deviceId} added. Its secret is shown once; it is stored only hashed.`,
+      );
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+withCommon(
+  devices
+    .command('rotate <deviceId>')
+    .description('give a device a new secret and print it, once; the old one stops working and a running gateway disconnects the device'),
+)
+  .option('--secret-stdin', 'take the new secret from standard input instead of generating one')
+  .action(async (deviceId: string, options: CommonOptions & { secretStdin?: boolean }) => {
+    try {
+      const imported = options.secretStdin ? await readSecretFromStdin() : undefined;
+      const secret = await credentialsOf(options).rotate(deviceId, imported);
+      console.log(JSON.stringify(imported ? { deviceId } : { deviceId, secret }));
+      console.error(`Device ${deviceId} has a new secret; the old one no longer works.`);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+withCommon(
+  devices
+    .command('label <deviceId> [pairs...]')
+    .description('set labels (key=value) of a device, or remove them (--remove key); they reach the cloud with its next partitions'),
+)
+  .option('--remove <key...>', 'labels to remove')
+  .action((deviceId: string, pairs: string[], options: CommonOptions & { remove?: string[] }) => {
+    try {
+      const labels = credentialsOf(options).relabel(deviceId, parseLabelPairs(pairs, 'a label'), options.remove ?? []);
+      console.log(JSON.stringify({ deviceId, labels }));
     } catch (error) {
       fail(error);
     }
@@ -140,7 +182,7 @@ withCommon(
       if (!labelsOk) throw new Error(`stdin line ${lineNumber}: labels was ${JSON.stringify(labels)}, expected an object of strings`);
       entries.push({ deviceId, labels: labels as Record<string, string> | undefined });
     }
-    const secrets = await new CredentialStore(load(options).mqtt.credentialsFile as string).addMany(entries);
+    const secrets = await credentialsOf(options).addMany(entries);
     for (const [i, { deviceId, labels = {} }] of entries.entries()) console.log(JSON.stringify({ deviceId, secret: secrets[i], labels }));
     console.error(`${entries.length} devices added. Their secrets are shown once; they are stored only hashed.`);
   } catch (error) {
@@ -148,18 +190,51 @@ withCommon(
   }
 });
 
-withCommon(devices.command('list').description('list devices (never secrets)')).action((options: CommonOptions) => {
-  try {
-    for (const device of new CredentialStore(load(options).mqtt.credentialsFile as string).list()) console.log(JSON.stringify(device));
-  } catch (error) {
-    fail(error);
-  }
-});
+interface OpsOptions extends CommonOptions {
+  url?: string;
+}
+
+withCommon(
+  devices
+    .command('list')
+    .description('list devices (never secrets); --connected asks the running gateway who is connected, with the last-seen time'),
+)
+  .option('--connected', 'only the devices connected now (from the running gateway, through its ops port)')
+  .option('--url <url>', "the running gateway's ops address (default: ops.host and ops.port of the config)")
+  .action(async (options: OpsOptions & { connected?: boolean }) => {
+    try {
+      if (!options.connected) {
+        for (const device of credentialsOf(options).list()) console.log(JSON.stringify(device));
+        return;
+      }
+      const { devices: connected } = await opsClient(load(options), options.url)<{ devices: unknown[] }>('/devices?connected=1');
+      for (const device of connected) console.log(JSON.stringify(device));
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+for (const [name, route, what] of [
+  ['dead-letters', '/dead-letters', 'publishes (or parts of them) refused, with the reason and the first bytes of the payload'],
+  ['late', '/late', 'readings that arrived after their window had closed'],
+] as const) {
+  withCommon(program.command(name).description(`print the newest ${what}, as JSON lines, from the running gateway`))
+    .option('--tail', 'keep printing new ones as they come, until stopped')
+    .option('-n, --limit <count>', 'how many of the newest to print first (at most 1000)', countFlag(opsPageRecordsMax), 20)
+    .option('--url <url>', "the running gateway's ops address (default: ops.host and ops.port of the config)")
+    .action(async (options: OpsOptions & { tail?: boolean; limit: number }) => {
+      try {
+        await printRecords(opsClient(load(options), options.url), route, options.limit, options.tail ?? false);
+      } catch (error) {
+        fail(error);
+      }
+    });
+}
 
 withCommon(devices.command('remove <deviceId>').description('remove a device; it can no longer connect')).action(
   (deviceId: string, options: CommonOptions) => {
     try {
-      if (!new CredentialStore(load(options).mqtt.credentialsFile as string).remove(deviceId)) throw new Error(`no device ${deviceId}`);
+      if (!credentialsOf(options).remove(deviceId)) throw new Error(`no device ${deviceId}`);
       console.error(`Device ${deviceId} removed.`);
     } catch (error) {
       fail(error);

@@ -12,6 +12,7 @@ import {
 } from '@fogline/shared';
 import { type ScheduledTask, schedule, setLogger as setCronLogger } from 'node-cron';
 import { type Logger, pino } from 'pino';
+import { DevicePresence, presenceDevicesMax } from './broker/device-presence.js';
 import { type RunningBroker, startBroker } from './broker/gateway-broker.js';
 import { RateLimiter } from './broker/rate-limiter.js';
 import type { GatewayConfig } from './config/gateway-config.js';
@@ -20,6 +21,7 @@ import { type DeadLetter, PublishIngest } from './ingest/publish-ingest.js';
 import { ResendMemo } from './ingest/resend-memo.js';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics.js';
 import { LogThrottle } from './ops/log-throttle.js';
+import { operatorRoutes } from './ops/operator-routes.js';
 import { portOf, startOpsServer } from './ops/ops-server.js';
 import { type Alert, RuleEngine } from './pipeline/rules.js';
 import { WindowPipeline } from './pipeline/window-pipeline.js';
@@ -189,13 +191,20 @@ export class Gateway {
       this.counters,
     );
     await this.startUserPipelines();
-    this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger);
+    const presence = new DevicePresence(presenceDevicesMax, () => metrics.presenceForgotten.inc());
+    this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger, presence);
     this.credentialsWatch = watchCredentials(
       this.credentials,
       (ids) => this.revoke(ids),
       (error) => logger.error({ error: error.message, file: this.credentials.path }, 'credentials file not reloaded'),
     );
-    this.ops = await startOpsServer(config.ops.host, config.ops.port, metrics.registry, () => this.health());
+    this.ops = await startOpsServer(
+      config.ops.host,
+      config.ops.port,
+      metrics.registry,
+      () => this.health(),
+      operatorRoutes(this.credentials, presence, this.deadLetters, this.lateReadings),
+    );
     this.startUplink();
     this.tasks.push(
       schedule(config.schedules.windowCheck, () => this.checkWindows()),
@@ -258,8 +267,16 @@ export class Gateway {
     );
   }
 
+  private readonly lateLog = new LogThrottle();
+
   private recordLate(reading: Reading): void {
     this.metrics.late.inc();
+    const held = this.lateLog.take();
+    if (held !== undefined)
+      this.logger.warn(
+        { deviceId: reading.deviceId, metric: reading.metric, ts: reading.ts, heldBack: held },
+        'reading arrived after its window closed (see fogline-gateway late; heldBack: late readings since the last such line)',
+      );
     const before = this.lateReadings.dropped;
     const operations = this.lateReadings.append(reading);
     if (this.lateReadings.dropped > before) this.metrics.lateDropped.inc();

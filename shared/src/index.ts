@@ -1,6 +1,6 @@
 export * from './aggregates/index.js';
 export { ConfigError, describeIssues } from './config/config-errors.js';
-export { exitWithError, parsePort, readConfigFile } from './config/config-file.js';
+export { exitWithError, parseCount, parsePort, readConfigFile } from './config/config-file.js';
 export {
   capConnections,
   guardedHandle,
@@ -13,7 +13,8 @@ export {
 export { limitPacketSize, type PacketSizeLimits } from './mqtt/packet-size-guard.js';
 export * from './protocol/index.js';
 export * from './rdd/index.js';
-export { CredentialStore, credentialIdPattern, scryptCostDefault } from './security/credential-store.js';
+export { parseLabelPairs, readSecretFromStdin } from './security/credential-input.js';
+export { CredentialStore, credentialIdPattern, scryptCostDefault, secretCharsMin } from './security/credential-store.js';
 export { credentialsSettleMs, watchCredentials } from './security/credentials-watch.js';
 export { LoginThrottle, type LoginThrottleOptions, loginThrottleAddressesMax, remoteAddressOf } from './security/login-throttle.js';
 export * from './sql/index.js';

@@ -33,6 +33,16 @@ export async function runCli(cli: string, args: string[]): Promise<string> {
   return (await promisify(execFile)(process.execPath, [cli, ...args])).stdout;
 }
 
+/** Runs a CLI with `input` on its standard input; resolves with stdout, or rejects with stderr when it fails. */
+export function runCliWithInput(cli: string, args: string[], input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, [cli, ...args], (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
+    child.stdin?.end(input);
+  });
+}
+
 /** Spawns a CLI's `start` and resolves once it logs `readyMessage` (a pino JSON line) with its ports. */
 export function startProcess(cli: string, args: string[], readyMessage: string): Promise<Running> {
   const child = spawn(process.execPath, [cli, 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

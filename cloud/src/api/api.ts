@@ -15,7 +15,7 @@ import { addLiveRoutes } from './live-routes.js';
 import { addMaintenanceRoutes } from './maintenance-routes.js';
 import { overviewOf } from './overview.js';
 import { parseQuery } from './query-parser.js';
-import { alertsQuery, devicesQuery, fleetQuery, seriesQuery } from './query-schemas.js';
+import { alertsQuery, deadLettersQuery, devicesQuery, fleetQuery, seriesQuery } from './query-schemas.js';
 import { addSqlRoutes, type SqlLimits } from './sql-routes.js';
 import { figures } from './state-figures.js';
 
@@ -121,6 +121,21 @@ export function createApi(deps: ApiDeps): Hono {
     const query = parse(alertsQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
     return c.json({ alerts: await deps.store.alerts.list(query.value.limit) });
+  });
+
+  app.get('/api/v1/dead-letters', async (c) => {
+    const query = parse(deadLettersQuery, c.req.query());
+    if (!query.ok) return c.json({ errors: query.errors }, 400);
+    const [dead, kept] = await Promise.all([deps.store.quarantine.deadLetters(), deps.store.quarantine.keptNewer()]);
+    const { limit } = query.value;
+    const described = (records: { topic: string; reason: string; receivedAtMs?: number; parked?: boolean }[]) =>
+      records.slice(-limit).map(({ topic, reason, receivedAtMs, parked }) => ({
+        topic,
+        reason,
+        ...(receivedAtMs !== undefined && { receivedAt: new Date(Number(receivedAtMs)).toISOString() }),
+        ...(parked !== undefined && { parked: Boolean(parked) }),
+      }));
+    return c.json({ deadLetters: described(dead), kept: described(kept), dropped: deps.store.quarantine.dropped });
   });
 
   app.get('/api/v1/devices', async (c) => {

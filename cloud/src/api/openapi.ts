@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { alertsQuery, devicesQuery, exportQuery, fleetQuery, riskQuery, seriesQuery } from './query-schemas.js';
+import { alertsQuery, deadLettersQuery, devicesQuery, exportQuery, fleetQuery, riskQuery, seriesQuery } from './query-schemas.js';
 
 interface RouteDoc {
   readonly method: 'get' | 'post';
@@ -30,6 +30,12 @@ export const routeDocs: readonly RouteDoc[] = [
   { method: 'get', path: '/api/v1/series', summary: "One device's metric per window, hour or day", query: seriesQuery },
   { method: 'get', path: '/api/v1/fleet', summary: 'A metric merged over the fleet, per group', query: fleetQuery },
   { method: 'get', path: '/api/v1/alerts', summary: 'The newest alerts first', query: alertsQuery },
+  {
+    method: 'get',
+    path: '/api/v1/dead-letters',
+    summary: 'Messages from gateways the intake could not read (oldest first, with the reason), and messages kept aside',
+    query: deadLettersQuery,
+  },
   {
     method: 'get',
     path: '/api/v1/export',

@@ -44,6 +44,8 @@ export const devicesQuery = z.strictObject({
 });
 export const alertsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000, 'at most 1000').default(100) });
 
+export const deadLettersQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000, 'at most 10000').default(100) });
+
 export const riskQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(50) });
 
 export const exportQuery = z.strictObject({

@@ -16,6 +16,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { deviceOf } from '../ingest/publish-ingest.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
+import { DevicePresence } from './device-presence.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 export interface BrokerHooks {
@@ -51,6 +52,7 @@ export async function startBroker(
   rate: RateLimiter,
   metrics: GatewayMetrics,
   logger: Logger,
+  presence = new DevicePresence(),
 ): Promise<RunningBroker> {
   const { limits } = config;
   const logins = new LoginThrottle({ failuresMax: limits.loginFailuresMax, windowMs: limits.loginFailureWindowMs });
@@ -96,8 +98,16 @@ export async function startBroker(
       done(null, null);
     },
   });
-  aedes.on('clientReady', () => metrics.connected.set(aedes.connectedClients));
+  const deviceIdOf = (client: Client) => deviceOf.get(client) ?? client.id;
+  aedes.on('clientReady', (client) => {
+    metrics.connected.set(aedes.connectedClients);
+    presence.connected(deviceIdOf(client));
+  });
+  aedes.on('publish', (_packet, client) => {
+    if (client) presence.seen(deviceIdOf(client));
+  });
   aedes.on('clientDisconnect', (client) => {
+    presence.disconnected(deviceIdOf(client));
     hooks.clientGone(client);
     metrics.connected.set(aedes.connectedClients);
     rate.forget(deviceOf.get(client) ?? client.id);

@@ -77,6 +77,8 @@ function reasonLabel(problem: string): string {
  */
 export class PublishIngest {
   private readonly writeFailureLog = new LogThrottle();
+  /** One warning per interval says dead letters are arriving (the metric counts each). */
+  private readonly deadLetterLog = new LogThrottle();
   // prom-client hashes a label object on every inc(); the children are bound once here.
   private readonly messagesByQos: { inc(n?: number): void }[];
 
@@ -226,6 +228,12 @@ export class PublishIngest {
       .subarray(0, deadLetterPayloadBytesMax)
       .toString('base64');
     const receivedAtMs = Date.now();
+    const held = this.deadLetterLog.take(receivedAtMs);
+    if (held !== undefined)
+      this.logger.warn(
+        { deviceId, topic: packet.topic, reason: problems[0], heldBack: held },
+        'publish dead-lettered (see fogline-gateway dead-letters; heldBack: dead letters since the last such line)',
+      );
     return problems.flatMap((reason) => {
       this.metrics.deadLetters.inc({ reason: reasonLabel(reason) });
       const before = this.deadLetters.dropped;

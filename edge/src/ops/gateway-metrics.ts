@@ -42,6 +42,10 @@ export function createGatewayMetrics() {
       'credentials_revoked_total',
       'Devices removed or given a new secret while the gateway ran (their connections closed)',
     ),
+    presenceForgotten: counter(
+      'presence_forgotten_total',
+      'Disconnected devices forgotten by devices list --connected at presenceDevicesMax (the longest gone first)',
+    ),
     connectionsRefused: counter('connections_refused_total', 'Connections closed at once because connectionsMax were open'),
     aclDenied: counter('acl_denied_total', "Publishes or subscriptions outside the device's own topics", ['action']),
     rateLimited: counter('rate_limited_total', 'Publishes over messagesPerSecondMax: QoS 1 throttled, QoS 0 dropped', ['action']),

@@ -33,6 +33,14 @@ export function parsePort(value: string): number {
   return port;
 }
 
+/** A count given on a command line: an integer from 1 to max, else an error saying what it was. */
+export function parseCount(value: string, max: number): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > max)
+    throw new RangeError(`was ${JSON.stringify(value)}, expected a count from 1 to ${max}`);
+  return count;
+}
+
 /** How a CLI ends on an error: config problems listed with exit code 2, anything else on one line with 1. */
 export function exitWithError(program: string, error: unknown): never {
   console.error(error instanceof ConfigError ? error.message : `${program}: ${(error as Error).message}`);

@@ -31,6 +31,15 @@ interface CredentialsFile {
   readonly devices: Record<string, StoredDevice>;
 }
 
+/** An imported secret is at least this long: shorter ones are guessable over the network. */
+export const secretCharsMin = 16;
+
+function secretProblem(secret: string): string | undefined {
+  if (secret.length < secretCharsMin || /\s/.test(secret))
+    return `the secret was ${secret.length} characters${/\s/.test(secret) ? ' with white space' : ''}, expected at least ${secretCharsMin} without white space`;
+  return undefined;
+}
+
 export const credentialIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function scryptAsync(secret: string, salt: Buffer, cost: number): Promise<Buffer> {
@@ -100,7 +109,30 @@ export class CredentialStore {
       if (!now) removed.push(id);
       else if (now.hash !== old.hash || now.salt !== old.salt) changed.push(id);
     }
+    for (const id of [...removed, ...changed]) this.revokedPending.add(id);
     return { removed, changed };
+  }
+
+  private readonly revokedPending = new Set<string>();
+
+  /**
+   * The ids removed or given a new secret by every reload since the last call: a login may
+   * have reloaded the file before the watcher did, and the watcher must still close their
+   * connections.
+   */
+  takeRevoked(): string[] {
+    const ids = [...this.revokedPending];
+    this.revokedPending.clear();
+    return ids;
+  }
+
+  /** A reload at login: a file being rewritten that cannot be read yet keeps the credentials as they were. */
+  private reloadQuietly(): void {
+    try {
+      this.reload();
+    } catch {
+      // the watcher reloads it once it settles, and reports an error that lasts
+    }
   }
 
   /** Why an id cannot be created, or undefined when it can. */
@@ -110,23 +142,59 @@ export class CredentialStore {
     return undefined;
   }
 
-  /** A new secret and the entry that stores it hashed. */
-  private static async issue(labels: Record<string, string>, cost: number, createdAt: string): Promise<[string, StoredDevice]> {
-    const secret = randomBytes(24).toString('base64url');
+  /**
+   * A new secret (or the one given, for an existing device being imported) and the entry that
+   * stores it hashed.
+   */
+  private static async issue(
+    labels: Record<string, string>,
+    cost: number,
+    createdAt: string,
+    secret = randomBytes(24).toString('base64url'),
+  ): Promise<[string, StoredDevice]> {
     const salt = randomBytes(16);
     const hash = await scryptAsync(secret, salt, cost);
     return [secret, { salt: salt.toString('base64'), hash: hash.toString('base64'), cost, createdAt, labels }];
   }
 
-  /** Creates an id and returns its generated secret, shown once and stored only hashed. */
-  async add(deviceId: string, labels: Record<string, string> = {}, cost = scryptCostDefault): Promise<string> {
-    const problem = this.problemWith(deviceId);
+  /**
+   * Creates an id and returns its secret, shown once and stored only hashed: a generated one, or
+   * `secret` when an existing device's secret is imported (at least secretCharsMin characters).
+   */
+  async add(deviceId: string, labels: Record<string, string> = {}, cost = scryptCostDefault, secret?: string): Promise<string> {
+    const problem = this.problemWith(deviceId) ?? (secret === undefined ? undefined : secretProblem(secret));
     if (problem) throw new Error(problem);
-    const [secret, stored] = await CredentialStore.issue(labels, cost, new Date().toISOString());
+    const [issued, stored] = await CredentialStore.issue(labels, cost, new Date().toISOString(), secret);
     this.file.devices[deviceId] = stored;
-    this.save();
-    this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
-    return secret;
+    this.saveNow();
+    return issued;
+  }
+
+  /**
+   * Gives an id a new secret (generated, or the one given) and returns it; the old one stops
+   * working at once, and a running server closes the id's connections when it sees the file change.
+   */
+  async rotate(deviceId: string, secret?: string, cost = scryptCostDefault): Promise<string> {
+    const existing = this.file.devices[deviceId];
+    if (!existing) throw new Error(`no ${deviceId}; add it first`);
+    const problem = secret === undefined ? undefined : secretProblem(secret);
+    if (problem) throw new Error(problem);
+    const [issued, stored] = await CredentialStore.issue(existing.labels, cost, existing.createdAt, secret);
+    this.file.devices[deviceId] = stored;
+    this.verified.delete(deviceId);
+    this.saveNow();
+    return issued;
+  }
+
+  /** Sets and removes labels of an id (its secret stays); returns the labels it has now. */
+  relabel(deviceId: string, set: Readonly<Record<string, string>>, remove: readonly string[] = []): Readonly<Record<string, string>> {
+    const existing = this.file.devices[deviceId];
+    if (!existing) throw new Error(`no ${deviceId}; add it first`);
+    const labels: Record<string, string> = { ...existing.labels, ...set };
+    for (const key of remove) delete labels[key];
+    this.file.devices[deviceId] = { ...existing, labels };
+    this.saveNow();
+    return labels;
   }
 
   /**
@@ -162,8 +230,7 @@ export class CredentialStore {
       }),
     );
     for (const [i, { deviceId }] of entries.entries()) this.file.devices[deviceId] = issued[i][1];
-    this.save();
-    this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
+    this.saveNow();
     return issued.map(([secret]) => secret);
   }
 
@@ -172,8 +239,7 @@ export class CredentialStore {
     if (!this.file.devices[deviceId]) return false;
     delete this.file.devices[deviceId];
     this.verified.delete(deviceId);
-    this.save();
-    this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
+    this.saveNow();
     return true;
   }
 
@@ -193,9 +259,10 @@ export class CredentialStore {
 
   /** True when the secret matches the stored hash; timing-safe. */
   async verify(deviceId: string, secret: string): Promise<boolean> {
-    // An id added by the CLI while the server runs: re-read the file
-    // when it changed (one stat per unknown device id).
-    if (!this.file.devices[deviceId] && CredentialStore.mtimeMs(this.path) !== this.fileMtimeMs) this.reload();
+    // The file is checked at every login (one stat; the memo still saves the scrypt): a secret
+    // rotated or removed by the CLI a moment ago must not let the old one in while the watcher
+    // waits for the file to settle.
+    if (CredentialStore.mtimeMs(this.path) !== this.fileMtimeMs) this.reloadQuietly();
     const stored = this.file.devices[deviceId];
     if (!stored) return false;
     const memo = createHmac('sha256', this.memoKey).update(deviceId).update('\0').update(secret).digest();
@@ -206,6 +273,12 @@ export class CredentialStore {
     const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
     if (ok) this.verified.set(deviceId, memo);
     return ok;
+  }
+
+  /** Writes the file and remembers its mtime, so this process does not take its own write for another's. */
+  private saveNow(): void {
+    this.save();
+    this.fileMtimeMs = CredentialStore.mtimeMs(this.path);
   }
 
   private save(): void {

@@ -18,8 +18,9 @@ export function watchCredentials(
 ): { reload(): void; close(): void } {
   const reload = () => {
     try {
-      const { removed, changed } = store.reload();
-      if (removed.length + changed.length > 0) onRevoked([...removed, ...changed]);
+      store.reload();
+      const revoked = store.takeRevoked();
+      if (revoked.length > 0) onRevoked(revoked);
     } catch (error) {
       onError(error as Error);
     }

@@ -50,6 +50,17 @@ export class BoundedRecordStore<T> {
     return (await this.sublevel.values().all()).map((value) => packr.unpack(value) as T);
   }
 
+  /**
+   * Records with their ids, oldest first: those after `afterId`, or without it the newest
+   * `limit`. A reader that passes the last id it saw follows the store like `tail -f`.
+   */
+  async page(afterId: number | undefined, limit = 100): Promise<{ id: number; record: T }[]> {
+    const range = afterId === undefined ? { reverse: true, limit } : { gt: sortableKey(afterId), limit };
+    const out: { id: number; record: T }[] = [];
+    for await (const [key, value] of this.sublevel.iterator(range)) out.push({ id: Number(key), record: packr.unpack(value) as T });
+    return afterId === undefined ? out.reverse() : out;
+  }
+
   /** The newest `limit` records, newest first. */
   async latest(limit = 100): Promise<T[]> {
     const out: T[] = [];
