@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { CredentialStore, exitWithError, parseCount, parseLabelPairs, parsePort, readSecretFromStdin } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cloud } from './cloud.js';
-import { type CloudConfig, type CloudOverrides, loadCloudConfig } from './config/cloud-config.js';
+import { type CloudConfig, type CloudOverrides, loadCloudConfig, printableCloudConfig } from './config/cloud-config.js';
 import { rebuildFromArchive } from './lake/rebuild.js';
 import { executeOnce, shell } from './sql-shell.js';
 
@@ -93,7 +93,7 @@ withCommon(program.command('start').description('run the cloud service until SIG
 withCommon(program.command('check-config').description('validate the configuration and print it with defaults filled in')).action(
   (options: CommonOptions) => {
     try {
-      console.log(JSON.stringify(load(options), null, 2));
+      console.log(JSON.stringify(printableCloudConfig(load(options)), null, 2));
     } catch (error) {
       fail(error);
     }
@@ -204,7 +204,8 @@ withCommon(gateways.command('remove <gatewayId>').description('remove a gateway;
 function apiOf(options: CommonOptions & { url?: string }) {
   const { http } = load(options);
   const base = options.url ?? `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`;
-  const headers: Record<string, string> = http.token ? { authorization: `Bearer ${http.token}` } : {};
+  const token = http.adminToken ?? http.readToken;
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const request = async (path: string, init: RequestInit = {}) => {
     const response = await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } }).catch(
       (error: Error) => {

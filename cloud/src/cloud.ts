@@ -129,7 +129,7 @@ export class Cloud {
       store: this.store,
       rdd: this.rdd,
       metrics: this.metrics,
-      token: this.config.http.token,
+      tokens: { read: this.config.http.readToken, admin: this.config.http.adminToken },
       broker: () => this.brokerHealth(),
       maintenance: this.maintenance,
       readingsRate: this.readingsRate,

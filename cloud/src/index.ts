@@ -1,6 +1,6 @@
 export { createApi } from './api/api.js';
 export { Cloud, type CloudPorts } from './cloud.js';
-export { type CloudConfig, loadCloudConfig, parseCloudConfig } from './config/cloud-config.js';
+export { type CloudConfig, cloudConfigSchema, loadCloudConfig, parseCloudConfig } from './config/cloud-config.js';
 export { evaluateAgainstTruth, type TruthRecord, type TruthScore } from './maintenance/evaluate-against-truth.js';
 export { addReading, type DeviceHistory, type HourMoments, mergeHours } from './maintenance/hourly-history.js';
 export { type Example, type LogisticModel, predict, trainLogistic } from './maintenance/logistic-regression.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CredentialStore, exitWithError, parseCount, parseLabelPairs, parsePort, readSecretFromStdin } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
-import { type ConfigOverrides, loadGatewayConfig } from './config/gateway-config.js';
+import { type ConfigOverrides, loadGatewayConfig, printableGatewayConfig } from './config/gateway-config.js';
 import { Gateway } from './gateway.js';
 import { opsPageRecordsMax } from './ops/operator-routes.js';
 import { opsClient, printRecords } from './ops/ops-client.js';
@@ -94,7 +94,7 @@ withCommon(program.command('start').description('run the gateway until SIGINT or
 withCommon(program.command('check-config').description('validate the configuration and print it with defaults filled in')).action(
   (options: CommonOptions) => {
     try {
-      console.log(JSON.stringify(load(options), null, 2));
+      console.log(JSON.stringify(printableGatewayConfig(load(options)), null, 2));
     } catch (error) {
       fail(error);
     }

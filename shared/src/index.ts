@@ -2,6 +2,14 @@ export * from './aggregates/index.js';
 export { ConfigError, describeIssues } from './config/config-errors.js';
 export { exitWithError, parseCount, parsePort, readConfigFile } from './config/config-file.js';
 export {
+  portFromEnvironment,
+  redacted,
+  redactSecrets,
+  redactUrl,
+  type SecretSetting,
+  secretsFromEnvironment,
+} from './config/secret-settings.js';
+export {
   capConnections,
   guardedHandle,
   listenOn,

@@ -43,7 +43,7 @@ async function start(): Promise<void> {
 
   const [overview, { metrics }, { devices }, ranking] = await Promise.all([
     getJson<Overview>('overview'),
-    getJson<{ metrics: string[] }>('metrics'),
+    getJson<{ metrics: string[] }>('metric-names'),
     getJson<{ devices: Device[] }>('devices', { limit: 1000 }),
     getJson<{ devices: DeviceRisk[] }>('maintenance/risk', { limit: 1 }).catch(() => ({ devices: [] })),
   ]);
@@ -64,7 +64,7 @@ async function start(): Promise<void> {
       if (next.readings.total === lastTotal || Date.now() - lastChartRefreshMs < chartRefreshMsMin) return;
       lastTotal = next.readings.total;
       lastChartRefreshMs = Date.now();
-      void getJson<{ metrics: string[] }>('metrics').then(({ metrics }) => setOptions(distribution.metric, metrics));
+      void getJson<{ metrics: string[] }>('metric-names').then(({ metrics }) => setOptions(distribution.metric, metrics));
       void series.refresh();
       void distribution.refresh();
     },

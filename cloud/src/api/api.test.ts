@@ -22,7 +22,9 @@ afterEach(async () => {
 });
 
 /** A store with two gateways, their registries and status records, and an API over it. */
-async function stack(options: { token?: string; live?: { clientsMax: number; pendingEventsMax: number } } = {}) {
+async function stack(
+  options: { tokens?: { read?: string; admin?: string }; live?: { clientsMax: number; pendingEventsMax: number } } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'fogline-api-'));
   const store = await openLevelCloudStore(dir, 'process', 'test');
   open.push(store);
@@ -49,7 +51,7 @@ async function stack(options: { token?: string; live?: { clientsMax: number; pen
   await store.registry.putStatus('gw-new', { online: true, connectedDevices: 0 }); // no partition yet
   const live = new LiveEvents(options.live ?? { clientsMax: 10, pendingEventsMax: 100 }, metrics);
   const maintenance = new MaintenanceService(store, rdd, pino({ level: 'silent' }));
-  const app = createApi({ store, rdd, metrics, broker: () => ({}), maintenance, readingsRate, live, token: options.token });
+  const app = createApi({ store, rdd, metrics, broker: () => ({}), maintenance, readingsRate, live, tokens: options.tokens });
   /** An API answer; T says what a test reads of it. */
   const get = async <T = Record<string, unknown>>(path: string, headers: Record<string, string> = {}) => {
     const response = await app.request(path, { headers });
@@ -111,7 +113,7 @@ describe('the HTTP API', () => {
   });
 
   it('lists devices by prefix, a device with its metrics, and every metric name', async () => {
-    const { get, store, dir } = await stack();
+    const { app, get, store, dir } = await stack();
     expect((await get('/api/v1/devices?prefix=atm-')).body).toEqual({
       total: 2,
       devices: [
@@ -129,7 +131,14 @@ describe('the HTTP API', () => {
       metrics: ['temp', 'temp.x', 'temp2'],
     });
     expect(await get('/api/v1/devices/atm-9')).toMatchObject({ status: 404, body: { error: expect.stringContaining('atm-9') } });
-    expect((await get('/api/v1/metrics')).body).toEqual({ metrics: ['temp', 'temp.x', 'temp2', 'vibration'], unlisted: 0 });
+    expect((await get('/api/v1/metric-names')).body).toEqual({ metrics: ['temp', 'temp.x', 'temp2', 'vibration'], unlisted: 0 });
+    // The earlier name answers the same, and says it is deprecated and what replaces it.
+    const alias = await app.request('/api/v1/metrics');
+    expect(await alias.json()).toEqual({ metrics: ['temp', 'temp.x', 'temp2', 'vibration'], unlisted: 0 });
+    expect([alias.headers.get('deprecation'), alias.headers.get('link')]).toEqual([
+      'true',
+      '</api/v1/metric-names>; rel="successor-version"',
+    ]);
     // A store from before the list was kept: the names are found again in the day rollups.
     await store.close();
     open.splice(open.indexOf(store), 1);
@@ -181,7 +190,7 @@ describe('the HTTP API', () => {
 
   it('asks for the token, and takes it as access_token on the events stream only', async () => {
     const token = 'a-test-token-of-24-chars';
-    const { app, get } = await stack({ token });
+    const { app, get } = await stack({ tokens: { admin: token } });
     expect((await get('/api/v1/overview')).status).toBe(401);
     expect((await get(`/api/v1/overview?access_token=${token}`)).status).toBe(401);
     expect((await get('/api/v1/overview', { authorization: `Bearer ${token}` })).status).toBe(200);
@@ -192,6 +201,30 @@ describe('the HTTP API', () => {
     expect(await readEvents(events.body as ReadableStream<Uint8Array>, 1)).toMatchObject([{ event: 'overview' }]);
     // The dashboard itself is public: it asks for the token when the API refuses it.
     expect((await app.request('/')).status).toBe(200);
+  });
+
+  it('keeps the read token to reads: writes need the admin token (403 for the read token, 401 for none)', async () => {
+    const read = 'a-read-token-of-24-chars';
+    const admin = 'an-admin-token-of-25-char';
+    const { app } = await stack({ tokens: { read, admin } });
+    const call = (path: string, token?: string, method = 'GET') =>
+      app.request(path, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await call('/api/v1/overview', read)).status).toBe(200);
+    expect((await call('/api/v1/overview', admin)).status).toBe(200);
+    expect((await call('/api/v1/overview')).status).toBe(401);
+    const refused = await call('/api/v1/maintenance/train', read, 'POST');
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/needs the admin token/);
+    expect((await call('/api/v1/maintenance/train', admin, 'POST')).status).toBe(200);
+    expect((await call('/api/v1/lake/export', read, 'POST')).status).toBe(403);
+    // SQL is read-only: the read token runs it.
+    const sql = await app.request('/api/v1/sql', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${read}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'SELECT 1 AS one' }),
+    });
+    expect(sql.status).toBe(200);
+    expect((await call('/api/v1/openapi.json')).status).toBe(200);
   });
 
   it('streams the overview first, then live events, to at most clientsMax dashboards', async () => {

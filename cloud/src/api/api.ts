@@ -6,7 +6,7 @@ import type { CloudMetrics } from '../ops/cloud-metrics.js';
 import { RateMeter } from '../ops/rate-meter.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { fleetGroupingOf } from '../store/fleet-grouping.js';
-import { bearerMatches } from './bearer-token.js';
+import { type ApiTokens, bearerCheck } from './bearer-token.js';
 import { addClusterRoutes } from './cluster-routes.js';
 import { addDocsRoutes, openApiPaths } from './docs-routes.js';
 import { addExportRoutes } from './export-routes.js';
@@ -23,8 +23,8 @@ export interface ApiDeps {
   readonly store: CloudStore;
   readonly rdd: RddContext;
   readonly metrics: CloudMetrics;
-  /** Bearer token for /api/v1; undefined leaves the API open. */
-  readonly token?: string;
+  /** Bearer tokens for /api/v1: read (GET routes and SQL) and admin (every route); neither leaves the API open. */
+  readonly tokens?: ApiTokens;
   readonly broker: () => Record<string, unknown>;
   /** Predictive maintenance; without it the /maintenance routes answer 404. */
   readonly maintenance?: MaintenanceService;
@@ -49,7 +49,7 @@ export interface ApiDeps {
  *   GET /api/v1/alerts?limit=100
  *   GET /api/v1/devices?prefix=atm-&limit=1000
  *   GET /api/v1/devices/:deviceId        labels, gateway and the metrics it has sent
- *   GET /api/v1/metrics
+ *   GET /api/v1/metric-names          (was /api/v1/metrics, kept as a deprecated alias)
  * with the overview and live events (live-routes.ts), maintenance (maintenance-routes.ts) and
  * the dashboard at / (dashboard-routes.ts).
  */
@@ -63,19 +63,7 @@ export function createApi(deps: ApiDeps): Hono {
     c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
   );
 
-  app.use('/api/v1/*', async (c, next) => {
-    // A browser's EventSource cannot set a header: the events stream alone takes the token
-    // as ?access_token= (RFC 6750, 2.3).
-    const queryToken = c.req.path === '/api/v1/events' ? c.req.query('access_token') : undefined;
-    if (
-      deps.token !== undefined &&
-      !openApiPaths.has(c.req.path) &&
-      !bearerMatches(c.req.header('authorization'), queryToken, deps.token)
-    ) {
-      return c.json({ error: 'missing or wrong bearer token: send Authorization: Bearer <http.token>' }, 401);
-    }
-    await next();
-  });
+  app.use('/api/v1/*', bearerCheck(deps.tokens ?? {}));
 
   app.get('/api/v1/health', (c) => c.json({ status: 'ok', broker: deps.broker() }));
 
@@ -158,9 +146,16 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ deviceId, gatewayId: device?.gatewayId ?? null, labels: device?.labels ?? {}, metrics });
   });
 
-  app.get('/api/v1/metrics', async (c) => {
+  const metricNames = async () => {
     const { names, unlisted } = await deps.store.series.metricNames();
-    return c.json({ metrics: names, unlisted });
+    return { metrics: names, unlisted };
+  };
+  app.get('/api/v1/metric-names', async (c) => c.json(await metricNames()));
+  // The route's earlier name, easily taken for /metrics (Prometheus): kept for one version, marked deprecated (RFC 9745).
+  app.get('/api/v1/metrics', async (c) => {
+    c.header('Deprecation', 'true');
+    c.header('Link', '</api/v1/metric-names>; rel="successor-version"');
+    return c.json(await metricNames());
   });
   addClusterRoutes(app, deps.store.cluster);
 
@@ -178,7 +173,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.notFound((c) =>
     c.json(
       {
-        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/docs, /health, /cluster, /overview, /gateways, /devices, /metrics, /series, /fleet, /export, /alerts, /events, /maintenance/risk`,
+        error: `no route ${c.req.method} ${c.req.path}; see / (the dashboard), /api/v1/docs, /health, /cluster, /overview, /gateways, /devices, /series, /fleet, /export, /alerts, /events, /maintenance/risk, /metric-names`,
       },
       404,
     ),

@@ -14,7 +14,7 @@ const docsPage = `<!doctype html>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}code{background:#f3f3f3;padding:0 .2rem}
 h2{font-size:1rem;margin:1.5rem 0 .2rem}table{border-collapse:collapse}td{padding:.1rem .6rem .1rem 0;vertical-align:top}</style></head>
 <body><h1>fogline cloud API</h1><p>The OpenAPI 3.1 document: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
-Routes under /api/v1 need <code>Authorization: Bearer &lt;http.token&gt;</code> when the cloud has one.</p><main id="ops"></main>
+Routes under /api/v1 need <code>Authorization: Bearer &lt;token&gt;</code> when the cloud has tokens: http.readToken for reads, http.adminToken for every route.</p><main id="ops"></main>
 <script type="module">
 const doc = await (await fetch('/api/v1/openapi.json')).json();
 const text = (s) => document.createTextNode(String(s));

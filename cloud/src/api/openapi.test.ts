@@ -16,7 +16,7 @@ afterAll(async () => {
   await rdd.stop();
 });
 const token = 'a-token-of-sixteen-chars';
-const app = createApi({ store, rdd, metrics: createCloudMetrics(), broker: () => ({}), token });
+const app = createApi({ store, rdd, metrics: createCloudMetrics(), broker: () => ({}), tokens: { admin: token } });
 const auth = { authorization: `Bearer ${token}` };
 const json = async (path: string, headers: Record<string, string> = auth) => {
   const response = await app.request(path, { headers });

@@ -9,8 +9,12 @@ interface RouteDoc {
   readonly query?: z.ZodObject;
   /** A body the route reads, by media type. */
   readonly body?: { readonly type: string; readonly description: string };
-  /** Open to anyone even with http.token set. */
+  /** Open to anyone even with tokens set. */
   readonly open?: boolean;
+  /** Changes something: only the admin token may call it (the read token gets 403). */
+  readonly admin?: boolean;
+  /** Kept for one version under an earlier name. */
+  readonly deprecated?: boolean;
   readonly produces?: string;
 }
 
@@ -53,11 +57,18 @@ export const routeDocs: readonly RouteDoc[] = [
     method: 'post',
     path: '/api/v1/lake/export',
     summary: "Write the new and changed days of every table to the cloud's Parquet lake now; answers what it wrote",
+    admin: true,
   },
   { method: 'get', path: '/api/v1/sql/tables', summary: 'The tables SQL can read, with their columns and types' },
   { method: 'get', path: '/api/v1/devices', summary: "Devices in the gateways' registries", query: devicesQuery },
   { method: 'get', path: '/api/v1/devices/:deviceId', summary: 'A device: its gateway, labels and the metrics it has sent' },
-  { method: 'get', path: '/api/v1/metrics', summary: 'Every metric name merged so far (not the Prometheus metrics: see /metrics)' },
+  { method: 'get', path: '/api/v1/metric-names', summary: 'Every metric name merged so far (not the Prometheus metrics: see /metrics)' },
+  {
+    method: 'get',
+    path: '/api/v1/metrics',
+    summary: 'The earlier name of /api/v1/metric-names, kept for one version',
+    deprecated: true,
+  },
   { method: 'get', path: '/api/v1/overview', summary: 'The fleet at a glance' },
   {
     method: 'get',
@@ -68,11 +79,12 @@ export const routeDocs: readonly RouteDoc[] = [
   { method: 'get', path: '/api/v1/maintenance/models', summary: 'The trained maintenance models, one per kind of device' },
   { method: 'get', path: '/api/v1/maintenance/risk', summary: 'Devices ranked by their risk of failing within 24 h', query: riskQuery },
   { method: 'get', path: '/api/v1/maintenance/devices/:deviceId', summary: "A device's risk and what drives it" },
-  { method: 'post', path: '/api/v1/maintenance/train', summary: 'Train the models now' },
+  { method: 'post', path: '/api/v1/maintenance/train', summary: 'Train the models now', admin: true },
   {
     method: 'post',
     path: '/api/v1/maintenance/evaluate',
     summary: "Score the models on their held-out devices against fogline-sim's ground truth",
+    admin: true,
     body: { type: 'text/plain', description: 'the ground-truth JSON lines fogline-sim --truth wrote (at most 64 MiB)' },
   },
 ];
@@ -108,7 +120,9 @@ function operation(route: RouteDoc) {
       description: 'A parameter was wrong: each error names it, its value and what was expected',
       content: errorContent,
     };
-  if (!route.open) responses['401'] = { description: 'Missing or wrong bearer token (http.token)', content: errorContent };
+  if (!route.open)
+    responses['401'] = { description: 'Missing or wrong bearer token (http.readToken or http.adminToken)', content: errorContent };
+  if (route.admin) responses['403'] = { description: 'The read token was sent: this route needs the admin token', content: errorContent };
   return {
     summary: route.summary,
     operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
@@ -116,6 +130,8 @@ function operation(route: RouteDoc) {
     ...(route.body && { requestBody: { required: true, description: route.body.description, content: { [route.body.type]: {} } } }),
     responses,
     ...(route.open && { security: [] }),
+    ...(route.admin && { security: [{ bearer: ['admin'] }] }),
+    ...(route.deprecated && { deprecated: true }),
   };
 }
 
@@ -139,8 +155,15 @@ export function openApiDocument(version: string) {
       version,
       description: 'Fleet figures merged exactly once from the gateways, alerts, devices, predictive maintenance.',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'http.token' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'http.readToken for reads, http.adminToken for every route' },
+      },
+    },
     security: [{ bearer: [] }],
     paths,
   };
 }
+
+/** The paths only the admin token may call. */
+export const adminPaths: ReadonlySet<string> = new Set(routeDocs.filter((route) => route.admin).map((route) => route.path));

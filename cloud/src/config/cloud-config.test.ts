@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCloudConfig, parseCloudConfig } from './cloud-config.js';
+import { loadCloudConfig, parseCloudConfig, printableCloudConfig } from './cloud-config.js';
 
 const errorOf = (raw: unknown) => {
   try {
@@ -45,5 +48,42 @@ describe('the cloud config: store, node and shared group', () => {
   it('takes the node id from FOGLINE_CLOUD_NODE_ID, and --node-id over it', () => {
     expect(loadCloudConfig(undefined, {}, { FOGLINE_CLOUD_NODE_ID: 'w7' }).node.id).toBe('w7');
     expect(loadCloudConfig(undefined, { nodeId: 'w8' }, { FOGLINE_CLOUD_NODE_ID: 'w7' }).node.id).toBe('w8');
+  });
+
+  it('refuses an API beyond loopback without a token, a read token equal to the admin token, and clashing ports', () => {
+    expect(errorOf({ http: { host: '0.0.0.0' } })).toContain(
+      'http.host was "0.0.0.0" with no token, expected http.readToken and http.adminToken (or FOGLINE_CLOUD_READ_TOKEN and FOGLINE_CLOUD_ADMIN_TOKEN) when the API listens beyond this machine',
+    );
+    expect(() => parseCloudConfig({ http: { host: '0.0.0.0', readToken: 'a-read-token-of-24-chars' } })).not.toThrow();
+    expect(() => parseCloudConfig({ http: { host: '127.0.0.1' } })).not.toThrow();
+    const same = 'the-same-token-for-both';
+    expect(errorOf({ http: { readToken: same, adminToken: same } })).toContain('http.readToken was the same as the admin token');
+    expect(errorOf({ broker: { port: 8080 } })).toContain("http.port was 8080, expected a port other than broker.port's");
+    // http.token is the admin token's earlier name.
+    expect(parseCloudConfig({ http: { token: 'an-older-admin-token-0001' } }).http.adminToken).toBe('an-older-admin-token-0001');
+  });
+
+  it('takes tokens and the store URL from the environment or *_FILE, names a bad port variable, and never prints secrets', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fogline-cloud-secret-'));
+    const adminFile = join(dir, 'admin-token');
+    writeFileSync(adminFile, 'admin-token-from-a-file-0001\n');
+    const config = loadCloudConfig(
+      undefined,
+      {},
+      {
+        FOGLINE_CLOUD_READ_TOKEN: 'read-token-from-the-env-0001',
+        FOGLINE_CLOUD_ADMIN_TOKEN_FILE: adminFile,
+        FOGLINE_CLOUD_STORE_URL: 'postgres://fogline:pg-password-0001@db:5432/fogline',
+      },
+    );
+    expect(config.http).toMatchObject({ readToken: 'read-token-from-the-env-0001', adminToken: 'admin-token-from-a-file-0001' });
+    expect(config.store.url).toBe('postgres://fogline:pg-password-0001@db:5432/fogline');
+    const printed = JSON.stringify(printableCloudConfig(config));
+    for (const secret of ['read-token-from-the-env-0001', 'admin-token-from-a-file-0001', 'pg-password-0001'])
+      expect(printed).not.toContain(secret);
+    expect(printed).toContain('postgres://fogline:[redacted]@db:5432/fogline');
+    expect(() => loadCloudConfig(undefined, {}, { FOGLINE_CLOUD_HTTP_PORT: '80a' })).toThrow(
+      'FOGLINE_CLOUD_HTTP_PORT was "80a", expected a port from 0 to 65535',
+    );
   });
 });

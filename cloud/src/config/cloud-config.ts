@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigError, describeIssues, readConfigFile } from '@fogline/shared';
+import {
+  ConfigError,
+  describeIssues,
+  portFromEnvironment,
+  readConfigFile,
+  redactSecrets,
+  type SecretSetting,
+  secretsFromEnvironment,
+} from '@fogline/shared';
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 
@@ -97,7 +105,11 @@ export const cloudConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: port.default(8080),
-      /** Bearer token for /api/v1; unset: the API is open (for a local run only). */
+      /** Bearer token for the API's reads (GET routes and SQL): dashboards, Grafana, scripts. */
+      readToken: z.string().min(16, 'a token of at least 16 characters').optional(),
+      /** Bearer token for every route, writes included (training, lake export). */
+      adminToken: z.string().min(16, 'a token of at least 16 characters').optional(),
+      /** The admin token under its earlier name. */
       token: z.string().min(16, 'a token of at least 16 characters').optional(),
       /** Dashboards following /api/v1/events at once; one more is refused with 503 (counted). */
       liveClientsMax: z.number().int().min(1).default(100),
@@ -155,6 +167,60 @@ export const cloudConfigSchema = z.strictObject({
 
 export type CloudConfig = z.output<typeof cloudConfigSchema>;
 
+/** The cloud's secrets: each may come from its environment variable, or from a file named by <variable>_FILE. */
+export const cloudSecretSettings: readonly SecretSetting[] = [
+  { path: ['http', 'readToken'], env: 'FOGLINE_CLOUD_READ_TOKEN' },
+  { path: ['http', 'adminToken'], env: 'FOGLINE_CLOUD_ADMIN_TOKEN' },
+  { path: ['http', 'token'], env: 'FOGLINE_CLOUD_TOKEN' },
+  { path: ['broker', 'password'], env: 'FOGLINE_CLOUD_BROKER_PASSWORD' },
+  { path: ['store', 'url'], env: 'FOGLINE_CLOUD_STORE_URL' },
+];
+
+/** The config fit to print: secrets replaced by [redacted], and the passwords inside its URLs. */
+export const printableCloudConfig = (config: CloudConfig) =>
+  redactSecrets(
+    config,
+    cloudSecretSettings.filter((setting) => setting.path.join('.') !== 'store.url'),
+    [
+      ['store', 'url'],
+      ['broker', 'url'],
+    ],
+  );
+
+/** Addresses only this machine can reach: an API bound to one may run without a token. */
+export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+function tokenProblems(config: CloudConfig): string[] {
+  const { http } = config;
+  const problems: string[] = [];
+  if (http.token !== undefined && http.adminToken !== undefined)
+    problems.push("http.token was set with http.adminToken, expected one of them (http.token is the admin token's earlier name)");
+  const admin = http.adminToken ?? http.token;
+  if (admin !== undefined && admin === http.readToken)
+    problems.push('http.readToken was the same as the admin token, expected a different one (a reader must not be able to write)');
+  if (!isLoopback(http.host) && admin === undefined && http.readToken === undefined)
+    problems.push(
+      `http.host was ${JSON.stringify(http.host)} with no token, expected http.readToken and http.adminToken (or FOGLINE_CLOUD_READ_TOKEN and FOGLINE_CLOUD_ADMIN_TOKEN) when the API listens beyond this machine`,
+    );
+  return problems;
+}
+
+/** Listeners given the same fixed port: the second would fail to bind at start, so check-config says so first. */
+function portClashes(config: CloudConfig): string[] {
+  const embedded = config.broker.mode === 'embedded';
+  const ports: [string, number | undefined][] = [
+    ['broker.port', embedded && config.broker.plaintext ? config.broker.port : undefined],
+    ['broker.tls.port', embedded ? config.broker.tls?.port : undefined],
+    ['http.port', config.http.port],
+  ];
+  const problems: string[] = [];
+  for (const [i, [name, port]] of ports.entries()) {
+    const earlier = ports.slice(0, i).find(([, other]) => other === port && port !== undefined && port !== 0);
+    if (earlier) problems.push(`${name} was ${port}, expected a port other than ${earlier[0]}'s (both listeners cannot bind it)`);
+  }
+  return problems;
+}
+
 export interface CloudOverrides {
   readonly dataDir?: string;
   readonly nodeId?: string;
@@ -183,11 +249,13 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
     if (!validCron(expression))
       problems.push(`schedules.${name} was ${JSON.stringify(expression)}, expected a cron expression (sec min hour day month weekday)`);
   }
+  problems.push(...portClashes(config), ...tokenProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   const within = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const dataDir = within(config.dataDir);
   return {
     ...config,
+    http: { ...config.http, adminToken: config.http.adminToken ?? config.http.token, token: undefined },
     dataDir,
     lake: { ...config.lake, path: within(config.lake.path ?? resolve(dataDir, 'lake')) },
     broker: {
@@ -202,16 +270,19 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
   };
 }
 
-/** File, then FOGLINE_CLOUD_DATA_DIR / FOGLINE_CLOUD_NODE_ID / FOGLINE_CLOUD_BROKER_PORT / FOGLINE_CLOUD_HTTP_PORT, then flags. */
+/**
+ * File, then FOGLINE_CLOUD_DATA_DIR / FOGLINE_CLOUD_NODE_ID / FOGLINE_CLOUD_BROKER_PORT /
+ * FOGLINE_CLOUD_HTTP_PORT and the secrets' variables (cloudSecretSettings, each also as
+ * <variable>_FILE), then flags.
+ */
 export function loadCloudConfig(path: string | undefined, flags: CloudOverrides = {}, env = process.env): CloudConfig {
-  let raw = readConfigFile(path);
-  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  let raw = secretsFromEnvironment(readConfigFile(path), cloudSecretSettings, env);
   const overrides: CloudOverrides[] = [
     {
       dataDir: env.FOGLINE_CLOUD_DATA_DIR,
       nodeId: env.FOGLINE_CLOUD_NODE_ID,
-      brokerPort: num(env.FOGLINE_CLOUD_BROKER_PORT),
-      httpPort: num(env.FOGLINE_CLOUD_HTTP_PORT),
+      brokerPort: portFromEnvironment(env, 'FOGLINE_CLOUD_BROKER_PORT'),
+      httpPort: portFromEnvironment(env, 'FOGLINE_CLOUD_HTTP_PORT'),
     },
     flags,
   ];

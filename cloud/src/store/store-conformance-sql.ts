@@ -123,7 +123,7 @@ export function describeSqlConformance(backend: string, harness: StoreHarness): 
         rdd,
         metrics: createCloudMetrics(),
         broker: () => ({}),
-        token,
+        tokens: { admin: token },
         sql: { rowsMax: 2, timeoutMs: 10_000, queriesAtOnceMax: 2 },
       });
       const post = (body: unknown, auth = `Bearer ${token}`) =>

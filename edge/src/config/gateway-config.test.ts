@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@fogline/shared';
 import { describe, expect, it } from 'vitest';
-import { loadGatewayConfig } from './gateway-config.js';
+import { loadGatewayConfig, printableGatewayConfig } from './gateway-config.js';
 
 const example = fileURLToPath(new URL('../../gateway.example.yaml', import.meta.url));
 
@@ -56,6 +56,51 @@ describe('gateway config', () => {
       gatewayId: 'from-flag',
       ops: { port: 0 },
     });
-    expect(() => loadGatewayConfig(undefined, {}, { FOGLINE_MQTT_PORT: 'abc' })).toThrow('mqtt.port was null');
+    expect(() => loadGatewayConfig(undefined, {}, { FOGLINE_GATEWAY_ID: 'gw', FOGLINE_MQTT_PORT: 'abc' })).toThrow(
+      'FOGLINE_MQTT_PORT was "abc", expected a port from 0 to 65535',
+    );
+    expect(() => loadGatewayConfig(undefined, {}, { FOGLINE_GATEWAY_ID: 'gw', FOGLINE_OPS_PORT: '' })).toThrow('FOGLINE_OPS_PORT was ""');
+  });
+
+  it('explains a mistyped rule kind, a bad pipeline schedule, clashing ports and an inverted backoff', () => {
+    expect(
+      problems(`gatewayId: gw
+mqtt: { port: 8883, tls: { keyFile: k, certFile: c } }
+uplink: { url: "mqtt://cloud:1884", reconnectMsMin: 60000, reconnectMsMax: 1000 }
+rules: [{ kind: thresold, name: hot, metric: cabinetTemperature, above: 35 }]
+pipelines: [{ module: ./job.js, schedule: "every minute" }]
+`),
+    ).toEqual(['rules.0.kind was "thresold", expected one of "threshold", "deadband", "rate-of-change", "silence"']);
+    expect(
+      problems(`gatewayId: gw
+mqtt: { port: 8883, tls: { keyFile: k, certFile: c } }
+ops: { port: 8883 }
+uplink: { url: "mqtt://cloud:1884", reconnectMsMin: 60000, reconnectMsMax: 1000 }
+pipelines: [{ module: ./job.js, schedule: "every minute" }]
+`),
+    ).toEqual([
+      'pipelines.0.schedule was "every minute", expected a cron expression (sec min hour day month weekday)',
+      "mqtt.tls.port was 8883, expected a port other than mqtt.port's (both listeners cannot bind it)",
+      "ops.port was 8883, expected a port other than mqtt.port's (both listeners cannot bind it)",
+      'uplink.reconnectMsMin was 60000, expected at most uplink.reconnectMsMax 1000',
+    ]);
+  });
+
+  it('takes the uplink password from FOGLINE_UPLINK_PASSWORD or a file named by FOGLINE_UPLINK_PASSWORD_FILE, never printing it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fogline-secret-'));
+    const secretFile = join(dir, 'uplink-password');
+    writeFileSync(secretFile, 'from-a-file-0123456789\n');
+    expect(loadGatewayConfig(example, {}, { FOGLINE_UPLINK_PASSWORD_FILE: secretFile }).uplink?.password).toBe('from-a-file-0123456789');
+    const config = loadGatewayConfig(example, {}, { FOGLINE_UPLINK_PASSWORD: 'from-the-environment' });
+    expect(config.uplink?.password).toBe('from-the-environment');
+    const printed = JSON.stringify(printableGatewayConfig(config));
+    expect(printed).not.toContain('from-the-environment');
+    expect(printed).toContain('"password":"[redacted]"');
+    expect(() => loadGatewayConfig(example, {}, { FOGLINE_UPLINK_PASSWORD_FILE: join(dir, 'missing') })).toThrow(
+      /FOGLINE_UPLINK_PASSWORD_FILE was ".*missing", expected a readable file holding uplink.password \(ENOENT\)/,
+    );
+    expect(() => loadGatewayConfig(example, {}, { FOGLINE_UPLINK_PASSWORD: 'x', FOGLINE_UPLINK_PASSWORD_FILE: secretFile })).toThrow(
+      'FOGLINE_UPLINK_PASSWORD and FOGLINE_UPLINK_PASSWORD_FILE were both set',
+    );
   });
 });

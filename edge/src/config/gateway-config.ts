@@ -1,5 +1,13 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigError, describeIssues, readConfigFile } from '@fogline/shared';
+import {
+  ConfigError,
+  describeIssues,
+  portFromEnvironment,
+  readConfigFile,
+  redactSecrets,
+  type SecretSetting,
+  secretsFromEnvironment,
+} from '@fogline/shared';
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 
@@ -168,9 +176,34 @@ export interface ConfigOverrides {
 const envOverrides = (env: NodeJS.ProcessEnv): ConfigOverrides => ({
   gatewayId: env.FOGLINE_GATEWAY_ID,
   dataDir: env.FOGLINE_DATA_DIR,
-  mqttPort: env.FOGLINE_MQTT_PORT === undefined ? undefined : Number(env.FOGLINE_MQTT_PORT),
-  opsPort: env.FOGLINE_OPS_PORT === undefined ? undefined : Number(env.FOGLINE_OPS_PORT),
+  mqttPort: portFromEnvironment(env, 'FOGLINE_MQTT_PORT'),
+  opsPort: portFromEnvironment(env, 'FOGLINE_OPS_PORT'),
 });
+
+/** The gateway's secrets: each may come from its environment variable, or from a file named by <variable>_FILE. */
+export const gatewaySecretSettings: readonly SecretSetting[] = [{ path: ['uplink', 'password'], env: 'FOGLINE_UPLINK_PASSWORD' }];
+
+/** The config fit to print: secrets replaced by [redacted]. */
+export const printableGatewayConfig = (config: GatewayConfig) => redactSecrets(config, gatewaySecretSettings);
+
+/** A module named by a path (./my-job.js, /opt/jobs/x.js) is taken from the config's folder; anything else is a package name. */
+const isPath = (module: string) => module.startsWith('.') || isAbsolute(module);
+
+/** Listeners given the same fixed port: the second would fail to bind at start, so check-config says so first. */
+function portClashes(config: z.output<typeof gatewayConfigSchema>): string[] {
+  const ports: [string, number | undefined][] = [
+    ['mqtt.port', config.mqtt.plaintext ? config.mqtt.port : undefined],
+    ['mqtt.tls.port', config.mqtt.tls?.port],
+    ['mqtt.websocket.port', config.mqtt.websocket?.port],
+    ['ops.port', config.ops.port],
+  ];
+  const problems: string[] = [];
+  for (const [i, [name, port]] of ports.entries()) {
+    const earlier = ports.slice(0, i).find(([, other]) => other === port && port !== undefined && port !== 0);
+    if (earlier) problems.push(`${name} was ${port}, expected a port other than ${earlier[0]}'s (both listeners cannot bind it)`);
+  }
+  return problems;
+}
 
 function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
@@ -199,6 +232,17 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
   }
   if (!config.mqtt.plaintext && !config.mqtt.tls && !config.mqtt.websocket)
     problems.push('mqtt.plaintext was false with neither mqtt.tls nor mqtt.websocket, expected at least one listener');
+  for (const [i, pipeline] of config.pipelines.entries()) {
+    if (pipeline.schedule !== undefined && !validCron(pipeline.schedule))
+      problems.push(
+        `pipelines.${i}.schedule was ${JSON.stringify(pipeline.schedule)}, expected a cron expression (sec min hour day month weekday)`,
+      );
+  }
+  problems.push(...portClashes(config));
+  if (config.uplink && config.uplink.reconnectMsMin > config.uplink.reconnectMsMax)
+    problems.push(
+      `uplink.reconnectMsMin was ${config.uplink.reconnectMsMin}, expected at most uplink.reconnectMsMax ${config.uplink.reconnectMsMax}`,
+    );
   if (config.limits.payloadBytesMax > config.limits.packetBytesMax)
     problems.push(
       `limits.payloadBytesMax was ${config.limits.payloadBytesMax}, expected at most limits.packetBytesMax ${config.limits.packetBytesMax}`,
@@ -213,7 +257,7 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
       credentialsFile: within(config.mqtt.credentialsFile ?? resolve(within(config.dataDir), 'devices.json')),
       tls: config.mqtt.tls && { ...config.mqtt.tls, keyFile: within(config.mqtt.tls.keyFile), certFile: within(config.mqtt.tls.certFile) },
     },
-    pipelines: config.pipelines.map((p) => ({ ...p, module: within(p.module) })),
+    pipelines: config.pipelines.map((p) => ({ ...p, module: isPath(p.module) ? within(p.module) : p.module })),
     uplink: config.uplink && {
       ...config.uplink,
       caFile: config.uplink.caFile && within(config.uplink.caFile),
@@ -225,11 +269,12 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
 
 /**
  * Reads the file (YAML or JSON), applies environment variables (FOGLINE_GATEWAY_ID,
- * FOGLINE_DATA_DIR, FOGLINE_MQTT_PORT, FOGLINE_OPS_PORT), then flags, and validates.
+ * FOGLINE_DATA_DIR, FOGLINE_MQTT_PORT, FOGLINE_OPS_PORT, and the secrets'
+ * FOGLINE_UPLINK_PASSWORD or FOGLINE_UPLINK_PASSWORD_FILE), then flags, and validates.
  * Relative paths are taken from the file's folder.
  */
 export function loadGatewayConfig(path: string | undefined, flags: ConfigOverrides = {}, env = process.env): GatewayConfig {
-  const raw = readConfigFile(path);
+  const raw = secretsFromEnvironment(readConfigFile(path), gatewaySecretSettings, env);
   const merged = applyOverrides(applyOverrides(raw, envOverrides(env)), flags);
   return parseGatewayConfig(merged, path ? dirname(resolve(path)) : process.cwd());
 }

@@ -39,8 +39,11 @@ function expectation(issue: z.core.$ZodIssue): string {
       return `${issue.origin === 'string' ? 'a length' : 'a number'} ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     case 'invalid_value':
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union':
-      return 'one of the documented forms (see the README)';
+    case 'invalid_union': {
+      // A discriminated union (rules' kind): zod lists the kinds it knows.
+      const options = (issue as { options?: readonly unknown[] }).options;
+      return options ? `one of ${options.map((v) => JSON.stringify(v)).join(', ')}` : 'one of the documented forms (see the README)';
+    }
     default:
       return issue.message;
   }
