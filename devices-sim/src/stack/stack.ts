@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { CloudWorkers } from './cloud-workers.js';
 import { requireFreePorts } from './port-check.js';
 import { type ServiceProcess, startService, stopService } from './service-process.js';
+import { stackApiToken } from './stack-api-token.js';
 import type { StackOptions } from './stack-options.js';
 import {
   gatewayCli,
@@ -61,6 +62,7 @@ export class Stack {
   private state!: StackState;
   private stopping = false;
   private statusTimer?: NodeJS.Timeout;
+  private apiToken?: string;
   private readonly finished: Promise<number>;
   private finish!: (code: number) => void;
 
@@ -76,6 +78,7 @@ export class Stack {
   /** Runs until stop(); resolves with the exit code. */
   async run(): Promise<number> {
     try {
+      this.apiToken = stackApiToken(this.options.host);
       await this.checkPorts();
       await this.loadOrSetUp();
       await this.startCloud();
@@ -303,7 +306,9 @@ export class Stack {
 
   private async printStatus(): Promise<void> {
     try {
-      const response = await fetch(`http://127.0.0.1:${this.cloud?.ports.http}/api/v1/overview`);
+      const response = await fetch(`http://127.0.0.1:${this.cloud?.ports.http}/api/v1/overview`, {
+        headers: this.apiToken ? { authorization: `Bearer ${this.apiToken}` } : {},
+      });
       const o = (await response.json()) as {
         gateways: { online: number; total: number };
         readings: { total: number; perSecond: number; latestWindowEndMs: number };

@@ -20,7 +20,7 @@ function setAt(raw: Record<string, unknown>, path: readonly string[], value: str
 
 /**
  * Secrets from the environment over the file: NAME, or the contents of the file NAME_FILE
- * names (its trailing line break dropped). Both set, or a file that cannot be read, is a
+ * names (its trailing line break dropped); an empty variable is unset. Both set, or a file that cannot be read, is a
  * ConfigError naming the variable.
  */
 export function secretsFromEnvironment(
@@ -31,8 +31,9 @@ export function secretsFromEnvironment(
   let out = raw;
   const problems: string[] = [];
   for (const { path, env: name } of settings) {
-    const direct = env[name];
-    const file = env[`${name}_FILE`];
+    // An empty variable counts as unset: compose files pass ${NAME:-} through as "".
+    const direct = env[name] || undefined;
+    const file = env[`${name}_FILE`] || undefined;
     if (direct !== undefined && file !== undefined) {
       problems.push(`${name} and ${name}_FILE were both set, expected one of them (for ${path.join('.')})`);
       continue;
