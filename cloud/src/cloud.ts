@@ -82,7 +82,8 @@ export class Cloud {
 
   static async start(config: CloudConfig, logger: Logger = pino({ level: config.log.level })): Promise<Cloud> {
     const store = await openCloudStore(config, logger);
-    const cloud = new Cloud(config, logger, store, createCloudMetrics(), new RddContext({ defaultParallelism: 2 }));
+    const metrics = createCloudMetrics({ gatewayStats: () => store.registry.gatewayList() });
+    const cloud = new Cloud(config, logger, store, metrics, new RddContext({ defaultParallelism: 2 }));
     try {
       await cloud.startParts();
     } catch (error) {

@@ -260,7 +260,7 @@ export class Gateway {
 
   private raise(alerts: readonly Alert[]): void {
     if (alerts.length === 0) return;
-    for (const alert of alerts) this.metrics.alerts.inc({ rule: alert.rule });
+    for (const alert of alerts) this.metrics.alerts.inc({ rule: alert.rule, severity: alert.severity });
     this.pipeline.writeAlerts(alerts).then(
       () => void this.uplink?.pump(),
       (error) => this.logger.error({ error: error.message }, 'alert write failed'),
@@ -321,8 +321,8 @@ export class Gateway {
     this.metrics.openStates.set(this.pipeline.aggregator.openStateCount);
     const watermarks = this.pipeline.aggregator.watermarkRange();
     if (watermarks) {
-      this.metrics.watermarkLow.set(watermarks.lowMs);
-      this.metrics.watermarkHigh.set(watermarks.highMs);
+      this.metrics.watermarkLow.set(watermarks.lowMs / 1000);
+      this.metrics.watermarkHigh.set(watermarks.highMs / 1000);
     }
     this.metrics.logBytes.set(this.log.bytesHeld);
     this.metrics.outboxBytes.set(this.outbox.bytesHeld);

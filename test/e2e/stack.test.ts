@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,19 @@ describe('the whole stack, as npm start runs it', () => {
       const api = async <T>(path: string): Promise<T> =>
         (await fetch(`http://127.0.0.1:${running.httpPort}/api/v1/${path}`)).json() as Promise<T>;
       expect((await fetch(`http://127.0.0.1:${running.httpPort}/`)).status).toBe(200);
+
+      // Prometheus finds every part through the targets file the stack writes, whatever ports they got.
+      const targets = JSON.parse(readFileSync(join(dataDir, 'prometheus-targets.json'), 'utf8')) as {
+        targets: string[];
+        labels: Record<string, string>;
+      }[];
+      expect(targets.filter((t) => t.labels.component === 'gateway').map((t) => t.targets[0])).toEqual(
+        running.gateways.map((g) => `127.0.0.1:${g.opsPort}`),
+      );
+      for (const {
+        targets: [target],
+      } of targets)
+        expect(await (await fetch(`http://${target}/metrics`)).text()).toContain('process_cpu_seconds_total');
 
       // A real third-party client, as the banner shows it, on the lab gateway: a reading and one a rule alerts on.
       const lab = running.gateways.find((g) => g.site === 'lab') as RunningStack['gateways'][number];
@@ -68,11 +81,20 @@ describe('the whole stack, as npm start runs it', () => {
       expect(stack.output()).toContain('fogline: stopped');
       expect(existsSync(join(dataDir, 'running.json'))).toBe(false);
 
+      // A user's edit to the lab gateway's config (a rule of their own) survives the next start.
+      const labConfig = join(dataDir, 'gw-lab', 'gateway.json');
+      const edited = JSON.parse(readFileSync(labConfig, 'utf8')) as { rules: object[]; log: object };
+      const myRule = { name: 'my-rule', kind: 'threshold', metric: 'humidity', above: 90, severity: 'info' };
+      writeFileSync(labConfig, JSON.stringify({ ...edited, rules: [...edited.rules, myRule], log: { level: 'debug' } }));
+
       // Again: it resumes from the stored state, counting nothing twice.
       const again = startStack(dataDir);
       try {
         await again.said('fogline is running.');
         expect(again.output()).toContain(`fogline: resuming the stack in ${dataDir} (run 2)`);
+        const kept = JSON.parse(readFileSync(labConfig, 'utf8')) as { rules: object[]; log: object; mqtt: { port: number } };
+        expect(kept.rules).toContainEqual(myRule);
+        expect(kept.log).toEqual({ level: 'debug' });
         const rerun = JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningStack;
         const total = (await (await fetch(`http://127.0.0.1:${rerun.httpPort}/api/v1/overview`)).json()) as { readings: { total: number } };
         expect(total.readings.total).toBe(expected);

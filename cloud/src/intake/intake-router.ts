@@ -3,6 +3,9 @@ import type { CloudMetrics } from '../ops/cloud-metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { PoisonGuard } from './poison-guard.js';
 
+/** Distinct rule names alerts_total labels, at most; alerts of further rules count under rule="other". */
+export const alertRuleLabelsMax = 1000;
+
 /**
  * Routes what gateways publish (fogline/v1/{gatewayId}/{kind}...) into the store: partitions
  * and alerts exactly once, status and device registries as the latest record. Resolves once
@@ -34,13 +37,28 @@ export class IntakeRouter {
     }
   }
 
+  /** Rule names seen, for alerts_total's labels: a gateway names its rules, so the set is capped (the rest count as "other"). */
+  private readonly alertRules = new Set<string>();
+
+  /** An alert merged for the first time, by its rule and severity (alerts_total: what a Prometheus alert rule watches). */
+  private countAlert(payload: Uint8Array): void {
+    const alert = JSON.parse(Buffer.from(payload).toString('utf8')) as { rule?: unknown; severity?: unknown };
+    const named = typeof alert.rule === 'string' ? alert.rule.slice(0, 64) : 'unnamed';
+    if (!this.alertRules.has(named) && this.alertRules.size < alertRuleLabelsMax) this.alertRules.add(named);
+    const rule = this.alertRules.has(named) ? named : 'other';
+    const severity = ['info', 'warning', 'critical'].includes(alert.severity as string) ? (alert.severity as string) : 'other';
+    this.metrics.alertsByRule.inc({ rule, severity });
+  }
+
   private async route(topic: string, payload: Uint8Array): Promise<void> {
     const [, , gatewayId, kind] = topic.split('/');
     this.metrics.bytesIn.inc(payload.length);
     if (kind === 'partitions') {
       this.metrics.envelopes.inc({ outcome: await this.store.partitions.apply(topic, payload) });
     } else if (kind === 'alerts') {
-      this.metrics.alerts.inc({ outcome: await this.store.alerts.apply(gatewayId, payload) });
+      const outcome = await this.store.alerts.apply(gatewayId, payload);
+      this.metrics.alertMessages.inc({ outcome });
+      if (outcome === 'merged') this.countAlert(payload);
     } else if (kind === 'status' || kind === 'devices') {
       const record = await this.recordOf(topic, kind, payload);
       if (!record) return;

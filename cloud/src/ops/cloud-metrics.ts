@@ -1,9 +1,30 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
+/** What the metrics read from the store when scraped. */
+export interface CloudMetricSources {
+  /** Every gateway with the end of the newest window merged from it (event time, epoch ms) and the readings merged from it. */
+  gatewayStats(): Promise<{ gatewayId: string; latestWindowEndMs: number; readings: number }[]>;
+}
+
+/** Gateways labelled in the per-gateway metrics, at most (those merged most recently). */
+export const windowEndGatewaysMax = 1000;
+
 /** The cloud's Prometheus metrics, in a registry of its own. */
-export function createCloudMetrics() {
+export function createCloudMetrics(sources?: CloudMetricSources) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'fogline_cloud_process_' });
+  // One read of the store per scrape serves both per-gateway metrics; the most recently merged
+  // gateways first, at most windowEndGatewaysMax of them.
+  let scraped: Promise<{ gatewayId: string; latestWindowEndMs: number; readings: number }[]> | undefined;
+  const gatewaysScraped = () => {
+    scraped ??= (sources?.gatewayStats() ?? Promise.resolve([]))
+      // A store that cannot answer leaves these metrics out of the scrape, not the whole scrape.
+      .catch(() => [])
+      .then((all) => [...all].sort((a, b) => b.latestWindowEndMs - a.latestWindowEndMs).slice(0, windowEndGatewaysMax))
+      .finally(() => setTimeout(() => (scraped = undefined), 1000).unref());
+    return scraped;
+  };
+  // Unprefixed, as every stock Node.js dashboard expects: process_cpu_seconds_total, nodejs_heap_size_used_bytes...
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     envelopes: new Counter({
@@ -12,10 +33,16 @@ export function createCloudMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
-    alerts: new Counter({
-      name: 'fogline_cloud_alerts_total',
-      help: 'Alerts received, by outcome',
+    alertMessages: new Counter({
+      name: 'fogline_cloud_alert_messages_total',
+      help: 'Alert messages received from gateways, by outcome (merged, duplicate, dead-letter)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    alertsByRule: new Counter({
+      name: 'fogline_cloud_alerts_total',
+      help: 'Alerts merged for the first time, by the rule that raised them and its severity (rule="other" past 1000 rule names)',
+      labelNames: ['rule', 'severity'],
       registers: [registry],
     }),
     recordsDeadLettered: new Counter({
@@ -66,6 +93,28 @@ export function createCloudMetrics() {
       name: 'fogline_cloud_acl_denied_total',
       help: "Publishes outside a gateway's own topics",
       registers: [registry],
+    }),
+    gatewayWindowEnd: new Gauge({
+      name: 'fogline_cloud_gateway_window_end_seconds',
+      help: "The end of the newest window merged from each gateway, Unix time in seconds: time() minus it is the gateway's intake lag (event time)",
+      labelNames: ['gateway'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const g of await gatewaysScraped())
+          if (g.latestWindowEndMs > 0) this.set({ gateway: g.gatewayId }, g.latestWindowEndMs / 1000);
+      },
+    }),
+    gatewayReadings: new Counter({
+      name: 'fogline_cloud_gateway_readings_total',
+      help: "Readings merged from each gateway (the sum of its windows' counts), exactly once: the fleet's throughput",
+      labelNames: ['gateway'],
+      registers: [registry],
+      async collect() {
+        // Read from the store (what every node of a cluster merged), not counted by this node.
+        this.reset();
+        for (const g of await gatewaysScraped()) this.inc({ gateway: g.gatewayId }, g.readings);
+      },
     }),
     liveClients: new Gauge({ name: 'fogline_cloud_live_clients', help: 'Dashboards connected to /api/v1/events', registers: [registry] }),
     liveRefused: new Counter({

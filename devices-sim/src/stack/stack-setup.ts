@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -93,7 +93,31 @@ export function writeGatewayConfig(options: StackOptions, site: string, cloudBro
     uplink,
     log: { level: 'info' },
   };
-  writeFileSync(layout(options.dataDir).gatewayConfig(site), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  const path = layout(options.dataDir).gatewayConfig(site);
+  writeFileSync(path, `${JSON.stringify(keepingEdits(config, path), null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * The config a gateway had, with only what the stack owns written over: its id and folder,
+ * where it listens, and where its uplink goes (the cloud's port may change between runs).
+ * Everything else a user edited (rules, pipelines, windows, limits, log level) is kept.
+ */
+function keepingEdits(generated: Record<string, unknown> & { mqtt: object }, path: string): Record<string, unknown> {
+  if (!existsSync(path)) return generated;
+  let previous: Record<string, unknown>;
+  try {
+    previous = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON (${(error as Error).message}); fix it, or delete it to have the stack write it again`);
+  }
+  return {
+    ...generated,
+    ...previous,
+    gatewayId: generated.gatewayId,
+    dataDir: generated.dataDir,
+    mqtt: { ...(previous.mqtt as object), ...generated.mqtt },
+    uplink: { ...(previous.uplink as object), ...(generated.uplink as object) },
+  };
 }
 
 /** The first run: gateway credentials on the cloud, the fleets' and the demo device's on the gateways. */

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } fr
 import { join, relative } from 'node:path';
 import { CloudWorkers } from './cloud-workers.js';
 import { requireFreePorts } from './port-check.js';
+import { writePrometheusTargets } from './prometheus-targets.js';
 import { type ServiceProcess, startService, stopService } from './service-process.js';
 import { stackApiToken } from './stack-api-token.js';
 import type { StackOptions } from './stack-options.js';
@@ -173,6 +174,7 @@ export class Stack {
       ),
     };
     writeFileSync(join(this.options.dataDir, 'running.json'), `${JSON.stringify(running, null, 2)}\n`, { mode: 0o600 });
+    writePrometheusTargets(this.options.dataDir, running);
   }
 
   /** A part that exits while the stack runs takes the stack down, with the reason from its log (cluster workers are restarted first). */

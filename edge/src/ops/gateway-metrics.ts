@@ -3,7 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** The gateway's Prometheus metrics, in a registry of its own (several gateways can share a process in tests). */
 export function createGatewayMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'fogline_gateway_process_' });
+  // Unprefixed, as every stock Node.js dashboard expects: process_cpu_seconds_total, nodejs_heap_size_used_bytes...
+  collectDefaultMetrics({ register: registry });
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name: `fogline_gateway_${name}`, help, labelNames, registers: [registry] });
   const gauge = (name: string, help: string) => new Gauge({ name: `fogline_gateway_${name}`, help, registers: [registry] });
@@ -55,7 +56,7 @@ export function createGatewayMetrics() {
     envelopes: counter('envelopes_written_total', 'Partition envelopes written to the outbox'),
     outboxDropped: counter('outbox_dropped_total', 'Outbox records dropped at outboxBytesMax (oldest partitions first)', ['kind']),
     outboxDroppedReadings: counter('outbox_dropped_readings_total', 'Readings summarised by the partitions dropped at outboxBytesMax'),
-    alerts: counter('alerts_total', 'Alerts raised by rules', ['rule']),
+    alerts: counter('alerts_total', 'Alerts raised by rules and pipelines, by rule and severity', ['rule', 'severity']),
     uplinkSent: counter('uplink_sent_total', 'Outbox records acknowledged by the cloud broker', ['kind']),
     bytesForwarded: counter('bytes_forwarded_total', 'Bytes of envelopes and alerts acknowledged by the cloud broker'),
     uplinkConnected: gauge('uplink_connected', '1 while connected to the cloud broker'),
@@ -63,8 +64,8 @@ export function createGatewayMetrics() {
     logBytes: gauge('ingest_log_bytes', 'Bytes held by the ingest log'),
     outboxBytes: gauge('outbox_bytes', 'Bytes held by the outbox'),
     openStates: gauge('open_window_states', 'Open (window, device, metric) states'),
-    watermarkLow: gauge('watermark_low_ms', "The lowest device's event-time watermark (the laggard), epoch ms"),
-    watermarkHigh: gauge('watermark_high_ms', "The highest device's event-time watermark (the leader), epoch ms"),
+    watermarkLow: gauge('watermark_low_seconds', "The lowest device's event-time watermark (the laggard), Unix time in seconds"),
+    watermarkHigh: gauge('watermark_high_seconds', "The highest device's event-time watermark (the leader), Unix time in seconds"),
     commitBatch: new Histogram({
       name: 'fogline_gateway_commit_batch_entries',
       help: 'Log entries per group commit',
