@@ -136,6 +136,7 @@ export class Cloud {
       readingsRate: this.readingsRate,
       live: this.live,
       sql: this.config.sql,
+      retention: this.config.retention,
       exportLake: () => this.exportLake(),
     };
     return createApi(deps);

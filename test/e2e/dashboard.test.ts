@@ -6,16 +6,24 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { findChromium } from '../tools/system-requirements.mjs';
 import { cloudAndGatewayConfig, cloudCli, gatewayCli, killedAfterEachTest, runCli, simCli, tempDir } from './processes.js';
 
 /** Where .ci/run keeps what tests leave for a person to look at. */
 const outputDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const { start } = killedAfterEachTest();
 
-/** Debian's chromium, as .ci/run installs it; the flags keep it off a closed network. */
+/** Chromium where Debian, Ubuntu or snap put it, or CHROMIUM_PATH (npm test installs or names it first). */
+function chromiumPath(): string {
+  const path = findChromium();
+  if (!path) throw new Error('no Chromium found: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH');
+  return path;
+}
+
+/** Chromium headless; the flags keep it off a closed network. */
 function launchChromium(userDataDir: string) {
   return chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     headless: true,
     viewport: { width: 1400, height: 1200 },
     args: [
@@ -151,6 +159,15 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
       });
       expect(inked).toBeGreaterThan(500);
       expect(Number(await page.getAttribute('[data-testid="distribution-chart"]', 'data-groups'))).toBe(1);
+      // The ranges say what they show: 24 hours from hourly rollups; 30 days neither from windows
+      // (kept 7 days) nor silently shorter.
+      expect(await page.textContent('[data-testid="distribution-note"]')).toBe('24 hours from hourly rollups');
+      await page.selectOption('#distribution-range', { label: '30 days' });
+      await expect.poll(() => page.getAttribute('[data-testid="distribution-chart"]', 'data-resolution')).toBe('hour');
+      await expect.poll(() => page.textContent('[data-testid="distribution-note"]')).toBe('30 days from hourly rollups');
+      await page.selectOption('#distribution-range', { label: '1 year' });
+      await expect.poll(() => page.getAttribute('[data-testid="distribution-chart"]', 'data-resolution')).toBe('day');
+      await expect.poll(() => page.textContent('[data-testid="series-note"]')).toMatch(/from (windows|hourly rollups)$/);
 
       // Drill-down: a click on another device shows its risk and points the chart at it.
       const other = ranking.devices[3].deviceId;

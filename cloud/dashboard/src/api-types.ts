@@ -26,9 +26,19 @@ export interface SeriesPoint extends Figures {
   windowEndMs: number;
 }
 
+/** What an answer over a time range really covers: the resolution read, and whether retention cut its start. */
+export interface Coverage {
+  resolution: 'window' | 'hour' | 'day';
+  fromMs: number;
+  toMs: number;
+  retainedFromMs: number;
+  partial: boolean;
+}
+
 export interface Fleet {
   metric: string;
   groupBy: string;
+  coverage: Coverage;
   groups: Record<string, Figures & { quantiles: [number, number | null][] }>;
 }
 

@@ -3,7 +3,7 @@ import { getJson } from './api-client.js';
 import type { Fleet } from './api-types.js';
 import { dataClock } from './data-clock.js';
 import { byId, el } from './dom.js';
-import { formatInteger, formatNumber } from './format.js';
+import { describeCoverage, formatInteger, formatNumber } from './format.js';
 
 /** 0, 0.05, ... 1: the points of each group's quantile curve. */
 const quantiles = Array.from({ length: 21 }, (_, i) => i / 20);
@@ -42,6 +42,8 @@ export class DistributionView {
       quantiles: quantiles.join(','),
     });
     const groups = Object.entries(fleet.groups).slice(0, colours.length);
+    byId('distribution-note').textContent = `${this.range.selectedOptions[0]?.text ?? ''} ${describeCoverage(fleet.coverage)}`;
+    this.container.dataset.resolution = fleet.coverage.resolution;
     const data: uPlot.AlignedData = [quantiles, ...groups.map(([, g]) => g.quantiles.map(([, value]) => value))];
     this.container.dataset.groups = String(groups.length);
     const names = groups.map(([name]) => name);

@@ -18,3 +18,13 @@ export function formatBytes(bytes: number): string {
 
 export const formatTime = (ms: number) =>
   new Date(ms).toLocaleString('en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+const resolutionNames = { window: 'windows', hour: 'hourly rollups', day: 'daily rollups' } as const;
+
+/** What a chart shows, in words: "hourly rollups", and since when the data is kept when the range asked for more. */
+export function describeCoverage(coverage: { resolution: keyof typeof resolutionNames; retainedFromMs: number; partial: boolean }): string {
+  const kept = coverage.partial
+    ? `; only kept since ${new Date(coverage.retainedFromMs).toISOString().slice(0, 16).replace('T', ' ')} UTC, so the range is cut there`
+    : '';
+  return `from ${resolutionNames[coverage.resolution]}${kept}`;
+}

@@ -1,8 +1,9 @@
 import uPlot from 'uplot';
 import { getJson } from './api-client.js';
-import type { SeriesPoint } from './api-types.js';
+import type { Coverage, SeriesPoint } from './api-types.js';
 import { dataClock } from './data-clock.js';
 import { byId } from './dom.js';
+import { describeCoverage } from './format.js';
 
 const hourMs = 3_600_000;
 
@@ -34,7 +35,7 @@ export class SeriesView {
     const metric = this.metric.value;
     if (!deviceId || !metric) return;
     const rangeMs = Number(this.range.value);
-    const { points } = await getJson<{ points: SeriesPoint[] }>('series', {
+    const { points, coverage } = await getJson<{ points: SeriesPoint[]; coverage: Coverage }>('series', {
       deviceId,
       metric,
       from: Math.max(0, dataClock.nowMs() - rangeMs),
@@ -50,7 +51,7 @@ export class SeriesView {
     this.note.textContent =
       points.length === 0
         ? `no ${metric} from ${deviceId} in this range`
-        : `${points.length} ${rangeMs > 24 * hourMs ? 'hours' : 'windows'}`;
+        : `${points.length} ${rangeMs > 24 * hourMs ? 'hours' : 'windows'}, ${describeCoverage(coverage)}`;
     this.container.dataset.points = String(points.length);
     this.container.dataset.series = `${deviceId}/${metric}`;
     if (!this.chart) this.chart = this.create(data);

@@ -8,7 +8,8 @@ import type { CloudStore } from '../store/cloud-store.js';
 import { fleetGroupingOf } from '../store/fleet-grouping.js';
 import { type ApiTokens, bearerCheck } from './bearer-token.js';
 import { addClusterRoutes } from './cluster-routes.js';
-import { addDocsRoutes, openApiPaths } from './docs-routes.js';
+import { coverageAt, fleetCoverage, type RetentionDays, retentionDefaults } from './coverage.js';
+import { addDocsRoutes } from './docs-routes.js';
 import { addExportRoutes } from './export-routes.js';
 import type { LiveEvents } from './live-events.js';
 import { addLiveRoutes } from './live-routes.js';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   readonly live?: LiveEvents;
   /** Runs the Parquet lake export now; without it POST /api/v1/lake/export answers 404. */
   readonly exportLake?: () => Promise<unknown>;
+  /** How long each resolution is kept: fleet queries choose theirs by it, and answers say what they cover. */
+  readonly retention?: RetentionDays;
   /** Limits of /api/v1/sql; the defaults without them. */
   readonly sql?: SqlLimits;
 }
@@ -57,6 +60,7 @@ export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
   const parse = parseQuery;
   const readingsRate = deps.readingsRate ?? new RateMeter();
+  const retention = deps.retention ?? retentionDefaults;
 
   app.get('/healthz', (c) => c.json({ status: 'ok', broker: deps.broker() }));
   app.get('/metrics', async (c) =>
@@ -82,6 +86,7 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({
       deviceId,
       metric,
+      coverage: coverageAt(step, from, to, Date.now(), retention),
       points: points.map((p) => ({ windowStartMs: p.windowStartMs, windowEndMs: p.windowEndMs, ...figures(p.state) })),
     });
   });
@@ -89,11 +94,21 @@ export function createApi(deps: ApiDeps): Hono {
   app.get('/api/v1/fleet', async (c) => {
     const query = parse(fleetQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
-    const { metric, from, to, groupBy, quantiles } = query.value;
-    const groups = await deps.store.series.fleet(deps.rdd, metric, from, to, fleetGroupingOf(groupBy));
+    const { metric, from, to, groupBy, quantiles, resolution } = query.value;
+    const nowMs = Date.now();
+    const coverage = resolution === 'auto' ? fleetCoverage(from, to, nowMs, retention) : coverageAt(resolution, from, to, nowMs, retention);
+    const groups = await deps.store.series.fleet(
+      deps.rdd,
+      metric,
+      coverage.fromMs,
+      coverage.toMs,
+      fleetGroupingOf(groupBy),
+      coverage.resolution,
+    );
     return c.json({
       metric,
       groupBy,
+      coverage,
       groups: Object.fromEntries(
         [...groups]
           .sort(([a], [b]) => a.localeCompare(b))

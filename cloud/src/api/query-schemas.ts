@@ -31,6 +31,8 @@ export const fleetQuery = z.strictObject({
     .string()
     .regex(/^(fleet|gateway|device|site|model|label:[A-Za-z0-9_.-]+)$/, 'fleet, gateway, device, site, model or label:<name>')
     .default('fleet'),
+  /** auto: windows for a few hours, hour rollups up to a month, day rollups beyond (and the finest still kept at from). */
+  resolution: z.enum(['auto', 'window', 'hour', 'day']).default('auto'),
   /** Extra quantiles per group, e.g. 0,0.1,0.5,0.9,1: the dashboard's distribution chart. */
   quantiles: z
     .string()

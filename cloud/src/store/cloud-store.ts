@@ -137,7 +137,14 @@ export interface SeriesStore {
   /** The states of one device and metric starting in [fromMs, toMs), oldest first. */
   series(deviceId: string, metric: string, fromMs: number, toMs: number, resolution?: Resolution): Promise<SeriesPoint[]>;
   /** One metric's windows starting in [fromMs, toMs), merged per group: exact fleet figures, not averages of averages. */
-  fleet(rdd: RddContext, metric: string, fromMs: number, toMs: number, grouping: FleetGrouping): Promise<Map<string, MetricState>>;
+  fleet(
+    rdd: RddContext,
+    metric: string,
+    fromMs: number,
+    toMs: number,
+    grouping: FleetGrouping,
+    resolution?: Resolution,
+  ): Promise<Map<string, MetricState>>;
   /** The metrics a device has sent, sorted. */
   metricsOf(deviceId: string): Promise<string[]>;
   /** Every metric name merged so far, sorted (up to metricNamesMax), and how many envelopes brought names not listed. */

@@ -103,6 +103,17 @@ export function describeQueryConformance(backend: string, harness: StoreHarness)
       });
       expect(summary(await s.series.fleet(rdd, 't', 0, all, { by: 'device' }))).toMatchObject({ 'atm-1': [2, 3], stray: [1, 7] });
       expect((await s.series.fleet(rdd, 't', fixtureWindow.windowEndMs, all, { by: 'fleet' })).size).toBe(0);
+      // The hour and day rollups hold the same readings: a long range reads them, not the windows.
+      for (const resolution of ['hour', 'day'] as const) {
+        expect(summary(await s.series.fleet(rdd, 't', 0, all, { by: 'fleet' }, resolution))).toEqual({ fleet: [6, 43] });
+        expect(summary(await s.series.fleet(rdd, 't', 0, all, { by: 'label', label: 'site' }, resolution))).toEqual({
+          north: [4, 33],
+          south: [1, 3],
+          unknown: [1, 7],
+        });
+      }
+      const dayAfter = Math.ceil(fixtureWindow.windowEndMs / 86_400_000) * 86_400_000;
+      expect((await s.series.fleet(rdd, 't', dayAfter, all, { by: 'fleet' }, 'day')).size).toBe(0);
     });
 
     it('stores alerts once each, newest first, sharing the gateway dedup with partitions', async () => {

@@ -30,14 +30,25 @@ export class LevelSeriesStore implements SeriesStore {
    * keeps windows by device first, so this reads every window; PostgreSQL filters by metric
    * and time with an index instead.
    */
-  async fleet(rdd: RddContext, metric: string, fromMs: number, toMs: number, grouping: FleetGrouping): Promise<Map<string, MetricState>> {
+  async fleet(
+    rdd: RddContext,
+    metric: string,
+    fromMs: number,
+    toMs: number,
+    grouping: FleetGrouping,
+    resolution: Resolution = 'window',
+  ): Promise<Map<string, MetricState>> {
     const devices = grouping.by === 'gateway' || grouping.by === 'label' ? await this.registry.devices() : undefined;
+    // Keys are device/metric/start: the devices that ever sent the metric (one seek each in the
+    // day rollups), then one key range per device, never a scan of the whole resolution.
+    const from = sortableKey(fromMs);
+    const to = sortableKey(Math.min(toMs, Number.MAX_SAFE_INTEGER));
     // Decoded while iterating: the iterator's buffers are not ours to keep.
     const rows: [string, MetricState][] = [];
-    for await (const [key, value] of this.states.window.iterator()) {
-      const [deviceId, keyMetric, start] = key.split('/');
-      const startMs = Number(start);
-      if (keyMetric === metric && startMs >= fromMs && startMs < toMs)
+    for await (const [deviceId, keyMetric] of this.deviceMetricsInDays()) {
+      if (keyMetric !== metric) continue;
+      const prefix = `${deviceId}/${metric}/`;
+      for await (const value of this.states[resolution].values({ gte: `${prefix}${from}`, lt: `${prefix}${to}` }))
         rows.push([groupKeyOf(grouping, deviceId, devices?.get(deviceId)), decodeStored(value)[1]]);
     }
     return rdd

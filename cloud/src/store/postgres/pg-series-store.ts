@@ -46,12 +46,19 @@ export class PgSeriesStore implements SeriesStore {
    * matching states come back, and the RDD engine merges them per group (sketches merge only
    * in the process).
    */
-  async fleet(rdd: RddContext, metric: string, fromMs: number, toMs: number, grouping: FleetGrouping): Promise<Map<string, MetricState>> {
+  async fleet(
+    rdd: RddContext,
+    metric: string,
+    fromMs: number,
+    toMs: number,
+    grouping: FleetGrouping,
+    resolution: Resolution = 'window',
+  ): Promise<Map<string, MetricState>> {
     const group = groupExpression(grouping);
     const parameters: unknown[] = [metric, fromMs, toMs];
     if (grouping.by === 'label') parameters.push(grouping.label);
     const { rows } = await this.pool.query<{ grp: string; state: Buffer }>(
-      `SELECT ${group.sql} AS grp, s.state FROM states_window s
+      `SELECT ${group.sql} AS grp, s.state FROM ${statesTable(resolution)} s
        ${group.join ? 'LEFT JOIN devices d ON d.device_id = s.device_id' : ''}
        WHERE s.metric = $1 AND s.start_ms >= $2 AND s.start_ms < $3`,
       parameters,
