@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CredentialStore, exitWithError, parseCount, parseLabelPairs, parsePort, readSecretFromStdin } from '@fogline/shared';
+import { addCredentialCommands, CredentialStore, exitWithError, parseCount, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { Cloud } from './cloud.js';
 import { type CloudConfig, type CloudOverrides, loadCloudConfig, printableCloudConfig } from './config/cloud-config.js';
@@ -104,54 +104,15 @@ const gateways = program.command('gateways').description('manage gateway credent
 
 const credentialsOf = (options: CommonOptions) => new CredentialStore(load(options).broker.credentialsFile as string);
 
-withCommon(gateways.command('add <gatewayId>').description('create a gateway and print its secret, once'))
-  .option('--label <key=value...>', 'labels of the gateway (site, owner, ...)')
-  .option('--secret-stdin', "import the gateway's existing secret from standard input instead of generating one")
-  .action(async (gatewayId: string, options: CommonOptions & { label?: string[]; secretStdin?: boolean }) => {
-    try {
-      const labels = parseLabelPairs(options.label ?? []);
-      const imported = options.secretStdin ? await readSecretFromStdin() : undefined;
-      const secret = await credentialsOf(options).add(gatewayId, labels, undefined, imported);
-      console.log(JSON.stringify(imported ? { gatewayId, labels } : { gatewayId, secret }));
-      console.error(
-        imported
-          ? `Gateway ${gatewayId} added with the secret given; it is stored only hashed.`
-          : `Gateway ${gatewayId} added. Put the secret in its config (uplink.password); it is shown once and stored only hashed.`,
-      );
-    } catch (error) {
-      fail(error);
-    }
-  });
-
-withCommon(
-  gateways
-    .command('rotate <gatewayId>')
-    .description('give a gateway a new secret and print it, once; the old one stops working and a connected gateway is disconnected'),
-)
-  .option('--secret-stdin', 'take the new secret from standard input instead of generating one')
-  .action(async (gatewayId: string, options: CommonOptions & { secretStdin?: boolean }) => {
-    try {
-      const imported = options.secretStdin ? await readSecretFromStdin() : undefined;
-      const secret = await credentialsOf(options).rotate(gatewayId, imported);
-      console.log(JSON.stringify(imported ? { gatewayId } : { gatewayId, secret }));
-      console.error(`Gateway ${gatewayId} has a new secret; the old one no longer works.`);
-    } catch (error) {
-      fail(error);
-    }
-  });
-
-withCommon(
-  gateways.command('label <gatewayId> [pairs...]').description('set labels (key=value) of a gateway, or remove them (--remove key)'),
-)
-  .option('--remove <key...>', 'labels to remove')
-  .action((gatewayId: string, pairs: string[], options: CommonOptions & { remove?: string[] }) => {
-    try {
-      const labels = credentialsOf(options).relabel(gatewayId, parseLabelPairs(pairs, 'a label'), options.remove ?? []);
-      console.log(JSON.stringify({ gatewayId, labels }));
-    } catch (error) {
-      fail(error);
-    }
-  });
+addCredentialCommands(gateways, {
+  noun: 'gateway',
+  idField: 'gatewayId',
+  secretGoes: "Put it in the gateway's config (uplink.password, or FOGLINE_UPLINK_PASSWORD)",
+  runningServer: 'a running cloud',
+  withCommon,
+  store: credentialsOf,
+  fail,
+});
 
 interface ListOptions extends CommonOptions {
   connected?: boolean;
@@ -188,17 +149,6 @@ withCommon(
       fail(error);
     }
   });
-
-withCommon(gateways.command('remove <gatewayId>').description('remove a gateway; it can no longer connect')).action(
-  (gatewayId: string, options: CommonOptions) => {
-    try {
-      if (!credentialsOf(options).remove(gatewayId)) throw new Error(`no gateway ${gatewayId}`);
-      console.error(`Gateway ${gatewayId} removed.`);
-    } catch (error) {
-      fail(error);
-    }
-  },
-);
 
 /** A running cloud's API, from --url or the config's http.host and http.port, with its token. */
 function apiOf(options: CommonOptions & { url?: string }) {

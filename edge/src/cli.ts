@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { CredentialStore, exitWithError, parseCount, parseLabelPairs, parsePort, readSecretFromStdin } from '@fogline/shared';
+import { addCredentialCommands, CredentialStore, exitWithError, parseCount, parsePort } from '@fogline/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { type ConfigOverrides, loadGatewayConfig, printableGatewayConfig } from './config/gateway-config.js';
 import { Gateway } from './gateway.js';
@@ -103,56 +103,15 @@ withCommon(program.command('check-config').description('validate the configurati
 
 const devices = program.command('devices').description('manage device credentials (stored hashed with scrypt)');
 
-withCommon(devices.command('add <deviceId>').description('create a device and print its secret, once'))
-  .option('--label <key=value...>', 'labels that travel with the device (site, model, ...)')
-  .option('--secret-stdin', "import the device's existing secret from standard input instead of generating one")
-  .action(async (deviceId: string, options: CommonOptions & { label?: string[]; secretStdin?: boolean }) => {
-    try {
-      const labels = parseLabelPairs(options.label ?? []);
-      const imported = options.secretStdin ? await readSecretFromStdin() : undefined;
-      const secret = await credentialsOf(options).add(deviceId, labels, undefined, imported);
-      console.log(JSON.stringify(imported ? { deviceId, labels } : { deviceId, secret, labels }));
-      console.error(
-        imported
-          ? `Device ${deviceId} added with the secret given; it is stored only hashed.`
-          : `Device ${deviceId} added. Its secret is shown once; it is stored only hashed.`,
-      );
-    } catch (error) {
-      fail(error);
-    }
-  });
-
-withCommon(
-  devices
-    .command('rotate <deviceId>')
-    .description('give a device a new secret and print it, once; the old one stops working and a running gateway disconnects the device'),
-)
-  .option('--secret-stdin', 'take the new secret from standard input instead of generating one')
-  .action(async (deviceId: string, options: CommonOptions & { secretStdin?: boolean }) => {
-    try {
-      const imported = options.secretStdin ? await readSecretFromStdin() : undefined;
-      const secret = await credentialsOf(options).rotate(deviceId, imported);
-      console.log(JSON.stringify(imported ? { deviceId } : { deviceId, secret }));
-      console.error(`Device ${deviceId} has a new secret; the old one no longer works.`);
-    } catch (error) {
-      fail(error);
-    }
-  });
-
-withCommon(
-  devices
-    .command('label <deviceId> [pairs...]')
-    .description('set labels (key=value) of a device, or remove them (--remove key); they reach the cloud with its next partitions'),
-)
-  .option('--remove <key...>', 'labels to remove')
-  .action((deviceId: string, pairs: string[], options: CommonOptions & { remove?: string[] }) => {
-    try {
-      const labels = credentialsOf(options).relabel(deviceId, parseLabelPairs(pairs, 'a label'), options.remove ?? []);
-      console.log(JSON.stringify({ deviceId, labels }));
-    } catch (error) {
-      fail(error);
-    }
-  });
+addCredentialCommands(devices, {
+  noun: 'device',
+  idField: 'deviceId',
+  secretGoes: 'Give it to the device (its MQTT password)',
+  runningServer: 'a running gateway',
+  withCommon,
+  store: credentialsOf,
+  fail,
+});
 
 withCommon(
   devices
@@ -230,16 +189,5 @@ for (const [name, route, what] of [
       }
     });
 }
-
-withCommon(devices.command('remove <deviceId>').description('remove a device; it can no longer connect')).action(
-  (deviceId: string, options: CommonOptions) => {
-    try {
-      if (!credentialsOf(options).remove(deviceId)) throw new Error(`no device ${deviceId}`);
-      console.error(`Device ${deviceId} removed.`);
-    } catch (error) {
-      fail(error);
-    }
-  },
-);
 
 await program.parseAsync(process.argv);

@@ -21,6 +21,7 @@ export {
 export { limitPacketSize, type PacketSizeLimits } from './mqtt/packet-size-guard.js';
 export * from './protocol/index.js';
 export * from './rdd/index.js';
+export { addCredentialCommands, type CredentialCommandsSpec } from './security/credential-commands.js';
 export { parseLabelPairs, readSecretFromStdin } from './security/credential-input.js';
 export { CredentialStore, credentialIdPattern, scryptCostDefault, secretCharsMin } from './security/credential-store.js';
 export { credentialsSettleMs, watchCredentials } from './security/credentials-watch.js';
