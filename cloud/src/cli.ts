@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { addCredentialCommands, CredentialStore, exitWithError, parseCount, parsePort } from '@fogline/shared';
-import { Command, InvalidArgumentError } from 'commander';
+import { addCredentialCommands, CredentialStore, countOption, exitWithError, portOption } from '@fogline/shared';
+import { Command } from 'commander';
 import { Cloud } from './cloud.js';
 import { type CloudConfig, type CloudOverrides, loadCloudConfig, printableCloudConfig } from './config/cloud-config.js';
 import { rebuildFromArchive } from './lake/rebuild.js';
@@ -12,19 +12,6 @@ import { executeOnce, shell } from './sql-shell.js';
 /** The version in this package's package.json (dist/cli.js sits one folder below it). */
 const packageVersion = (): string =>
   (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** A commander option parser from one of shared's parsers (which throw RangeError saying what the value was). */
-const flag =
-  <T>(parse: (value: string) => T) =>
-  (value: string): T => {
-    try {
-      return parse(value);
-    } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
-    }
-  };
-const portFlag = flag(parsePort);
-const countFlag = (max: number) => flag((value) => parseCount(value, max));
 
 interface CommonOptions {
   config?: string;
@@ -42,9 +29,9 @@ const withCommon = (command: Command) =>
     .option(
       '--broker-port <port>',
       'overrides broker.port of the embedded broker; 0 picks a free port (env FOGLINE_CLOUD_BROKER_PORT)',
-      portFlag,
+      portOption,
     )
-    .option('--http-port <port>', 'overrides http.port of the API (env FOGLINE_CLOUD_HTTP_PORT)', portFlag);
+    .option('--http-port <port>', 'overrides http.port of the API (env FOGLINE_CLOUD_HTTP_PORT)', portOption);
 
 const load = (options: CommonOptions) => {
   const overrides: CloudOverrides = {
@@ -178,7 +165,7 @@ withCommon(
       "print the running cloud's dead letters (what its intake could not read) and the messages it kept aside (a newer format, or parked after failing again and again), as JSON lines",
     )
     .option('--tail', 'keep printing new ones as they come, until stopped')
-    .option('-n, --limit <count>', 'how many of the newest to print first', countFlag(10_000), 20)
+    .option('-n, --limit <count>', 'how many of the newest to print first', countOption(10_000), 20)
     .option('--url <url>', "the cloud's HTTP address (default: http.host and http.port of the config)"),
 ).action(async (options: CommonOptions & { tail?: boolean; limit: number; url?: string }) => {
   try {

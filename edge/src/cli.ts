@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { addCredentialCommands, CredentialStore, exitWithError, parseCount, parsePort } from '@fogline/shared';
-import { Command, InvalidArgumentError } from 'commander';
+import { addCredentialCommands, CredentialStore, countOption, exitWithError, portOption } from '@fogline/shared';
+import { Command } from 'commander';
 import { type ConfigOverrides, loadGatewayConfig, printableGatewayConfig } from './config/gateway-config.js';
 import { Gateway } from './gateway.js';
 import { opsPageRecordsMax } from './ops/operator-routes.js';
@@ -11,19 +11,6 @@ import { opsClient, printRecords } from './ops/ops-client.js';
 /** The version in this package's package.json (dist/cli.js sits one folder below it). */
 const packageVersion = (): string =>
   (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** A commander option parser from one of shared's parsers (which throw RangeError saying what the value was). */
-const flag =
-  <T>(parse: (value: string) => T) =>
-  (value: string): T => {
-    try {
-      return parse(value);
-    } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
-    }
-  };
-const portFlag = flag(parsePort);
-const countFlag = (max: number) => flag((value) => parseCount(value, max));
 
 interface CommonOptions {
   config?: string;
@@ -38,8 +25,8 @@ const withCommon = (command: Command) =>
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .option('--gateway-id <id>', 'overrides gatewayId (env FOGLINE_GATEWAY_ID)')
     .option('--data-dir <dir>', 'overrides dataDir (env FOGLINE_DATA_DIR)')
-    .option('--mqtt-port <port>', 'overrides mqtt.port; 0 picks a free port (env FOGLINE_MQTT_PORT)', portFlag)
-    .option('--ops-port <port>', 'overrides ops.port for /metrics and /healthz (env FOGLINE_OPS_PORT)', portFlag);
+    .option('--mqtt-port <port>', 'overrides mqtt.port; 0 picks a free port (env FOGLINE_MQTT_PORT)', portOption)
+    .option('--ops-port <port>', 'overrides ops.port for /metrics and /healthz (env FOGLINE_OPS_PORT)', portOption);
 
 function load(options: CommonOptions) {
   const overrides: ConfigOverrides = {
@@ -179,7 +166,7 @@ for (const [name, route, what] of [
 ] as const) {
   withCommon(program.command(name).description(`print the newest ${what}, as JSON lines, from the running gateway`))
     .option('--tail', 'keep printing new ones as they come, until stopped')
-    .option('-n, --limit <count>', 'how many of the newest to print first (at most 1000)', countFlag(opsPageRecordsMax), 20)
+    .option('-n, --limit <count>', 'how many of the newest to print first (at most 1000)', countOption(opsPageRecordsMax), 20)
     .option('--url <url>', "the running gateway's ops address (default: ops.host and ops.port of the config)")
     .action(async (options: OpsOptions & { tail?: boolean; limit: number }) => {
       try {

@@ -1,6 +1,6 @@
 export * from './aggregates/index.js';
 export { ConfigError, describeIssues } from './config/config-errors.js';
-export { exitWithError, parseCount, parsePort, readConfigFile } from './config/config-file.js';
+export { countOption, exitWithError, optionParser, parseCount, parsePort, portOption, readConfigFile } from './config/config-file.js';
 export {
   portFromEnvironment,
   redacted,

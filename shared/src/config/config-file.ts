@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-errors.js';
 
@@ -40,6 +41,21 @@ export function parseCount(value: string, max: number): number {
     throw new RangeError(`was ${JSON.stringify(value)}, expected a count from 1 to ${max}`);
   return count;
 }
+
+/** A commander option parser from a parser that throws saying what the value was (parsePort, parseCount). */
+export const optionParser =
+  <T>(parse: (value: string) => T) =>
+  (value: string): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+
+/** commander option parsers for the CLIs' ports and counts. */
+export const portOption = optionParser(parsePort);
+export const countOption = (max: number) => optionParser((value) => parseCount(value, max));
 
 /** How a CLI ends on an error: config problems listed with exit code 2, anything else on one line with 1. */
 export function exitWithError(program: string, error: unknown): never {
