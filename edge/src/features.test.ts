@@ -108,25 +108,26 @@ describe('gateway features', () => {
   it('runs a user pipeline written against the DStream API', async () => {
     const module = fileURLToPath(new URL('../dist/examples/hot-devices-pipeline.js', import.meta.url));
     const g = await gateway({ pipelines: [{ module, batchIntervalMs: 200 }] });
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'motor-9' });
-    for (let i = 0; i < 5; i++) await publish(client, 'motor-9', 'vibration', Date.now() - 1000 + i, 0.9);
-    await publish(client, 'motor-9', 'temp', Date.now() - 1000, 99);
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'atm-9' });
+    // The simulated ATMs' metric: a failing dispenser's vibration, above the example's 1.5 g.
+    for (let i = 0; i < 5; i++) await publish(client, 'atm-9', 'dispenserVibration', Date.now() - 1000 + i, 2.4);
+    await publish(client, 'atm-9', 'cabinetTemperature', Date.now() - 1000, 99);
     await client.endAsync();
     await new Promise((resolve) => setTimeout(resolve, 700));
     const alerts = await stopAndReadAlerts(g);
     expect(alerts.length).toBeGreaterThan(0);
-    expect(alerts[0]).toMatchObject({ rule: 'hot-devices', deviceId: 'motor-9', metric: 'vibration', value: 0.9 });
+    expect(alerts[0]).toMatchObject({ rule: 'hot-devices', deviceId: 'atm-9', metric: 'dispenserVibration', value: 2.4 });
   });
 
   it('runs a pipeline on a node-cron schedule instead of its batch interval', async () => {
     const module = fileURLToPath(new URL('../dist/examples/hot-devices-pipeline.js', import.meta.url));
     const g = await gateway({ pipelines: [{ module, batchIntervalMs: 1000, schedule: '* * * * * *' }] });
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'motor-3' });
-    await publish(client, 'motor-3', 'vibration', Date.now() - 1000, 0.8);
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'atm-3' });
+    await publish(client, 'atm-3', 'dispenserVibration', Date.now() - 1000, 2.2);
     await client.endAsync();
     await new Promise((resolve) => setTimeout(resolve, 2200));
     const alerts = await stopAndReadAlerts(g);
-    expect(alerts.some((a) => a.rule === 'hot-devices' && a.deviceId === 'motor-3')).toBe(true);
+    expect(alerts.some((a) => a.rule === 'hot-devices' && a.deviceId === 'atm-3')).toBe(true);
   });
 
   it('runs rules on QoS 0 readings of the fast path too', async () => {
