@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { Packr } from 'msgpackr';
@@ -117,6 +119,34 @@ describe('gateway features', () => {
     const alerts = await stopAndReadAlerts(g);
     expect(alerts.length).toBeGreaterThan(0);
     expect(alerts[0]).toMatchObject({ rule: 'hot-devices', deviceId: 'atm-9', metric: 'dispenserVibration', value: 2.4 });
+  });
+
+  it('counts a pipeline batch that throws, shows it on /healthz and in the metrics, and runs the next batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fogline-failing-pipeline-'));
+    const module = join(dir, 'failing.mjs');
+    writeFileSync(
+      module,
+      `export default (readings, { emitAlert }) => readings.foreachRDD(async (rdd) => {
+        for (const r of await rdd.collect()) {
+          if (r.value < 0) throw new Error('negative ' + r.metric);
+          emitAlert({ rule: 'seen', kind: 'threshold', severity: 'info', deviceId: r.deviceId, metric: r.metric, ts: r.ts, value: r.value, message: 'seen' });
+        }
+      });`,
+    );
+    const g = await gateway({ pipelines: [{ module, batchIntervalMs: 100 }] });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'atm-5' });
+    await publish(client, 'atm-5', 'cashDispensed', Date.now() - 1000, -1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await publish(client, 'atm-5', 'cashDispensed', Date.now() - 500, 80);
+    await client.endAsync();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const health = (await (await fetch(`http://127.0.0.1:${g.ports.ops}/healthz`)).json()) as Record<string, unknown>;
+    expect(health.pipelineBatchesFailed).toBe(1);
+    expect(health.pipelineLastError).toMatchObject({ module, message: 'negative cashDispensed' });
+    const metrics = await (await fetch(`http://127.0.0.1:${g.ports.ops}/metrics`)).text();
+    expect(metrics).toContain('fogline_gateway_pipeline_batches_failed_total 1');
+    const alerts = await stopAndReadAlerts(g);
+    expect(alerts.map((a) => a.value)).toEqual([80]);
   });
 
   it('runs a pipeline on a node-cron schedule instead of its batch interval', async () => {

@@ -423,10 +423,14 @@ export class Gateway {
       bytesForwarded: this.counters.bytesForwarded,
       uplinkConnected: this.uplink?.connected ?? null,
       uplinkInFlight: this.uplink?.inFlightCount ?? 0,
+      pipelineBatchesFailed: this.pipelineErrors.count,
+      pipelineLastError: this.pipelineErrors.last ?? null,
     };
   }
 
   private readonly userQueues: { push(items: readonly Reading[]): number }[] = [];
+  /** Failed batches of the user pipelines, and the last failure, for /healthz. */
+  private readonly pipelineErrors: { count: number; last?: { module: string; message: string; batchMs: number } } = { count: 0 };
 
   private async startUserPipelines(): Promise<void> {
     for (const { module, batchIntervalMs, schedule: cron } of this.config.pipelines) {
@@ -446,13 +450,21 @@ export class Gateway {
           ]),
         logger: this.logger.child({ pipeline: module }),
       });
-      if (cron === undefined) ssc.start();
+      // A failing batch is counted, logged and shown on /healthz; the next batch runs as usual.
+      const batchFailed = (error: Error, timeMs: number) => {
+        this.pipelineErrors.count++;
+        this.pipelineErrors.last = { module, message: error.message, batchMs: timeMs };
+        this.metrics.pipelineBatchesFailed.inc();
+        this.logger.error({ module, batchMs: timeMs, error: error.message }, 'pipeline batch failed');
+      };
+      if (cron === undefined) ssc.start(batchFailed);
       else {
         // Scheduled runs: each tick is one batch holding everything committed since the last.
         let batchMs = 0;
         const runScheduledBatch = () => {
           batchMs += batchIntervalMs;
-          ssc.runBatch(batchMs).catch((error: Error) => this.logger.error({ module, error: error.message }, 'pipeline batch failed'));
+          const timeMs = batchMs;
+          ssc.runBatch(timeMs).catch((error: Error) => batchFailed(error, timeMs));
         };
         this.tasks.push(schedule(cron, runScheduledBatch));
       }

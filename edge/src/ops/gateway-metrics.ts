@@ -56,6 +56,10 @@ export function createGatewayMetrics() {
     envelopes: counter('envelopes_written_total', 'Partition envelopes written to the outbox'),
     outboxDropped: counter('outbox_dropped_total', 'Outbox records dropped at outboxBytesMax (oldest partitions first)', ['kind']),
     outboxDroppedReadings: counter('outbox_dropped_readings_total', 'Readings summarised by the partitions dropped at outboxBytesMax'),
+    pipelineBatchesFailed: counter(
+      'pipeline_batches_failed_total',
+      'Batches of the user pipelines that threw (logged, and the last shown on /healthz)',
+    ),
     alerts: counter('alerts_total', 'Alerts raised by rules and pipelines, by rule and severity', ['rule', 'severity']),
     uplinkSent: counter('uplink_sent_total', 'Outbox records acknowledged by the cloud broker', ['kind']),
     bytesForwarded: counter('bytes_forwarded_total', 'Bytes of envelopes and alerts acknowledged by the cloud broker'),

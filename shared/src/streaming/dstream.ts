@@ -1,5 +1,16 @@
-import { KeyMap, type RDD } from '../rdd/index.js';
-import type { StreamingContext } from './streaming-context.js';
+import {
+  type EventTimeAggregation,
+  EventTimeWindowedDStream,
+  type KeyState,
+  type RDD,
+  ReducedWindowedDStream,
+  StateDStream,
+  type StreamingContext,
+  TransformedDStream,
+  TransformedWithDStream,
+  UnionDStream,
+  WindowedDStream,
+} from './internal.js';
 
 /**
  * A discretized stream: a sequence of RDDs, one per batch time. Transformations return new
@@ -42,6 +53,17 @@ export abstract class DStream<T> {
     for (const t of this.generated.keys()) if (t <= timeMs - this.rememberMs) this.generated.delete(t);
   }
 
+  /**
+   * What this stream must carry across a restart (its per-key states, its window), for the
+   * StreamingContext's checkpoint; undefined for a stateless stream.
+   */
+  checkpointState(): unknown {
+    return undefined;
+  }
+
+  /** Takes back what checkpointState() returned, in a job built the same way after a restart. */
+  restoreState(_state: unknown): void {}
+
   /** Makes the parents keep their RDDs for at least durationMs. */
   protected rememberParents(durationMs: number): void {
     for (const parent of this.parents) {
@@ -80,6 +102,80 @@ export abstract class DStream<T> {
     return new TransformedDStream(this, f);
   }
 
+  /** Any function of this stream's and another's RDDs per batch. @example a.transformWith(b, (x, y) => x.union(y)) */
+  transformWith<U, R>(other: DStream<U>, f: (rdd: RDD<T>, other: RDD<U>, timeMs: number) => RDD<R>): DStream<R> {
+    return new TransformedWithDStream(this, other, f);
+  }
+
+  /** Every element of this stream's and the others' batches. @example lisbon.union(porto) */
+  union(...others: DStream<T>[]): DStream<T> {
+    return new UnionDStream([this, ...others]);
+  }
+
+  /** Per batch, the pairs of this stream and another with equal keys. @example readings.join(setpoints) */
+  join<K, V, W>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number): DStream<[K, [V, W]]> {
+    return new TransformedWithDStream(this, other, (a, b) => a.join(b, numPartitions));
+  }
+
+  /** join, keeping this stream's keys the other lacks (with null). */
+  leftOuterJoin<K, V, W>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number,
+  ): DStream<[K, [V, W | null]]> {
+    return new TransformedWithDStream(this, other, (a, b) => a.leftOuterJoin(b, numPartitions));
+  }
+
+  /** join, keeping the other stream's keys this one lacks (with null). */
+  rightOuterJoin<K, V, W>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number,
+  ): DStream<[K, [V | null, W]]> {
+    return new TransformedWithDStream(this, other, (a, b) => a.rightOuterJoin(b, numPartitions));
+  }
+
+  /** join, keeping every key of both. */
+  fullOuterJoin<K, V, W>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number,
+  ): DStream<[K, [V | null, W | null]]> {
+    return new TransformedWithDStream(this, other, (a, b) => a.fullOuterJoin(b, numPartitions));
+  }
+
+  /** Per batch, each key with its values in this stream and in the other. @example a.cogroup(b) */
+  cogroup<K, V, W>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number): DStream<[K, [V[], W[]]]> {
+    return new TransformedWithDStream(this, other, (a, b) => a.cogroup(b, numPartitions));
+  }
+
+  /** How many elements each batch holds, as a one-element stream. @example stream.count() */
+  count(): DStream<number> {
+    // Counted per partition, then summed in one; the zero makes an empty batch count 0.
+    return new TransformedDStream(this, (rdd) =>
+      rdd
+        .mapPartitions((items) => [items.length])
+        .union(this.ssc.rddContext.parallelize([0]))
+        .coalesce(1)
+        .mapPartitions((counts) => [counts.reduce((a, b) => a + b, 0)]),
+    );
+  }
+
+  /** Each batch reduced to one element (none for an empty batch). @example values.reduce((a, b) => Math.max(a, b)) */
+  reduce(f: (a: T, b: T) => T): DStream<T> {
+    return new TransformedDStream(this, (rdd) =>
+      rdd
+        .map((item): [null, T] => [null, item])
+        .reduceByKey(f, 1)
+        .map(([, value]) => value),
+    );
+  }
+
+  /** Per batch, how often each distinct element occurs. @example metrics.countByValue() */
+  countByValue(): DStream<[T, number]> {
+    return new TransformedDStream(this, (rdd) => rdd.map((item): [T, number] => [item, 1]).reduceByKey((a, b) => a + b));
+  }
+
   /** The union of the batches in the last windowMs, every slideMs. @example stream.window(60_000, 10_000) */
   window(windowMs: number, slideMs: number = this.slideMs): DStream<T> {
     return new WindowedDStream(this, windowMs, slideMs);
@@ -95,6 +191,34 @@ export abstract class DStream<T> {
         slideMs,
       )
       .map(([, n]) => n);
+  }
+
+  /**
+   * The window's elements reduced to one, every slideMs; with invFunc incrementally, as
+   * reduceByKeyAndWindow. @example values.reduceByWindow((a, b) => a + b, (a, b) => a - b, 60_000, 1000)
+   */
+  reduceByWindow(
+    f: (a: T, b: T) => T,
+    invFunc: ((a: T, b: T) => T) | undefined,
+    windowMs: number,
+    slideMs: number = this.slideMs,
+  ): DStream<T> {
+    return this.map((item): [null, T] => [null, item])
+      .reduceByKeyAndWindow(f, invFunc, windowMs, slideMs)
+      .map(([, value]) => value);
+  }
+
+  /**
+   * Stateful aggregation in event time, with a watermark: each (window, key) accumulator is
+   * emitted once, when the newest event time minus allowedLatenessMs passes the window's end;
+   * items for windows already emitted are late (dropped, counted). Tumbling, sliding and
+   * session windows. The open windows are in the StreamingContext's checkpoint.
+   * @example readings.aggregateByEventTime({ eventTimeOf: (r) => r.ts, keyOf: (r) => r.deviceId,
+   *   window: { kind: 'tumbling', sizeMs: 60_000 }, allowedLatenessMs: 5_000,
+   *   zero: () => 0, add: (sum, r) => sum + r.value })
+   */
+  aggregateByEventTime<K, A>(spec: EventTimeAggregation<T, K, A>): EventTimeWindowedDStream<T, K, A> {
+    return new EventTimeWindowedDStream(this, spec);
   }
 
   /**
@@ -163,178 +287,5 @@ export abstract class DStream<T> {
   /** Runs fn on every batch's RDD: the output operation that drives the stream. @example stream.foreachRDD(async (rdd) => save(await rdd.collect())) */
   foreachRDD(fn: (rdd: RDD<T>, timeMs: number) => void | Promise<void>): void {
     this.ssc.addOutput(this as DStream<unknown>, fn as (rdd: RDD<unknown>, timeMs: number) => void | Promise<void>);
-  }
-}
-
-/** A key's state inside mapWithState and updateStateByKey. */
-export interface KeyState<S> {
-  readonly state: S | undefined;
-  exists(): boolean;
-  update(state: S): void;
-  remove(): void;
-  isTimingOut(): boolean;
-}
-
-class TransformedDStream<T, U> extends DStream<U> {
-  constructor(
-    private readonly parent: DStream<T>,
-    private readonly f: (rdd: RDD<T>, timeMs: number) => RDD<U>,
-  ) {
-    super(parent.ssc, [parent as DStream<unknown>]);
-  }
-
-  protected async compute(timeMs: number): Promise<RDD<U> | undefined> {
-    const rdd = await this.parent.getOrCompute(timeMs);
-    return rdd && this.f(rdd, timeMs);
-  }
-}
-
-/** The parent's RDDs of the batches in (t - window, t]. */
-async function batchesIn<T>(parent: DStream<T>, fromExclusiveMs: number, toMs: number): Promise<RDD<T>[]> {
-  const rdds: RDD<T>[] = [];
-  for (let t = toMs; t > fromExclusiveMs; t -= parent.slideMs) {
-    const rdd = await parent.getOrCompute(t);
-    if (rdd) rdds.unshift(rdd);
-  }
-  return rdds;
-}
-
-function checkWindow(windowMs: number, slideMs: number, parentSlideMs: number): void {
-  if (!Number.isInteger(windowMs / parentSlideMs) || windowMs <= 0) {
-    throw new RangeError(`window: windowMs was ${windowMs}, expected a positive multiple of the batch interval (${parentSlideMs})`);
-  }
-  if (!Number.isInteger(slideMs / parentSlideMs) || slideMs <= 0) {
-    throw new RangeError(`window: slideMs was ${slideMs}, expected a positive multiple of the batch interval (${parentSlideMs})`);
-  }
-}
-
-class WindowedDStream<T> extends DStream<T> {
-  constructor(
-    private readonly parent: DStream<T>,
-    private readonly windowMs: number,
-    private readonly slide: number,
-  ) {
-    super(parent.ssc, [parent as DStream<unknown>]);
-    checkWindow(windowMs, slide, parent.slideMs);
-    this.rememberParents(windowMs);
-  }
-
-  override get slideMs(): number {
-    return this.slide;
-  }
-
-  protected async compute(timeMs: number): Promise<RDD<T> | undefined> {
-    const rdds = await batchesIn(this.parent, timeMs - this.windowMs, timeMs);
-    return rdds.length === 0 ? this.ssc.rddContext.emptyRDD<T>() : this.ssc.rddContext.union(rdds);
-  }
-}
-
-class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
-  private previous: { timeMs: number; values: KeyMap<K, V> } | undefined;
-
-  constructor(
-    private readonly reduced: DStream<[K, V]>,
-    private readonly f: (a: V, b: V) => V,
-    private readonly invFunc: (a: V, b: V) => V,
-    private readonly windowMs: number,
-    private readonly slide: number,
-    private readonly filterZero?: (value: V) => boolean,
-  ) {
-    super(reduced.ssc, [reduced as DStream<unknown>]);
-    checkWindow(windowMs, slide, reduced.slideMs);
-    this.rememberParents(windowMs + slide);
-  }
-
-  override get slideMs(): number {
-    return this.slide;
-  }
-
-  protected async compute(timeMs: number): Promise<RDD<[K, V]>> {
-    const previous = this.previous;
-    let values: KeyMap<K, V>;
-    if (previous && previous.timeMs === timeMs - this.slide) {
-      // Incremental: old window + batches entering - batches leaving.
-      values = previous.values;
-      const entering = await batchesIn(this.reduced, previous.timeMs, timeMs);
-      const leaving = await batchesIn(this.reduced, previous.timeMs - this.windowMs, timeMs - this.windowMs);
-      for (const rdd of entering) this.fold(values, await rdd.collect(), this.f);
-      for (const rdd of leaving) this.fold(values, await rdd.collect(), this.invFunc);
-    } else {
-      values = new KeyMap<K, V>();
-      for (const rdd of await batchesIn(this.reduced, timeMs - this.windowMs, timeMs)) this.fold(values, await rdd.collect(), this.f);
-    }
-    if (this.filterZero) {
-      const dropped: K[] = [];
-      values.forEach((v, k) => {
-        if (!this.filterZero?.(v)) dropped.push(k);
-      });
-      for (const k of dropped) values.delete(k);
-    }
-    this.previous = { timeMs, values };
-    return this.ssc.rddContext.parallelize(values.toPairs()).partitionBy(this.ssc.rddContext.defaultParallelism) as RDD<[K, V]>;
-  }
-
-  private fold(values: KeyMap<K, V>, pairs: readonly [K, V][], op: (a: V, b: V) => V): void {
-    for (const [k, v] of pairs) {
-      const current = values.get(k);
-      values.set(k, current === undefined && !values.has(k) ? v : op(current as V, v));
-    }
-  }
-}
-
-class StateDStream<K, V, S, U> extends DStream<U> {
-  private readonly states = new KeyMap<K, { state: S; lastUpdateMs: number }>();
-
-  constructor(
-    private readonly parent: DStream<readonly [K, V]>,
-    private readonly stateKeysMax: number,
-    private readonly step: (key: K, values: V[], holder: KeyState<S>) => U[],
-    private readonly timeout?: { timeoutMs: number; onTimeout: (key: K, holder: KeyState<S>) => U | undefined },
-  ) {
-    super(parent.ssc, [parent as DStream<unknown>]);
-  }
-
-  protected async compute(timeMs: number): Promise<RDD<U>> {
-    const rdd = await this.parent.getOrCompute(timeMs);
-    const grouped = rdd ? await rdd.groupByKey().collect() : [];
-    const out: U[] = [];
-    const touched = new KeyMap<K, true>();
-    for (const [key, values] of grouped) {
-      touched.set(key, true);
-      out.push(...this.step(key, values, this.holder(key, timeMs, false)));
-    }
-    if (this.timeout) {
-      const expired: K[] = [];
-      this.states.forEach((entry, key) => {
-        if (!touched.has(key) && timeMs - entry.lastUpdateMs >= (this.timeout?.timeoutMs ?? Infinity)) expired.push(key);
-      });
-      for (const key of expired) {
-        const result = this.timeout.onTimeout(key, this.holder(key, timeMs, true));
-        this.states.delete(key);
-        if (result !== undefined) out.push(result);
-      }
-    }
-    if (this.states.size > this.stateKeysMax) {
-      throw new RangeError(`state holds ${this.states.size} keys, over stateKeysMax ${this.stateKeysMax}`);
-    }
-    return this.ssc.rddContext.parallelize(out);
-  }
-
-  private holder(key: K, timeMs: number, timingOut: boolean): KeyState<S> {
-    const states = this.states;
-    return {
-      get state() {
-        return states.get(key)?.state;
-      },
-      exists: () => states.has(key),
-      update: (state: S) => {
-        if (timingOut) throw new Error('mapWithState: cannot update the state of a key that is timing out');
-        states.set(key, { state, lastUpdateMs: timeMs });
-      },
-      remove: () => {
-        states.delete(key);
-      },
-      isTimingOut: () => timingOut,
-    };
   }
 }

@@ -1,4 +1,3 @@
-export { DStream, type KeyState } from './dstream.js';
 export {
   type AddOutcome,
   type ClosedEarly,
@@ -6,8 +5,18 @@ export {
   EventTimeAggregator,
   type EventTimeAggregatorOptions,
 } from './event-time-aggregator.js';
+export {
+  type BatchErrorHandler,
+  DStream,
+  type EventTimeAggregation,
+  type EventTimeResult,
+  EventTimeWindowedDStream,
+  type KeyState,
+  QueueInputDStream,
+  type StreamingCheckpoint,
+  StreamingContext,
+} from './internal.js';
 export { PerSourceAggregator, type PerSourceAggregatorOptions, type SourceCheckpoint } from './per-source-aggregator.js';
-export { QueueInputDStream } from './queue-input-dstream.js';
-export { type Clock, StreamingContext, systemClock } from './streaming-context.js';
+export { type Clock, systemClock } from './streaming-context.js';
 export { Watermark } from './watermark.js';
 export { assignWindows, checkWindowSpec, type EventWindow, type WindowSpec } from './window-spec.js';

@@ -1,11 +1,10 @@
-import type { RDD } from '../rdd/index.js';
-import { DStream } from './dstream.js';
-import type { StreamingContext } from './streaming-context.js';
+import { DStream, type RDD, type StreamingContext } from './internal.js';
 
 /**
  * An input stream fed by push(). Each batch takes everything pushed since the previous one.
  * Bounded: past queuedItemsMax, push refuses the items and counts them in `refused`, so a
- * stalled job shows up in metrics instead of in the process's memory.
+ * stalled job shows up in metrics instead of in the process's memory. What waits in the
+ * queue is not in the checkpoint: its source (the gateway's log) feeds it again after a restart.
  */
 export class QueueInputDStream<T> extends DStream<T> {
   private queue: T[] = [];

@@ -1,6 +1,5 @@
 import type { RddContext } from '../rdd/index.js';
-import type { DStream } from './dstream.js';
-import { QueueInputDStream } from './queue-input-dstream.js';
+import { type DStream, QueueInputDStream, type RDD, UnionDStream } from './internal.js';
 
 /** Where a StreamingContext reads the time; tests and the simulator drive their own. */
 export interface Clock {
@@ -11,8 +10,23 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 interface OutputOperation {
   readonly stream: DStream<unknown>;
-  readonly fn: (rdd: import('../rdd/index.js').RDD<unknown>, timeMs: number) => void | Promise<void>;
+  readonly fn: (rdd: RDD<unknown>, timeMs: number) => void | Promise<void>;
 }
+
+/**
+ * What a StreamingContext carries across a restart: the last batch time and every stateful
+ * stream's state, by the order the job created its streams (a job must be built the same way
+ * to be restored, as in Spark). Plain data: v8's serialize or MessagePack can store it.
+ */
+export interface StreamingCheckpoint {
+  readonly version: 1;
+  readonly lastBatchMs: number | undefined;
+  readonly batchesRun: number;
+  readonly streams: readonly { readonly index: number; readonly state: unknown }[];
+}
+
+/** What a failed batch is reported with, when the context runs its own batches (start()). */
+export type BatchErrorHandler = (error: Error, timeMs: number) => void;
 
 /**
  * Micro-batches in the Spark Streaming style: every batchIntervalMs, each output operation
@@ -48,11 +62,31 @@ export class StreamingContext {
     return new QueueInputDStream<T>(this, queuedItemsMax);
   }
 
-  /** Runs a batch every batchIntervalMs until stop(). */
-  start(): void {
+  /** Every element of every stream's batches. @example ssc.union([lisbon, porto]) */
+  union<T>(streams: readonly DStream<T>[]): DStream<T> {
+    return new UnionDStream(streams);
+  }
+
+  /** Batches that failed while the context ran them itself (start()), and the last error. */
+  batchesFailed = 0;
+  lastError: { readonly message: string; readonly timeMs: number } | undefined;
+
+  /**
+   * Runs a batch every batchIntervalMs until stop(). A batch that fails is counted
+   * (batchesFailed, lastError) and given to onError (by default written to stderr): never
+   * swallowed. The next batch runs as usual.
+   */
+  start(onError: BatchErrorHandler = (error, timeMs) => console.error(`streaming batch ${timeMs} failed: ${error.message}`)): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      this.running = this.running.then(() => this.runBatch()).catch(() => {});
+      const timeMs = this.nextBatchMs();
+      this.running = this.running
+        .then(() => this.runBatch(timeMs))
+        .catch((error: Error) => {
+          this.batchesFailed++;
+          this.lastError = { message: error.message, timeMs };
+          onError(error, timeMs);
+        });
     }, this.batchIntervalMs);
   }
 
@@ -80,6 +114,33 @@ export class StreamingContext {
   /** The batch time after `timeMs`, or after the last batch. */
   nextBatchMs(): number {
     return this.lastBatchMs === undefined ? this.alignedNow() : this.lastBatchMs + this.batchIntervalMs;
+  }
+
+  /** The job's state now: take it between batches (after runBatch resolves). */
+  checkpoint(): StreamingCheckpoint {
+    const streams = this.streams.flatMap((stream, index) => {
+      const state = stream.checkpointState();
+      return state === undefined ? [] : [{ index, state }];
+    });
+    return { version: 1, lastBatchMs: this.lastBatchMs, batchesRun: this.batchesRun, streams };
+  }
+
+  /**
+   * Takes back a checkpoint into a job built the same way, before its first batch: each
+   * stateful stream gets its state, and batch times go on after the checkpoint's last.
+   */
+  restore(checkpoint: StreamingCheckpoint): void {
+    if (checkpoint.version !== 1) throw new Error(`checkpoint: version was ${checkpoint.version}, expected 1`);
+    for (const { index, state } of checkpoint.streams) {
+      const stream = this.streams[index];
+      if (!stream)
+        throw new Error(
+          `checkpoint: stream ${index} has state, but this job has ${this.streams.length} streams: is it built the same way?`,
+        );
+      stream.restoreState(state);
+    }
+    this.lastBatchMs = checkpoint.lastBatchMs;
+    this.batchesRun = checkpoint.batchesRun;
   }
 
   register(stream: DStream<unknown>): void {
