@@ -103,4 +103,31 @@ pipelines: [{ module: ./job.js, schedule: "every minute" }]
       'FOGLINE_UPLINK_PASSWORD and FOGLINE_UPLINK_PASSWORD_FILE were both set',
     );
   });
+
+  it('fills a mapping from its preset, and names the mapping field at fault', () => {
+    const config = loadGatewayConfig(example, {}, {});
+    expect(config.mappings[0]).toMatchObject({ name: 'tasmota-sensor', topic: 'tele/{device}/SENSOR', values: 'auto' });
+    expect(
+      problems(`gatewayId: gw
+mappings:
+  - { preset: zigbee2mqtt, clients: [z2m-bridge], topic: "z2m/{device}" }
+  - { topic: "meters/{meter}" }
+  - { topic: "meters/{meter}", deviceId: "{building}", values: auto }
+  - { preset: tasmota-snsor }
+`),
+    ).toEqual([
+      'mappings.3.preset was "tasmota-snsor", expected one of "tasmota-sensor", "tasmota-state", "zigbee2mqtt", "shelly-gen2", "home-assistant-state"',
+    ]);
+    expect(
+      problems(`gatewayId: gw
+mappings:
+  - { preset: zigbee2mqtt, clients: [z2m-bridge], topic: "z2m/{device}" }
+  - { topic: "meters/{meter}" }
+  - { topic: "meters/{meter}", deviceId: "{building}", values: auto }
+`),
+    ).toEqual([
+      'mappings.1.deviceId was missing, expected it or a preset (tasmota-sensor, tasmota-state, zigbee2mqtt, shelly-gen2, home-assistant-state)',
+      'mappings.2: mapping mapping-2: deviceId "{building}" uses {building}, which the topic does not name',
+    ]);
+  });
 });

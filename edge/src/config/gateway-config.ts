@@ -10,6 +10,8 @@ import {
 } from '@fogline/shared';
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { mappingPresets } from '../ingest/mapping-presets.js';
+import { CompiledMapping, type MappingSpec } from '../ingest/payload-mapping.js';
 
 const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
 const positiveInt = z.number().int().positive();
@@ -37,6 +39,33 @@ const ruleSchema = z.discriminatedUnion('kind', [
     severity: severity('warning'),
   }),
 ]);
+
+const jsonPath = z.string().regex(/^\$/, 'a JSON path starting with $ ($.ENERGY.Power)');
+
+/** A payload mapping: a preset's name, and any of its fields to replace (see mapping-presets.ts). */
+const mappingSchema = z.strictObject({
+  preset: z.enum(Object.keys(mappingPresets) as [string, ...string[]]).optional(),
+  name: z.string().min(1).optional(),
+  topic: z.string().min(1).optional(),
+  deviceId: z.string().min(1).optional(),
+  timestamp: z
+    .strictObject({ path: jsonPath, unit: z.enum(['ms', 's', 'iso']), withoutOffset: z.enum(['utc', 'arrival']).optional() })
+    .optional(),
+  payload: z.enum(['json', 'number']).optional(),
+  values: z
+    .union([
+      z.literal('auto'),
+      z
+        .array(z.strictObject({ path: jsonPath, metric: z.string().min(1), scale: z.number().optional(), offset: z.number().optional() }))
+        .min(1),
+    ])
+    .optional(),
+  root: jsonPath.optional(),
+  exclude: z.array(z.string().min(1)).optional(),
+  metricPrefix: z.string().optional(),
+  when: z.strictObject({ path: jsonPath, equals: z.union([z.string(), z.number(), z.boolean()]) }).optional(),
+  clients: z.array(z.string().min(1)).optional(),
+});
 
 /** The gateway's configuration file (YAML or JSON); every field has a default but gatewayId. */
 export const gatewayConfigSchema = z.strictObject({
@@ -141,6 +170,8 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .optional(),
   rules: z.array(ruleSchema).default([]),
+  /** How publishes outside telemetry/{id} and events/{id} become readings (Tasmota, Zigbee2MQTT, Shelly, state topics...). */
+  mappings: z.array(mappingSchema).default([]),
   pipelines: z
     .array(
       z.strictObject({
@@ -162,7 +193,10 @@ export const gatewayConfigSchema = z.strictObject({
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 
-export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfig = Omit<z.output<typeof gatewayConfigSchema>, 'mappings'> & {
+  /** The mappings with their presets filled in, checked. */
+  readonly mappings: readonly MappingSpec[];
+};
 export type GatewayRule = GatewayConfig['rules'][number];
 
 /** Flags and environment variables that override the file, by config path. */
@@ -185,6 +219,27 @@ export const gatewaySecretSettings: readonly SecretSetting[] = [{ path: ['uplink
 
 /** The config fit to print: secrets replaced by [redacted]. */
 export const printableGatewayConfig = (config: GatewayConfig) => redactSecrets(config, gatewaySecretSettings);
+
+/** Each mapping's preset filled in and the result checked; a problem per mapping that cannot work. */
+function resolveMappings(given: z.output<typeof mappingSchema>[], problems: string[]): MappingSpec[] {
+  return given.flatMap((mapping, i) => {
+    const { preset, ...fields } = mapping;
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const spec = { ...(preset ? mappingPresets[preset] : {}), name: preset ?? `mapping-${i}`, ...defined } as Partial<MappingSpec>;
+    const missing = (['topic', 'deviceId', 'values'] as const).filter((field) => spec[field] === undefined);
+    if (missing.length > 0) {
+      problems.push(`mappings.${i}.${missing[0]} was missing, expected it or a preset (${Object.keys(mappingPresets).join(', ')})`);
+      return [];
+    }
+    try {
+      new CompiledMapping(spec as MappingSpec);
+    } catch (error) {
+      problems.push(`mappings.${i}: ${(error as Error).message}`);
+      return [];
+    }
+    return [spec as MappingSpec];
+  });
+}
 
 /** A module named by a path (./my-job.js, /opt/jobs/x.js) is taken from the config's folder; anything else is a package name. */
 const isPath = (module: string) => module.startsWith('.') || isAbsolute(module);
@@ -239,6 +294,7 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
       );
   }
   problems.push(...portClashes(config));
+  const mappings = resolveMappings(config.mappings, problems);
   if (config.uplink && config.uplink.reconnectMsMin > config.uplink.reconnectMsMax)
     problems.push(
       `uplink.reconnectMsMin was ${config.uplink.reconnectMsMin}, expected at most uplink.reconnectMsMax ${config.uplink.reconnectMsMax}`,
@@ -251,6 +307,7 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
   const within = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   return {
     ...config,
+    mappings,
     dataDir: within(config.dataDir),
     mqtt: {
       ...config.mqtt,

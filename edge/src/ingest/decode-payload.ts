@@ -21,23 +21,24 @@ export const eventMetricPrefix = 'event.';
 /** Metric names travel in topics and keys: a conservative alphabet keeps both unambiguous. */
 export const metricNamePattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-const show = (value: unknown) => {
+export const show = (value: unknown) => {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 };
 
-class ReadingCollector {
+/** Collects a publish's readings, each checked on its own: a bad one is a problem, its neighbours still count. */
+export class ReadingCollector {
   readonly readings: Reading[] = [];
   readonly problems: string[] = [];
 
   constructor(
     private readonly deviceId: string,
-    private readonly receivedAtMs: number,
+    readonly receivedAtMs: number,
     private readonly limits: DecodeLimits,
   ) {}
 
   /** Checks one reading's parts; a bad one becomes a problem, its neighbours still count. */
-  add(where: string, metric: string, value: unknown, ts: unknown): void {
+  add(where: string, metric: string, value: unknown, ts: unknown, deviceId = this.deviceId): void {
     if (!metricNamePattern.test(metric)) {
       this.problems.push(`${where}: metric name ${show(metric)} is not 1-64 letters, digits, _ . : -`);
       return;
@@ -63,7 +64,7 @@ class ReadingCollector {
       this.problems.push(`${where}.${metric}: over readingsPerMessageMax ${this.limits.readingsPerMessageMax}`);
       return;
     }
-    const reading: Reading = { deviceId: this.deviceId, metric, ts: Math.round(eventTs), value };
+    const reading: Reading = { deviceId, metric, ts: Math.round(eventTs), value };
     this.readings.push(ts === undefined ? { ...reading, arrival: true } : reading);
   }
 
@@ -90,7 +91,7 @@ class ReadingCollector {
   }
 }
 
-function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
+export function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
     return { ok: true, value: JSON.parse(payload.toString('utf8')) };
   } catch (error) {
@@ -99,7 +100,7 @@ function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false;
 }
 
 /**
- * Decodes one publish per the device contract (../shared/DESIGN.md):
+ * Decodes one publish per the device contract (the README's "The device contract"):
  *  - telemetry/{id}: {"temperature": 21.5} (arrival time is the event time), or
  *    {"ts": 1732400000000, "values": {...}}, or an array of such objects;
  *  - telemetry/{id}/{metric}: a bare number, or {"ts": ..., "value": ...};

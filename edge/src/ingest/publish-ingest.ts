@@ -8,8 +8,9 @@ import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import { LogThrottle } from '../ops/log-throttle.js';
 import type { WindowPipeline } from '../pipeline/window-pipeline.js';
 import type { BatchOperation } from '../store/gateway-store.js';
-import { decodePayload } from './decode-payload.js';
+import { type Decoded, decodePayload } from './decode-payload.js';
 import type { IngestLog } from './ingest-log.js';
+import { type CompiledMapping, PayloadMappings } from './payload-mapping.js';
 import { payloadDigest, type ResendMemo } from './resend-memo.js';
 
 export interface DeadLetter {
@@ -97,6 +98,7 @@ export class PublishIngest {
     private readonly counters: { bytesReceived: number },
   ) {
     this.messagesByQos = ['0', '1', '2'].map((qos) => metrics.messages.labels(qos));
+    this.mappings = new PayloadMappings(config.mappings);
   }
 
   readonly authorizePublish = (client: Client | null, packet: PublishPacket, done: Done): void => {
@@ -107,10 +109,14 @@ export class PublishIngest {
     this.metrics.bytesIn.inc(bytes);
     this.counters.bytesReceived += bytes;
     const topic = parseDeviceTopic(packet.topic);
+    // Outside the contract's topics, a payload mapping may know the topic (Tasmota, Zigbee2MQTT...).
+    const mapped = topic ? undefined : this.mappings.find(packet.topic);
     if (!this.authorize(client, deviceId, topic, packet, done)) return;
-    if (!this.checkLimits(deviceId, topic, packet, done)) return;
-    this.throttle(deviceId, packet, done, () => this.ingest(client, deviceId, topic, packet, done));
+    if (!this.checkLimits(deviceId, topic, packet, done, mapped !== undefined)) return;
+    this.throttle(deviceId, packet, done, () => this.ingest(client, deviceId, topic, packet, done, mapped));
   };
+
+  private readonly mappings: PayloadMappings;
 
   /**
    * A connection has closed. After a DISCONNECT the client has every PUBACK, so the device's
@@ -136,11 +142,11 @@ export class PublishIngest {
     return true;
   }
 
-  private checkLimits(deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done): boolean {
+  private checkLimits(deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done, mapped: boolean): boolean {
     const { payloadBytesMax, topicLevelsMax } = this.config.limits;
     let problem: string | undefined;
-    // A topic of the contract has at most 3 levels; only others need counting.
-    const levels = topic ? (topic.kind === 'telemetry' && topic.metric !== undefined ? 3 : 2) : packet.topic.split('/').length;
+    // A topic of the contract has at most 3 levels; a mapped topic has its mapping's; only others need counting.
+    const levels = topic ? (topic.kind === 'telemetry' && topic.metric !== undefined ? 3 : 2) : mapped ? 0 : packet.topic.split('/').length;
     if (packet.payload.length > payloadBytesMax)
       problem = `payload of ${packet.payload.length} bytes is over payloadBytesMax ${payloadBytesMax}`;
     else if (levels > topicLevelsMax) problem = `topic has ${levels} levels, over topicLevelsMax ${topicLevelsMax}`;
@@ -168,7 +174,14 @@ export class PublishIngest {
     setTimeout(() => this.throttle(deviceId, packet, done, next, waitedMs + waitMs), waitMs);
   }
 
-  private ingest(client: Client, deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done): void {
+  private ingest(
+    client: Client,
+    deviceId: string,
+    topic: DeviceTopic | undefined,
+    packet: PublishPacket,
+    done: Done,
+    mapped?: { mapping: CompiledMapping; captured: Record<string, string> },
+  ): void {
     const receivedAtMs = Date.now();
     const messageId = packet.qos > 0 ? (packet.messageId ?? 0) : 0;
     const digest = messageId > 0 ? payloadDigest(packet.payload as Uint8Array) : 0;
@@ -177,7 +190,9 @@ export class PublishIngest {
       this.metrics.duplicates.inc();
       return done(null);
     }
-    const { readings, problems } = decodePayload(packet.topic, packet.payload as Buffer, receivedAtMs, this.config.limits, topic);
+    const decoded = this.decode(client, deviceId, topic, packet, receivedAtMs, mapped);
+    if (!decoded.ok) return done(decoded.error);
+    const { readings, problems } = decoded;
     const deadLetterOps = problems.length > 0 ? this.deadLetterOperations(deviceId, packet, problems) : noOperations;
     const durable = packet.qos > 0 || this.config.ingest.qos0 === 'durable';
     if (readings.length === 0) {
@@ -205,6 +220,32 @@ export class PublishIngest {
     });
     // Remembered now, not at commit: a resend can arrive while the original is still in the batch.
     if (messageId > 0) this.memo.remember(deviceId, connection, messageId, digest, offset, receivedAtMs);
+  }
+
+  /**
+   * The publish's readings: by the contract, or by the mapping its topic matched. A mapped
+   * publish for a device the client may not speak for is refused as any ACL breach is (the
+   * connection closes); one the mapping ignores (Shelly's NotifyEvent) is acknowledged, counted.
+   */
+  private decode(
+    client: Client,
+    deviceId: string,
+    topic: DeviceTopic | undefined,
+    packet: PublishPacket,
+    receivedAtMs: number,
+    mapped: { mapping: CompiledMapping; captured: Record<string, string> } | undefined,
+  ): ({ ok: true } & Decoded) | { ok: false; error: Error | null } {
+    const payload = packet.payload as Buffer;
+    if (!mapped) return { ok: true, ...decodePayload(packet.topic, payload, receivedAtMs, this.config.limits, topic) };
+    const outcome = mapped.mapping.decode(mapped.captured, payload, deviceId, receivedAtMs, this.config.limits);
+    if (outcome.kind === 'decoded') return { ok: true, ...outcome.decoded };
+    if (outcome.kind === 'ignored') {
+      this.metrics.mappedIgnored.inc({ mapping: mapped.mapping.spec.name });
+      return { ok: false, error: null };
+    }
+    this.metrics.aclDenied.inc({ action: 'publish' });
+    this.logger.warn({ deviceId, clientId: client.id, topic: packet.topic, reason: outcome.reason }, 'mapped publish refused');
+    return { ok: false, error: new Error(outcome.reason) };
   }
 
   /** The policy at logBytesMax: close the oldest window to free the log, and refuse meanwhile. */

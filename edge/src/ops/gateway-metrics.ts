@@ -26,6 +26,11 @@ export function createGatewayMetrics() {
       'resend_memo_evicted_total',
       'Device resend memos dropped at ingest.resendMemoDevicesMax (the idlest first)',
     ),
+    mappedIgnored: counter(
+      'mapped_ignored_total',
+      "Publishes a payload mapping matched and left out by its when (Shelly's NotifyEvent, say), by mapping",
+      ['mapping'],
+    ),
     deadLetters: counter('dead_letters_total', 'Publishes or parts of publishes refused, by reason', ['reason']),
     deadLettersDropped: counter('dead_letters_dropped_total', 'Dead letters dropped from the store at deadLettersMax (oldest first)'),
     late: counter('late_readings_total', 'Readings that arrived after their window closed (kept in the late store)'),
