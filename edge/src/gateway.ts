@@ -19,6 +19,8 @@ import type { GatewayConfig } from './config/gateway-config.js';
 import { cleanDisconnectMark, IngestLog, type LogEntry } from './ingest/ingest-log.js';
 import { type DeadLetter, PublishIngest } from './ingest/publish-ingest.js';
 import { ResendMemo } from './ingest/resend-memo.js';
+import { SparkplugNodes, sparkplugNamespace } from './ingest/sparkplug-nodes.js';
+import { encodeRebirthRequest } from './ingest/sparkplug-payload.js';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics.js';
 import { LogThrottle } from './ops/log-throttle.js';
 import { operatorRoutes } from './ops/operator-routes.js';
@@ -190,6 +192,7 @@ export class Gateway {
       (readings) => this.accept(readings, Number.POSITIVE_INFINITY, Date.now()),
       this.counters,
     );
+    if (config.sparkplug.enabled) ingest.sparkplug = this.sparkplugNodes();
     await this.startUserPipelines();
     const presence = new DevicePresence(presenceDevicesMax, () => metrics.presenceForgotten.inc());
     this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger, presence);
@@ -203,7 +206,7 @@ export class Gateway {
       config.ops.port,
       metrics.registry,
       () => this.health(),
-      operatorRoutes(this.credentials, presence, this.deadLetters, this.lateReadings),
+      operatorRoutes(this.credentials, presence, this.deadLetters, this.lateReadings, () => ingest.sparkplug?.list() ?? []),
     );
     this.startUplink();
     this.tasks.push(
@@ -213,6 +216,33 @@ export class Gateway {
     );
     this.publishStatus();
     logger.info({ gatewayId: config.gatewayId, ports: this.ports, dataDir: config.dataDir }, 'gateway ready');
+  }
+
+  /** Sparkplug B edge nodes; a rebirth request goes out on the node's NCMD topic, as a host application sends it. */
+  private sparkplugNodes(): SparkplugNodes {
+    const { metrics, logger } = this;
+    return new SparkplugNodes(
+      {
+        requestRebirth: (group, node) => {
+          metrics.sparkplugRebirthRequests.inc();
+          logger.info({ group, node }, 'sparkplug: rebirth requested');
+          this.broker?.aedes.publish(
+            {
+              cmd: 'publish',
+              topic: `${sparkplugNamespace}/${group}/NCMD/${node}`,
+              payload: Buffer.from(encodeRebirthRequest(Date.now())),
+              qos: 0,
+              retain: false,
+              dup: false,
+            },
+            () => {},
+          );
+        },
+        seqGap: () => metrics.sparkplugSeqGaps.inc(),
+        nodeForgotten: () => metrics.sparkplugNodesForgotten.inc(),
+      },
+      this.config.sparkplug.clients,
+    );
   }
 
   private credentialsWatch?: { reload(): void; close(): void };

@@ -39,6 +39,20 @@ function authError(message: string, returnCode: 4 | 5): AuthenticateError {
 }
 
 /**
+ * What a Sparkplug B edge node subscribes to: its own NCMD, its devices' DCMD, and the host
+ * applications' STATE (spBv1.0/<group>/NCMD/<node>, spBv1.0/<group>/DCMD/<node>/+ or /#,
+ * spBv1.0/STATE/+). Its node id is its device id.
+ */
+function sparkplugCommandTopic(topic: string, deviceId: string): boolean {
+  const [namespace, group, type, node, device, ...more] = topic.split('/');
+  if (namespace !== 'spBv1.0' || more.length > 0) return false;
+  if (group === 'STATE') return type !== undefined && node === undefined;
+  if (!group || group === '+' || group === '#' || node !== deviceId) return false;
+  if (type === 'NCMD') return device === undefined;
+  return type === 'DCMD' && device !== undefined;
+}
+
+/**
  * The embedded broker. CONNECT: the username is the device id and the password its secret,
  * checked against the credentials file; without credentials only if allowAnonymous says so
  * (the client id is then the device id). SUBSCRIBE: a device may subscribe to its own
@@ -92,7 +106,8 @@ export async function startBroker(
     authorizePublish: hooks.authorizePublish,
     authorizeSubscribe: (client: Client, subscription: Subscription, done) => {
       const deviceId = deviceOf.get(client) ?? client.id;
-      if (subscription.topic === `commands/${deviceId}`) return done(null, subscription);
+      if (subscription.topic === `commands/${deviceId}` || sparkplugCommandTopic(subscription.topic, deviceId))
+        return done(null, subscription);
       metrics.aclDenied.inc({ action: 'subscribe' });
       logger.warn({ deviceId, topic: subscription.topic }, "subscription outside the device's own commands refused");
       done(null, null);

@@ -170,6 +170,14 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .optional(),
   rules: z.array(ruleSchema).default([]),
+  /** Sparkplug B (spBv1.0/...) edge nodes: births, data, deaths, seq checks, rebirth requests. */
+  sparkplug: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Credentials that may publish for any edge node (a relay); others only for the node of their own id. */
+      clients: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   /** How publishes outside telemetry/{id} and events/{id} become readings (Tasmota, Zigbee2MQTT, Shelly, state topics...). */
   mappings: z.array(mappingSchema).default([]),
   pipelines: z

@@ -10,8 +10,9 @@ import type { WindowPipeline } from '../pipeline/window-pipeline.js';
 import type { BatchOperation } from '../store/gateway-store.js';
 import { type Decoded, decodePayload } from './decode-payload.js';
 import type { IngestLog } from './ingest-log.js';
-import { type CompiledMapping, PayloadMappings } from './payload-mapping.js';
+import { type CompiledMapping, type MappedOutcome, PayloadMappings } from './payload-mapping.js';
 import { payloadDigest, type ResendMemo } from './resend-memo.js';
+import { SparkplugNodes } from './sparkplug-nodes.js';
 
 export interface DeadLetter {
   readonly receivedAtMs: number;
@@ -110,13 +111,16 @@ export class PublishIngest {
     this.counters.bytesReceived += bytes;
     const topic = parseDeviceTopic(packet.topic);
     // Outside the contract's topics, a payload mapping may know the topic (Tasmota, Zigbee2MQTT...).
-    const mapped = topic ? undefined : this.mappings.find(packet.topic);
+    const sparkplug = !topic && this.sparkplug !== undefined && SparkplugNodes.owns(packet.topic);
+    const mapped = topic || sparkplug ? undefined : this.mappings.find(packet.topic);
     if (!this.authorize(client, deviceId, topic, packet, done)) return;
-    if (!this.checkLimits(deviceId, topic, packet, done, mapped !== undefined)) return;
+    if (!this.checkLimits(deviceId, topic, packet, done, mapped !== undefined || sparkplug)) return;
     this.throttle(deviceId, packet, done, () => this.ingest(client, deviceId, topic, packet, done, mapped));
   };
 
   private readonly mappings: PayloadMappings;
+  /** Sparkplug B edge nodes, when the gateway reads them (sparkplug.enabled); set once the broker can send NCMD. */
+  sparkplug?: SparkplugNodes;
 
   /**
    * A connection has closed. After a DISCONNECT the client has every PUBACK, so the device's
@@ -223,7 +227,7 @@ export class PublishIngest {
   }
 
   /**
-   * The publish's readings: by the contract, or by the mapping its topic matched. A mapped
+   * The publish's readings: by the contract, as Sparkplug B, or by the mapping its topic matched. A mapped
    * publish for a device the client may not speak for is refused as any ACL breach is (the
    * connection closes); one the mapping ignores (Shelly's NotifyEvent) is acknowledged, counted.
    */
@@ -236,11 +240,20 @@ export class PublishIngest {
     mapped: { mapping: CompiledMapping; captured: Record<string, string> } | undefined,
   ): ({ ok: true } & Decoded) | { ok: false; error: Error | null } {
     const payload = packet.payload as Buffer;
-    if (!mapped) return { ok: true, ...decodePayload(packet.topic, payload, receivedAtMs, this.config.limits, topic) };
-    const outcome = mapped.mapping.decode(mapped.captured, payload, deviceId, receivedAtMs, this.config.limits);
+    const { limits } = this.config;
+    const sparkplug = !topic && this.sparkplug && SparkplugNodes.owns(packet.topic) ? this.sparkplug : undefined;
+    let outcome: MappedOutcome;
+    let source: string;
+    if (sparkplug) {
+      outcome = sparkplug.handle(packet.topic, payload, deviceId, receivedAtMs, limits);
+      source = 'sparkplug';
+    } else if (mapped) {
+      outcome = mapped.mapping.decode(mapped.captured, payload, deviceId, receivedAtMs, limits);
+      source = mapped.mapping.spec.name;
+    } else return { ok: true, ...decodePayload(packet.topic, payload, receivedAtMs, limits, topic) };
     if (outcome.kind === 'decoded') return { ok: true, ...outcome.decoded };
     if (outcome.kind === 'ignored') {
-      this.metrics.mappedIgnored.inc({ mapping: mapped.mapping.spec.name });
+      this.metrics.mappedIgnored.inc({ mapping: source });
       return { ok: false, error: null };
     }
     this.metrics.aclDenied.inc({ action: 'publish' });

@@ -31,6 +31,15 @@ export function createGatewayMetrics() {
       "Publishes a payload mapping matched and left out by its when (Shelly's NotifyEvent, say), by mapping",
       ['mapping'],
     ),
+    sparkplugSeqGaps: counter(
+      'sparkplug_seq_gaps_total',
+      'Sparkplug B messages whose seq did not follow the last (messages lost): a rebirth is requested',
+    ),
+    sparkplugRebirthRequests: counter('sparkplug_rebirth_requests_total', 'NCMD Node Control/Rebirth requests sent to edge nodes'),
+    sparkplugNodesForgotten: counter(
+      'sparkplug_nodes_forgotten_total',
+      'Edge nodes forgotten at sparkplugNodesMax (the one heard from longest ago)',
+    ),
     deadLetters: counter('dead_letters_total', 'Publishes or parts of publishes refused, by reason', ['reason']),
     deadLettersDropped: counter('dead_letters_dropped_total', 'Dead letters dropped from the store at deadLettersMax (oldest first)'),
     late: counter('late_readings_total', 'Readings that arrived after their window closed (kept in the late store)'),

@@ -13,12 +13,14 @@ export const opsPageRecordsMax = 1000;
  *   GET /devices?connected=1           every credentialed device with its labels, connected or not, last seen
  *   GET /dead-letters?after=<id>&limit=   the newest (or those after id), oldest first, with their ids
  *   GET /late?after=<id>&limit=
+ *   GET /sparkplug                     Sparkplug B edge nodes and their devices, online or not, seq gaps
  */
 export function operatorRoutes(
   credentials: CredentialStore,
   presence: DevicePresence,
   deadLetters: BoundedRecordStore<unknown>,
   lateReadings: BoundedRecordStore<unknown>,
+  sparkplugNodes: () => unknown[] = () => [],
 ): Record<string, OpsRoute> {
   const page = (store: BoundedRecordStore<unknown>) => async (query: URLSearchParams) => {
     const records = await store.page(integerParam(query, 'after', undefined), integerParam(query, 'limit', 100, opsPageRecordsMax));
@@ -38,6 +40,7 @@ export function operatorRoutes(
     },
     '/dead-letters': page(deadLetters),
     '/late': page(lateReadings),
+    '/sparkplug': () => ({ nodes: sparkplugNodes() }),
   };
 }
 
