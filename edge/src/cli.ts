@@ -177,4 +177,27 @@ for (const [name, route, what] of [
     });
 }
 
+const subscribers = program
+  .command('subscribers')
+  .description('manage local subscribers: read-only credentials for Node-RED, a historian or a PLC (see mqtt.subscribers.aclFile)');
+
+addCredentialCommands(subscribers, {
+  noun: 'subscriber',
+  idField: 'subscriberId',
+  secretGoes: "Put it in the tool's MQTT connection (username: the subscriber's id)",
+  runningServer: 'a running gateway',
+  withCommon,
+  store: (options: CommonOptions) => new CredentialStore(load(options).mqtt.subscribers.credentialsFile as string),
+  fail,
+});
+
+withCommon(subscribers.command('list').description('list local subscribers (never secrets)')).action((options: CommonOptions) => {
+  try {
+    for (const s of new CredentialStore(load(options).mqtt.subscribers.credentialsFile as string).list())
+      console.log(JSON.stringify({ subscriberId: s.deviceId, createdAt: s.createdAt, labels: s.labels }));
+  } catch (error) {
+    fail(error);
+  }
+});
+
 await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import { type Logger, pino } from 'pino';
 import { DevicePresence, presenceDevicesMax } from './broker/device-presence.js';
 import { type RunningBroker, startBroker } from './broker/gateway-broker.js';
 import { RateLimiter } from './broker/rate-limiter.js';
+import { SubscriberAcl } from './broker/subscriber-acl.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { cleanDisconnectMark, IngestLog, type LogEntry } from './ingest/ingest-log.js';
 import { type DeadLetter, PublishIngest } from './ingest/publish-ingest.js';
@@ -195,7 +196,16 @@ export class Gateway {
     if (config.sparkplug.enabled) ingest.sparkplug = this.sparkplugNodes();
     await this.startUserPipelines();
     const presence = new DevicePresence(presenceDevicesMax, () => metrics.presenceForgotten.inc());
-    this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger, presence);
+    const subscribers = {
+      credentials: new CredentialStore(config.mqtt.subscribers.credentialsFile as string),
+      acl: config.mqtt.subscribers.aclFile ? SubscriberAcl.fromFile(config.mqtt.subscribers.aclFile) : SubscriberAcl.defaults,
+    };
+    this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger, { presence, subscribers });
+    this.subscribersWatch = watchCredentials(
+      subscribers.credentials,
+      (ids) => this.revoke(ids),
+      (error) => logger.error({ error: error.message, file: subscribers.credentials.path }, 'subscribers file not reloaded'),
+    );
     this.credentialsWatch = watchCredentials(
       this.credentials,
       (ids) => this.revoke(ids),
@@ -246,10 +256,12 @@ export class Gateway {
   }
 
   private credentialsWatch?: { reload(): void; close(): void };
+  private subscribersWatch?: { reload(): void; close(): void };
 
   /** Re-reads the credentials file now (the CLI calls it on SIGHUP; a change to the file does it by itself). */
   reloadCredentials(): void {
     this.credentialsWatch?.reload();
+    this.subscribersWatch?.reload();
   }
 
   /** Devices removed or given a new secret: their live connections close, and they must log in again. */
@@ -290,7 +302,21 @@ export class Gateway {
 
   private raise(alerts: readonly Alert[]): void {
     if (alerts.length === 0) return;
-    for (const alert of alerts) this.metrics.alerts.inc({ rule: alert.rule, severity: alert.severity });
+    for (const alert of alerts) {
+      this.metrics.alerts.inc({ rule: alert.rule, severity: alert.severity });
+      // Also on the gateway's own broker, for local subscribers (Node-RED, a siren): alerts/{deviceId}.
+      this.broker?.aedes.publish(
+        {
+          cmd: 'publish',
+          topic: `alerts/${alert.deviceId}`,
+          payload: Buffer.from(JSON.stringify(alert)),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
+        () => {},
+      );
+    }
     this.pipeline.writeAlerts(alerts).then(
       () => void this.uplink?.pump(),
       (error) => this.logger.error({ error: error.message }, 'alert write failed'),
@@ -512,6 +538,7 @@ export class Gateway {
     this.stopping ??= (async () => {
       for (const task of this.tasks) await task.stop();
       this.credentialsWatch?.close();
+      this.subscribersWatch?.close();
       await this.broker?.close();
       await new Promise<void>((resolve) => (this.ops ? this.ops.close(() => resolve()) : resolve()));
       for (const ssc of this.streaming) {

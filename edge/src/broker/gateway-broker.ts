@@ -18,12 +18,27 @@ import { deviceOf } from '../ingest/publish-ingest.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import { DevicePresence } from './device-presence.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { SubscriberAcl } from './subscriber-acl.js';
 
 export interface BrokerHooks {
   readonly authorizePublish: (client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void) => void;
   /** A connection closed, cleanly (DISCONNECT) or not. */
   readonly clientGone: (client: Client) => void;
 }
+
+/** Local tools that read the gateway's topics (Node-RED, a historian): their credentials and ACL. */
+export interface LocalSubscribers {
+  readonly credentials: CredentialStore;
+  readonly acl: SubscriberAcl;
+}
+
+export interface BrokerOptions {
+  readonly presence?: DevicePresence;
+  readonly subscribers?: LocalSubscribers;
+}
+
+/** Clients logged in as local subscribers (read-only), by their credential id. */
+export const subscriberOf = new WeakMap<Client, string>();
 
 export interface RunningBroker {
   readonly aedes: Aedes;
@@ -66,7 +81,7 @@ export async function startBroker(
   rate: RateLimiter,
   metrics: GatewayMetrics,
   logger: Logger,
-  presence = new DevicePresence(),
+  { presence = new DevicePresence(), subscribers }: BrokerOptions = {},
 ): Promise<RunningBroker> {
   const { limits } = config;
   const logins = new LoginThrottle({ failuresMax: limits.loginFailuresMax, windowMs: limits.loginFailureWindowMs });
@@ -87,13 +102,21 @@ export async function startBroker(
         deviceOf.set(client, client.id);
         return done(null, true);
       }
-      credentials.verify(username, password?.toString('utf8') ?? '').then(
+      // A device's id first; a local subscriber's only when no device has that id.
+      const subscriber = credentials.labels(username) === undefined && subscribers?.credentials.labels(username) !== undefined;
+      const store = subscriber ? (subscribers as LocalSubscribers).credentials : credentials;
+      store.verify(username, password?.toString('utf8') ?? '').then(
         (ok) => {
           if (!ok) {
             logger.warn({ deviceId: username, clientId: client.id, address }, 'refused: unknown device or wrong secret');
             return refuse(client, 'bad-credentials', 'bad username or password', 4, done);
           }
           logins.succeeded(address);
+          if (subscriber) {
+            subscriberOf.set(client, username);
+            client.id = username;
+            return done(null, true);
+          }
           deviceOf.set(client, username);
           // The client id is the username (Mosquitto's use_username_as_clientid): a device
           // cannot take over another's session by naming its client id.
@@ -103,8 +126,23 @@ export async function startBroker(
         (error: Error) => done(authError(`credential check failed: ${error.message}`, 5), false),
       );
     },
-    authorizePublish: hooks.authorizePublish,
+    authorizePublish: (client, packet, done) => {
+      // A local subscriber only reads.
+      if (client && subscriberOf.has(client)) {
+        metrics.aclDenied.inc({ action: 'publish' });
+        logger.warn({ subscriber: client.id, topic: packet.topic }, 'publish by a local subscriber refused (read-only)');
+        return done(new Error(`local subscriber ${client.id} may not publish`));
+      }
+      hooks.authorizePublish(client, packet, done);
+    },
     authorizeSubscribe: (client: Client, subscription: Subscription, done) => {
+      const subscriber = subscriberOf.get(client);
+      if (subscriber !== undefined) {
+        if (subscribers?.acl.allows(subscriber, subscription.topic)) return done(null, subscription);
+        metrics.aclDenied.inc({ action: 'subscribe' });
+        logger.warn({ subscriber, topic: subscription.topic }, "subscription outside the subscriber's ACL refused");
+        return done(null, null);
+      }
       const deviceId = deviceOf.get(client) ?? client.id;
       if (subscription.topic === `commands/${deviceId}` || sparkplugCommandTopic(subscription.topic, deviceId))
         return done(null, subscription);

@@ -82,6 +82,15 @@ export const gatewayConfigSchema = z.strictObject({
       /** Devices without credentials are let in only when this says so. */
       allowAnonymous: z.boolean().default(false),
       credentialsFile: z.string().min(1).optional(),
+      /** Local tools that may subscribe (read-only): Node-RED, a historian, a PLC. */
+      subscribers: z
+        .strictObject({
+          /** Their credentials (fogline-gateway subscribers add); default <dataDir>/subscribers.json. */
+          credentialsFile: z.string().min(1).optional(),
+          /** What each may read, in Mosquitto's acl_file format; without it, telemetry/#, events/# and alerts/#. */
+          aclFile: z.string().min(1).optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   limits: z
@@ -320,6 +329,10 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
     mqtt: {
       ...config.mqtt,
       credentialsFile: within(config.mqtt.credentialsFile ?? resolve(within(config.dataDir), 'devices.json')),
+      subscribers: {
+        credentialsFile: within(config.mqtt.subscribers.credentialsFile ?? resolve(within(config.dataDir), 'subscribers.json')),
+        aclFile: config.mqtt.subscribers.aclFile && within(config.mqtt.subscribers.aclFile),
+      },
       tls: config.mqtt.tls && { ...config.mqtt.tls, keyFile: within(config.mqtt.tls.keyFile), certFile: within(config.mqtt.tls.certFile) },
     },
     pipelines: config.pipelines.map((p) => ({ ...p, module: isPath(p.module) ? within(p.module) : p.module })),
