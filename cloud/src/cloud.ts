@@ -1,5 +1,6 @@
 import { CredentialStore, RddContext } from '@fogline/shared';
 import { type Logger, pino } from 'pino';
+import { WebhookDispatcher } from './alerts/webhook-dispatcher.js';
 import { type ApiDeps, createApi } from './api/api.js';
 import { type HttpListener, listenHttp } from './api/http-server.js';
 import { LiveEvents } from './api/live-events.js';
@@ -44,6 +45,7 @@ export class Cloud {
   readonly live: LiveEvents;
   private readonly liveFeed: LiveFeed;
   private readonly router: IntakeRouter;
+  private readonly webhooks: WebhookDispatcher;
   private lakeExports: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -56,7 +58,13 @@ export class Cloud {
     this.maintenance = new MaintenanceService(store, rdd, logger);
     this.live = new LiveEvents({ clientsMax: config.http.liveClientsMax, pendingEventsMax: config.http.livePendingEventsMax }, metrics);
     this.liveFeed = new LiveFeed(this.live, () => overviewOf(store, this.readingsRate, this.maintenance), config.http.liveIntervalMs);
-    this.router = new IntakeRouter(store, metrics, logger);
+    const { webhookSecret, webhooks } = config.alerting;
+    this.webhooks = new WebhookDispatcher(
+      webhooks.map((hook) => ({ ...hook, secret: hook.secret ?? webhookSecret })),
+      metrics,
+      logger.child({ component: 'webhooks' }),
+    );
+    this.router = new IntakeRouter(store, metrics, logger, (alert) => this.webhooks.enqueue(alert));
     this.jobs = new ScheduledJobs(store.cluster, logger);
     observeIntake(store, metrics, logger);
     this.relayLiveEvents();
@@ -195,6 +203,7 @@ export class Cloud {
     await this.http?.close();
     await this.embedded?.close();
     await this.external?.close();
+    await this.webhooks.stop();
     await this.store.cluster.stop();
     await this.rdd.stop();
     await this.store.close();

@@ -97,12 +97,17 @@ export function killedAfterEachTest(): { start: (cli: string, args: string[], re
 /**
  * A running cloud (its broker and API on port 0) with one gateway registered on it, and that
  * gateway's config written but not started: a test provisions devices first, or starts it
- * with flags. `cloudHttp` and `gateway` add to or replace the configs' sections.
+ * with flags. `cloudHttp` adds to the cloud's http section, `cloud` to or over its other
+ * sections, and `gateway` to or over the gateway's.
  */
 export async function cloudAndGatewayConfig(
   start: (cli: string, args: string[], ready: string) => Promise<Running>,
   gatewayId: string,
-  options: { cloudHttp?: Record<string, unknown>; gateway?: (dir: string) => Record<string, unknown> } = {},
+  options: {
+    cloudHttp?: Record<string, unknown>;
+    cloud?: Record<string, unknown>;
+    gateway?: (dir: string) => Record<string, unknown>;
+  } = {},
 ): Promise<{ cloud: Running; gatewayDir: string; gatewayConfig: string; gatewaySecret: string }> {
   const cloudDir = tempDir(`${gatewayId}-cloud`);
   const cloudConfig = writeYaml(cloudDir, 'cloud.yaml', {
@@ -110,6 +115,7 @@ export async function cloudAndGatewayConfig(
     broker: { port: 0 },
     http: { port: 0, ...options.cloudHttp },
     log: { level: 'info' },
+    ...options.cloud,
   });
   const { secret } = JSON.parse(await runCli(cloudCli, ['gateways', 'add', gatewayId, '-c', cloudConfig])) as { secret: string };
   const cloud = await start(cloudCli, ['-c', cloudConfig], 'cloud ready');

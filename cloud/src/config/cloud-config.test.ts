@@ -86,4 +86,20 @@ describe('the cloud config: store, node and shared group', () => {
       'FOGLINE_CLOUD_HTTP_PORT was "80a", expected a port from 0 to 65535',
     );
   });
+
+  it('takes webhooks with their limits, and never prints their secrets', () => {
+    const config = parseCloudConfig({
+      alerting: {
+        webhookSecret: 'the-shared-webhook-secret-01',
+        webhooks: [{ name: 'on-call', url: 'https://hooks.example.com/x', secret: 'its-own-webhook-secret-0001' }],
+      },
+    });
+    expect(config.alerting.webhooks[0]).toMatchObject({ severities: ['warning', 'critical'], attemptsMax: 10, queueMax: 10_000 });
+    const printed = JSON.stringify(printableCloudConfig(config));
+    expect(printed).not.toContain('the-shared-webhook-secret-01');
+    expect(printed).not.toContain('its-own-webhook-secret-0001');
+    expect(errorOf({ alerting: { webhooks: [{ name: 'x', url: 'ftp://host' }] } })).toContain(
+      'alerting.webhooks.0.url was "ftp://host", expected an http:// or https:// URL',
+    );
+  });
 });

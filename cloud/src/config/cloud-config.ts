@@ -5,6 +5,7 @@ import {
   describeIssues,
   portFromEnvironment,
   readConfigFile,
+  redacted,
   redactSecrets,
   type SecretSetting,
   secretsFromEnvironment,
@@ -162,6 +163,31 @@ export const cloudConfigSchema = z.strictObject({
       lakeExport: z.string().default('0 30 * * * *'),
     })
     .prefault({}),
+  /** Where alerts go besides the API and the dashboard: webhooks per severity, signed. */
+  alerting: z
+    .strictObject({
+      /** The key webhooks without a secret of their own are signed with (or FOGLINE_CLOUD_WEBHOOK_SECRET). */
+      webhookSecret: z.string().min(16, 'a secret of at least 16 characters').optional(),
+      webhooks: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a name of letters, digits, _ . - (at most 64)'),
+            url: z.string().regex(/^https?:\/\//, 'an http:// or https:// URL'),
+            severities: z
+              .array(z.enum(['info', 'warning', 'critical']))
+              .min(1)
+              .default(['warning', 'critical']),
+            secret: z.string().min(16, 'a secret of at least 16 characters').optional(),
+            timeoutMs: positiveInt.default(5_000),
+            attemptsMax: positiveInt.default(10),
+            backoffMsMin: positiveInt.default(1_000),
+            backoffMsMax: positiveInt.default(300_000),
+            queueMax: positiveInt.default(10_000),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 
@@ -174,12 +200,19 @@ export const cloudSecretSettings: readonly SecretSetting[] = [
   { path: ['http', 'token'], env: 'FOGLINE_CLOUD_TOKEN' },
   { path: ['broker', 'password'], env: 'FOGLINE_CLOUD_BROKER_PASSWORD' },
   { path: ['store', 'url'], env: 'FOGLINE_CLOUD_STORE_URL' },
+  { path: ['alerting', 'webhookSecret'], env: 'FOGLINE_CLOUD_WEBHOOK_SECRET' },
 ];
 
 /** The config fit to print: secrets replaced by [redacted], and the passwords inside its URLs. */
 export const printableCloudConfig = (config: CloudConfig) =>
   redactSecrets(
-    config,
+    {
+      ...config,
+      alerting: {
+        ...config.alerting,
+        webhooks: config.alerting.webhooks.map((hook) => (hook.secret ? { ...hook, secret: redacted } : hook)),
+      },
+    },
     cloudSecretSettings.filter((setting) => setting.path.join('.') !== 'store.url'),
     [
       ['store', 'url'],

@@ -19,6 +19,8 @@ export class IntakeRouter {
     private readonly store: CloudStore,
     private readonly metrics: CloudMetrics,
     private readonly logger: Logger,
+    /** An alert merged for the first time (by this node): the webhooks take it from here. */
+    private readonly onAlertMerged: (alert: Record<string, unknown>) => void = () => {},
   ) {
     this.poisonGuard = new PoisonGuard((topic, reason, payload) => store.quarantine.park(topic, reason, payload));
   }
@@ -41,8 +43,7 @@ export class IntakeRouter {
   private readonly alertRules = new Set<string>();
 
   /** An alert merged for the first time, by its rule and severity (alerts_total: what a Prometheus alert rule watches). */
-  private countAlert(payload: Uint8Array): void {
-    const alert = JSON.parse(Buffer.from(payload).toString('utf8')) as { rule?: unknown; severity?: unknown };
+  private countAlert(alert: { rule?: unknown; severity?: unknown }): void {
     const named = typeof alert.rule === 'string' ? alert.rule.slice(0, 64) : 'unnamed';
     if (!this.alertRules.has(named) && this.alertRules.size < alertRuleLabelsMax) this.alertRules.add(named);
     const rule = this.alertRules.has(named) ? named : 'other';
@@ -58,7 +59,11 @@ export class IntakeRouter {
     } else if (kind === 'alerts') {
       const outcome = await this.store.alerts.apply(gatewayId, payload);
       this.metrics.alertMessages.inc({ outcome });
-      if (outcome === 'merged') this.countAlert(payload);
+      if (outcome === 'merged') {
+        const alert = JSON.parse(Buffer.from(payload).toString('utf8')) as Record<string, unknown>;
+        this.countAlert(alert);
+        this.onAlertMerged(alert);
+      }
     } else if (kind === 'status' || kind === 'devices') {
       const record = await this.recordOf(topic, kind, payload);
       if (!record) return;

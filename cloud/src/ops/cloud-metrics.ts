@@ -116,6 +116,12 @@ export function createCloudMetrics(sources?: CloudMetricSources) {
         for (const g of await gatewaysScraped()) this.inc({ gateway: g.gatewayId }, g.readings);
       },
     }),
+    webhookDeliveries: new Counter({
+      name: 'fogline_cloud_webhook_deliveries_total',
+      help: 'Alert deliveries to webhooks, by webhook and outcome (delivered, retried, dropped: given up, over queueMax, or waiting at stop)',
+      labelNames: ['webhook', 'outcome'],
+      registers: [registry],
+    }),
     liveClients: new Gauge({ name: 'fogline_cloud_live_clients', help: 'Dashboards connected to /api/v1/events', registers: [registry] }),
     liveRefused: new Counter({
       name: 'fogline_cloud_live_refused_total',
