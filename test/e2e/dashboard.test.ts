@@ -199,6 +199,16 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
       await expect.poll(async () => (await alertRows())[0], { timeout: 20_000 }).toContain('9.99');
       expect(await page.getAttribute('#live-status', 'data-state')).toBe('open');
 
+      // The acknowledge/resolve cycle: a click on the oldest row's buttons, and the API agrees.
+      const row = '[data-testid="alerts-table"] tbody tr:last-child';
+      const alertId = (await page.getAttribute(row, 'data-alert')) as string;
+      await page.click(`${row} button[data-action="ack"]`);
+      await expect.poll(() => page.getAttribute(`[data-alert="${alertId}"]`, 'data-status')).toBe('acknowledged');
+      await page.click(`[data-alert="${alertId}"] button[data-action="resolve"]`);
+      await expect.poll(() => page.getAttribute(`[data-alert="${alertId}"]`, 'data-status')).toBe('resolved');
+      const resolved = await api<{ alerts: { id: string; state: { status: string; by: string } }[] }>('alerts?status=resolved');
+      expect(resolved.alerts.map((a) => [a.id, a.state.status, a.state.by])).toEqual([[alertId, 'resolved', 'dashboard']]);
+
       mkdirSync(outputDir, { recursive: true });
       await page.screenshot({ path: join(outputDir, 'dashboard.png'), fullPage: true });
       expect(problems).toEqual([]);

@@ -1,4 +1,4 @@
-import { getJson } from './api-client.js';
+import { ApiError, getJson, postJson } from './api-client.js';
 import type { Alert } from './api-types.js';
 import { byId, el } from './dom.js';
 import { formatNumber, formatTime } from './format.js';
@@ -30,14 +30,39 @@ export class AlertsView {
   }
 
   private row(alert: Alert): HTMLElement {
+    const status = alert.state?.status ?? 'open';
     return el(
       'tr',
-      { class: `severity-${alert.severity ?? 'warning'}`, title: alert.message ?? '' },
+      { class: `severity-${alert.severity ?? 'warning'}`, title: alert.message ?? '', 'data-alert': alert.id ?? '', 'data-status': status },
       el('td', {}, formatTime(alert.ts)),
       el('td', {}, alert.deviceId),
       el('td', {}, alert.metric),
       el('td', {}, alert.rule),
       el('td', { class: 'num' }, formatNumber(alert.value)),
+      el('td', { class: 'state' }, status, ...this.actions(alert, status)),
     );
+  }
+
+  /** Acknowledge (open alerts) and Resolve (all but resolved ones): the acknowledge/resolve cycle. */
+  private actions(alert: Alert, status: string): HTMLElement[] {
+    if (!alert.id || status === 'resolved') return [];
+    const button = (label: string, path: 'ack' | 'resolve') => {
+      const b = el('button', { type: 'button', 'data-action': path }, label);
+      b.addEventListener('click', () => void this.change(alert.id as string, path));
+      return b;
+    };
+    return status === 'open' ? [button('Acknowledge', 'ack'), button('Resolve', 'resolve')] : [button('Resolve', 'resolve')];
+  }
+
+  private async change(id: string, path: 'ack' | 'resolve'): Promise<void> {
+    try {
+      await postJson(`alerts/${path}`, { id, by: 'dashboard' });
+      await this.refresh();
+    } catch (error) {
+      byId('alerts-note').textContent =
+        error instanceof ApiError && error.status === 403
+          ? 'Acknowledging and resolving need the admin token: open the dashboard with #token=<admin token>.'
+          : `Not changed: ${(error as Error).message}`;
+    }
   }
 }

@@ -33,6 +33,19 @@ export async function getJson<T>(path: string, params: Record<string, string | n
   return body as T;
 }
 
+/** A POST of JSON; the admin token is needed for the routes that change something. */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const bearer = token();
+  const response = await fetch(`/api/v1/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new ApiError(response.status, answer.error ?? (answer.errors ?? []).join('; '));
+  return answer as T;
+}
+
 /** EventSource cannot send a header: the events stream takes the token as ?access_token=. */
 export function eventsUrl(): string {
   const bearer = token();

@@ -61,6 +61,8 @@ export interface Alert {
   value?: number;
   ts: number;
   message?: string;
+  /** Where it stands: open until acknowledged, then resolved (absent on a live alert: open). */
+  state?: { status: 'open' | 'acknowledged' | 'resolved'; by?: string | null; note?: string | null };
 }
 
 export interface Device {

@@ -203,6 +203,35 @@ describe('the HTTP API', () => {
     expect((await app.request('/')).status).toBe(200);
   });
 
+  it('acknowledges, then resolves an alert; the list shows each state and filters by it; resolved is final', async () => {
+    const { app, store } = await stack();
+    const alert = (seq: number, deviceId: string) =>
+      Buffer.from(
+        JSON.stringify({ gatewayId: 'gw-a', seq, id: `gw-a/hot/${deviceId}/temp/${seq}`, rule: 'hot', deviceId, severity: 'critical' }),
+      );
+    await store.alerts.apply('gw-a', alert(1, 'atm-1'));
+    await store.alerts.apply('gw-a', alert(2, 'atm-2'));
+    const post = async (path: string, body: unknown) => {
+      const response = await app.request(`/api/v1/alerts/${path}`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const list = async (status = '') =>
+      (
+        (await (await app.request(`/api/v1/alerts${status && `?status=${status}`}`)).json()) as {
+          alerts: { id: string; state: { status: string } }[];
+        }
+      ).alerts;
+    expect((await list()).map((a) => a.state.status)).toEqual(['open', 'open']);
+    const acked = await post('ack', { id: 'gw-a/hot/atm-1/temp/1', by: 'ana' });
+    expect(acked).toMatchObject({ status: 200, body: { id: 'gw-a/hot/atm-1/temp/1', state: { status: 'acknowledged', by: 'ana' } } });
+    expect((await list('acknowledged')).map((a) => a.id)).toEqual(['gw-a/hot/atm-1/temp/1']);
+    expect((await list('open')).map((a) => a.id)).toEqual(['gw-a/hot/atm-2/temp/2']);
+    await post('resolve', { id: 'gw-a/hot/atm-1/temp/1', by: 'ana', note: 'fan replaced' });
+    expect((await list('resolved'))[0].state).toMatchObject({ status: 'resolved', note: 'fan replaced' });
+    expect(await post('ack', { id: 'gw-a/hot/atm-1/temp/1' })).toMatchObject({ status: 409 });
+    expect(await post('ack', { by: 'ana' })).toMatchObject({ status: 400, body: { errors: ['id was missing, expected a string'] } });
+  });
+
   it('keeps the read token to reads: writes need the admin token (403 for the read token, 401 for none)', async () => {
     const read = 'a-read-token-of-24-chars';
     const admin = 'an-admin-token-of-25-char';
@@ -217,6 +246,7 @@ describe('the HTTP API', () => {
     expect(((await refused.json()) as { error: string }).error).toMatch(/needs the admin token/);
     expect((await call('/api/v1/maintenance/train', admin, 'POST')).status).toBe(200);
     expect((await call('/api/v1/lake/export', read, 'POST')).status).toBe(403);
+    expect((await call('/api/v1/alerts/ack', read, 'POST')).status).toBe(403);
     // SQL is read-only: the read token runs it.
     const sql = await app.request('/api/v1/sql', {
       method: 'POST',

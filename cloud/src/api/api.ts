@@ -6,6 +6,7 @@ import type { CloudMetrics } from '../ops/cloud-metrics.js';
 import { RateMeter } from '../ops/rate-meter.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { fleetGroupingOf } from '../store/fleet-grouping.js';
+import { addAlertStateRoutes } from './alert-state-routes.js';
 import { type ApiTokens, bearerCheck } from './bearer-token.js';
 import { addClusterRoutes } from './cluster-routes.js';
 import { coverageAt, fleetCoverage, type RetentionDays, retentionDefaults } from './coverage.js';
@@ -123,8 +124,13 @@ export function createApi(deps: ApiDeps): Hono {
   app.get('/api/v1/alerts', async (c) => {
     const query = parse(alertsQuery, c.req.query());
     if (!query.ok) return c.json({ errors: query.errors }, 400);
-    return c.json({ alerts: await deps.store.alerts.list(query.value.limit) });
+    const alerts = await deps.store.alerts.list(query.value.limit);
+    const states = await deps.store.alerts.states(alerts.flatMap((a) => (typeof a.id === 'string' ? [a.id] : [])));
+    const withStates = alerts.map((alert) => ({ ...alert, state: states.get(alert.id as string) ?? { status: 'open' } }));
+    const { status } = query.value;
+    return c.json({ alerts: status ? withStates.filter((a) => a.state.status === status) : withStates });
   });
+  addAlertStateRoutes(app, deps.store);
 
   app.get('/api/v1/dead-letters', async (c) => {
     const query = parse(deadLettersQuery, c.req.query());

@@ -33,7 +33,26 @@ export const routeDocs: readonly RouteDoc[] = [
   { method: 'get', path: '/api/v1/gateways', summary: 'Every gateway known: intake figures, incarnations and its status record' },
   { method: 'get', path: '/api/v1/series', summary: "One device's metric per window, hour or day", query: seriesQuery },
   { method: 'get', path: '/api/v1/fleet', summary: 'A metric merged over the fleet, per group', query: fleetQuery },
-  { method: 'get', path: '/api/v1/alerts', summary: 'The newest alerts first', query: alertsQuery },
+  {
+    method: 'get',
+    path: '/api/v1/alerts',
+    summary: 'The newest alerts first, each with its state (open, acknowledged, resolved)',
+    query: alertsQuery,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/alerts/ack',
+    summary: 'Acknowledge an alert: seen, being handled',
+    body: { type: 'application/json', description: '{"id": "<alert id>", "by": "<who>", "note": "..."}' },
+    admin: true,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/alerts/resolve',
+    summary: 'Resolve an alert (final)',
+    body: { type: 'application/json', description: '{"id": "<alert id>", "by": "<who>", "note": "..."}' },
+    admin: true,
+  },
   {
     method: 'get',
     path: '/api/v1/dead-letters',

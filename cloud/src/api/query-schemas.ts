@@ -44,7 +44,18 @@ export const devicesQuery = z.strictObject({
   prefix: z.string().default(''),
   limit: z.coerce.number().int().min(1).max(10_000, 'at most 10000').default(1000),
 });
-export const alertsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000, 'at most 1000').default(100) });
+export const alertsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000, 'at most 1000').default(100),
+  /** Only alerts in this state, among the newest `limit`. */
+  status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+});
+
+/** An operator acknowledging or resolving an alert (the body of POST /api/v1/alerts/ack and /resolve). */
+export const alertStateBody = z.strictObject({
+  id: z.string().min(1).max(400),
+  by: z.string().min(1).max(100).optional(),
+  note: z.string().max(2000).optional(),
+});
 
 export const deadLettersQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000, 'at most 10000').default(100) });
 

@@ -131,6 +131,21 @@ export interface AlertIntake {
   apply(gatewayId: string, bytes: Uint8Array, receivedAtMs?: number): Promise<IntakeOutcome>;
   /** The newest first. */
   list(limit: number): Promise<Record<string, unknown>[]>;
+  /** Records what an operator did with an alert (by its id): the last word stands. */
+  setState(alertId: string, state: AlertState): Promise<void>;
+  /** The recorded states of these alerts; an alert without one is open. */
+  states(alertIds: readonly string[]): Promise<Map<string, AlertState>>;
+}
+
+/** Where an alert stands: open until someone acknowledges it (seen, being handled), then resolved. */
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+
+export interface AlertState {
+  readonly status: AlertStatus;
+  /** Who, as they said (the API has no user accounts: its tokens are roles). */
+  readonly by: string | null;
+  readonly note: string | null;
+  readonly atMs: number;
 }
 
 export interface SeriesStore {

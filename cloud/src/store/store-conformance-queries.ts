@@ -128,6 +128,17 @@ export function describeQueryConformance(backend: string, harness: StoreHarness)
       expect(await s.alerts.list(1)).toHaveLength(1);
     });
 
+    it("keeps each alert's state, the last word standing, and says nothing of alerts without one", async () => {
+      const { store: s } = await fresh();
+      const id = 'gw/cabinet-hot/atm-1/cabinetTemperature/1733000000000';
+      expect(await s.alerts.states([id])).toEqual(new Map());
+      await s.alerts.setState(id, { status: 'acknowledged', by: 'ana', note: null, atMs: 1000 });
+      await s.alerts.setState(id, { status: 'resolved', by: 'ana', note: 'fan replaced', atMs: 2000 });
+      expect(await s.alerts.states([id, 'gw/other'])).toEqual(
+        new Map([[id, { status: 'resolved', by: 'ana', note: 'fan replaced', atMs: 2000 }]]),
+      );
+    });
+
     it('keeps the registry: status records, devices and gateways known only by their status', async () => {
       const { store: s } = await fresh();
       await s.registry.putStatus('gw-quiet', { online: true, connectedDevices: 0 });

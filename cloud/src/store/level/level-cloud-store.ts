@@ -45,6 +45,7 @@ export async function openLevelCloudStore(
   await dedup.migrateLegacy(sub('seen'));
   await names.load(() => series.deviceMetricsInDays());
   const alerts = sub('alerts');
+  const alertStates = sub('alert-states');
   const archived = sub('archive');
   const archive = new LevelArchive(keepArchive, archived, [states.window, states.hour, states.day, gateways, dedup.sublevel]);
   const backend = new LevelMergeBackend(
@@ -61,6 +62,15 @@ export async function openLevelCloudStore(
     alerts: {
       apply: alertIntake.apply.bind(alertIntake),
       list: async (limit) => (await alerts.values({ reverse: true, limit }).all()).map((v) => JSON.parse(Buffer.from(v).toString('utf8'))),
+      setState: (alertId, state) => alertStates.put(alertId, Buffer.from(JSON.stringify(state)), { sync } as never),
+      states: async (alertIds) => {
+        const values = await alertStates.getMany([...alertIds]);
+        return new Map(
+          alertIds.flatMap((id, i) =>
+            values[i] === undefined ? [] : [[id, JSON.parse(Buffer.from(values[i] as Uint8Array).toString('utf8'))]],
+          ),
+        );
+      },
     },
     series,
     registry,

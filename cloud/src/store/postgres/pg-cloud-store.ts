@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { AlertRecordIntake } from '../alert-intake.js';
-import type { CloudStore, IntakeEvents, LiveEvents } from '../cloud-store.js';
+import type { AlertStatus, CloudStore, IntakeEvents, LiveEvents } from '../cloud-store.js';
 import { EnvelopeIntake } from '../partition-merge.js';
 import { PgArchive } from './pg-archive.js';
 import { PgKeeping } from './pg-keeping.js';
@@ -61,6 +61,23 @@ export async function openPostgresCloudStore(options: PostgresStoreOptions): Pro
       list: async (limit) => {
         const { rows } = await pool.query<{ body: string }>('SELECT body FROM alerts ORDER BY received_ms DESC, id DESC LIMIT $1', [limit]);
         return rows.map((row) => JSON.parse(row.body));
+      },
+      setState: async (alertId, { status, by, note, atMs }) => {
+        await pool.query(
+          `INSERT INTO alert_states (alert_id, status, by_name, note, at_ms) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (alert_id) DO UPDATE SET status = $2, by_name = $3, note = $4, at_ms = $5`,
+          [alertId, status, by, note, atMs],
+        );
+      },
+      states: async (alertIds) => {
+        const { rows } = await pool.query<{
+          alert_id: string;
+          status: AlertStatus;
+          by_name: string | null;
+          note: string | null;
+          at_ms: string;
+        }>('SELECT alert_id, status, by_name, note, at_ms FROM alert_states WHERE alert_id = ANY($1)', [alertIds]);
+        return new Map(rows.map((r) => [r.alert_id, { status: r.status, by: r.by_name, note: r.note, atMs: Number(r.at_ms) }]));
       },
     },
     series: new PgSeriesStore(pool, partitions, keeping),

@@ -54,6 +54,14 @@ export const migrations: readonly { version: number; name: string; sql: string }
         PRIMARY KEY (received_ms, id));
     `,
   },
+  {
+    version: 3,
+    name: 'alert states',
+    sql: `
+      CREATE TABLE alert_states (
+        alert_id text PRIMARY KEY, status text NOT NULL, by_name text, note text, at_ms bigint NOT NULL);
+    `,
+  },
 ];
 
 /** Advisory lock keys of the cloud (one 64-bit space per database). */
