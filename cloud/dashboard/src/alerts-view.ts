@@ -47,11 +47,12 @@ export class AlertsView {
   private actions(alert: Alert, status: string): HTMLElement[] {
     if (!alert.id || status === 'resolved') return [];
     const button = (label: string, path: 'ack' | 'resolve') => {
-      const b = el('button', { type: 'button', 'data-action': path }, label);
+      const title = path === 'ack' ? 'Acknowledge: seen, being handled' : 'Resolve: handled (final)';
+      const b = el('button', { type: 'button', 'data-action': path, title }, label);
       b.addEventListener('click', () => void this.change(alert.id as string, path));
       return b;
     };
-    return status === 'open' ? [button('Acknowledge', 'ack'), button('Resolve', 'resolve')] : [button('Resolve', 'resolve')];
+    return status === 'open' ? [button('Ack', 'ack'), button('Resolve', 'resolve')] : [button('Resolve', 'resolve')];
   }
 
   private async change(id: string, path: 'ack' | 'resolve'): Promise<void> {
