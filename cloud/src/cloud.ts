@@ -7,6 +7,7 @@ import { LiveEvents } from './api/live-events.js';
 import { LiveFeed } from './api/live-feed.js';
 import { overviewOf } from './api/overview.js';
 import { ScheduledJobs } from './cluster/scheduled-jobs.js';
+import { CommandService, type GatewayPublisher } from './commands/command-service.js';
 import type { CloudConfig } from './config/cloud-config.js';
 import { type EmbeddedIntake, startEmbeddedIntake } from './intake/embedded-intake.js';
 import { type ExternalSubscriber, subscribeExternal } from './intake/external-subscriber.js';
@@ -46,6 +47,22 @@ export class Cloud {
   private readonly liveFeed: LiveFeed;
   private readonly router: IntakeRouter;
   private readonly webhooks: WebhookDispatcher;
+  private readonly commands: CommandService;
+
+  /** Publishes to the gateways: on the embedded broker, or through the external one (undefined before either runs). */
+  private gatewayPublisher(): GatewayPublisher | undefined {
+    const embedded = this.embedded?.broker.aedes;
+    if (embedded)
+      return (topic, payload) =>
+        new Promise((resolve, reject) =>
+          embedded.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (error) =>
+            error ? reject(error) : resolve(),
+          ),
+        );
+    const client = this.external?.client;
+    if (client) return async (topic, payload) => void (await client.publishAsync(topic, payload, { qos: 1 }));
+    return undefined;
+  }
   private lakeExports: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -64,7 +81,12 @@ export class Cloud {
       metrics,
       logger.child({ component: 'webhooks' }),
     );
-    this.router = new IntakeRouter(store, metrics, logger, (alert) => this.webhooks.enqueue(alert));
+    this.commands = new CommandService(store, () => this.gatewayPublisher(), logger.child({ component: 'commands' }));
+    this.router = new IntakeRouter(store, metrics, logger, {
+      alertMerged: (alert) => this.webhooks.enqueue(alert),
+      commandStatus: (gatewayId, payload) => this.commands.report(gatewayId, payload),
+      gatewayOnline: (gatewayId) => this.commands.gatewayOnline(gatewayId),
+    });
     this.jobs = new ScheduledJobs(store.cluster, logger);
     observeIntake(store, metrics, logger);
     this.relayLiveEvents();
@@ -144,6 +166,7 @@ export class Cloud {
       readingsRate: this.readingsRate,
       live: this.live,
       sql: this.config.sql,
+      commands: this.commands,
       retention: this.config.retention,
       exportLake: () => this.exportLake(),
     };

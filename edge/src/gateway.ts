@@ -16,6 +16,7 @@ import { DevicePresence, presenceDevicesMax } from './broker/device-presence.js'
 import { type RunningBroker, startBroker } from './broker/gateway-broker.js';
 import { RateLimiter } from './broker/rate-limiter.js';
 import { SubscriberAcl } from './broker/subscriber-acl.js';
+import { CommandDesk } from './commands/command-desk.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { cleanDisconnectMark, IngestLog, type LogEntry } from './ingest/ingest-log.js';
 import { type DeadLetter, PublishIngest } from './ingest/publish-ingest.js';
@@ -200,7 +201,23 @@ export class Gateway {
       credentials: new CredentialStore(config.mqtt.subscribers.credentialsFile as string),
       acl: config.mqtt.subscribers.aclFile ? SubscriberAcl.fromFile(config.mqtt.subscribers.aclFile) : SubscriberAcl.defaults,
     };
-    this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger, { presence, subscribers });
+    const desk = new CommandDesk({
+      publishToDevice: (deviceId, payload) =>
+        this.broker?.aedes.publish({ cmd: 'publish', topic: `commands/${deviceId}`, payload, qos: 1, retain: false, dup: false }, () => {}),
+      isConnected: (deviceId) => presence.isConnected(deviceId),
+      report: (report) => {
+        metrics.commands.inc({ status: report.status });
+        this.uplink?.reportCommandStatus(report);
+      },
+    });
+    this.commandDesk = desk;
+    presence.onConnected = (deviceId) => desk.deviceConnected(deviceId);
+    ingest.commandAnswered = (deviceId, payload) => desk.acknowledged(deviceId, payload);
+    this.broker = await startBroker(config, this.credentials, ingest, rate, metrics, logger, {
+      presence,
+      subscribers,
+      commandDelivered: (deviceId, payload) => desk.delivered(deviceId, payload),
+    });
     this.subscribersWatch = watchCredentials(
       subscribers.credentials,
       (ids) => this.revoke(ids),
@@ -255,6 +272,8 @@ export class Gateway {
     );
   }
 
+  /** Commands from the cloud on their way to devices. */
+  private commandDesk?: CommandDesk;
   private credentialsWatch?: { reload(): void; close(): void };
   private subscribersWatch?: { reload(): void; close(): void };
 
@@ -362,6 +381,8 @@ export class Gateway {
           this.counters.bytesForwarded += record.bytes.length;
         },
         onConnected: (connected) => this.metrics.uplinkConnected.set(connected ? 1 : 0),
+        onCommand: (payload) => this.commandDesk?.accept(payload),
+        onReportDropped: () => this.metrics.commandReportsDropped.inc(),
       },
     );
     this.uplink.start();
@@ -374,6 +395,7 @@ export class Gateway {
       (error: Error) => this.windowWriteFailed(error),
     );
     if (this.rules.enabled) this.raise(this.rules.checkSilence(Date.now()));
+    this.commandDesk?.expire();
     this.metrics.openStates.set(this.pipeline.aggregator.openStateCount);
     const watermarks = this.pipeline.aggregator.watermarkRange();
     if (watermarks) {
@@ -479,6 +501,7 @@ export class Gateway {
       bytesForwarded: this.counters.bytesForwarded,
       uplinkConnected: this.uplink?.connected ?? null,
       uplinkInFlight: this.uplink?.inFlightCount ?? 0,
+      commandsWaiting: this.commandDesk?.size ?? 0,
       pipelineBatchesFailed: this.pipelineErrors.count,
       pipelineLastError: this.pipelineErrors.last ?? null,
     };

@@ -1,5 +1,6 @@
 import type { RddContext } from '@fogline/shared';
 import { Hono } from 'hono';
+import type { CommandService } from '../commands/command-service.js';
 import { addDashboardRoutes } from '../dashboard/dashboard-routes.js';
 import type { MaintenanceService } from '../maintenance/maintenance-service.js';
 import type { CloudMetrics } from '../ops/cloud-metrics.js';
@@ -9,6 +10,7 @@ import { fleetGroupingOf } from '../store/fleet-grouping.js';
 import { addAlertStateRoutes } from './alert-state-routes.js';
 import { type ApiTokens, bearerCheck } from './bearer-token.js';
 import { addClusterRoutes } from './cluster-routes.js';
+import { addCommandRoutes } from './command-routes.js';
 import { coverageAt, fleetCoverage, type RetentionDays, retentionDefaults } from './coverage.js';
 import { addDocsRoutes } from './docs-routes.js';
 import { addExportRoutes } from './export-routes.js';
@@ -38,6 +40,8 @@ export interface ApiDeps {
   readonly exportLake?: () => Promise<unknown>;
   /** How long each resolution is kept: fleet queries choose theirs by it, and answers say what they cover. */
   readonly retention?: RetentionDays;
+  /** Commands down to devices; without it the command routes answer 404. */
+  readonly commands?: CommandService;
   /** Limits of /api/v1/sql; the defaults without them. */
   readonly sql?: SqlLimits;
 }
@@ -131,6 +135,7 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ alerts: status ? withStates.filter((a) => a.state.status === status) : withStates });
   });
   addAlertStateRoutes(app, deps.store);
+  addCommandRoutes(app, parse, deps.commands);
 
   app.get('/api/v1/dead-letters', async (c) => {
     const query = parse(deadLettersQuery, c.req.query());

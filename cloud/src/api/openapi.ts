@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { alertsQuery, deadLettersQuery, devicesQuery, exportQuery, fleetQuery, riskQuery, seriesQuery } from './query-schemas.js';
+import {
+  alertsQuery,
+  commandsQuery,
+  deadLettersQuery,
+  devicesQuery,
+  exportQuery,
+  fleetQuery,
+  riskQuery,
+  seriesQuery,
+} from './query-schemas.js';
 
 interface RouteDoc {
   readonly method: 'get' | 'post';
@@ -81,6 +90,24 @@ export const routeDocs: readonly RouteDoc[] = [
   { method: 'get', path: '/api/v1/sql/tables', summary: 'The tables SQL can read, with their columns and types' },
   { method: 'get', path: '/api/v1/devices', summary: "Devices in the gateways' registries", query: devicesQuery },
   { method: 'get', path: '/api/v1/devices/:deviceId', summary: 'A device: its gateway, labels and the metrics it has sent' },
+  {
+    method: 'post',
+    path: '/api/v1/devices/:deviceId/commands',
+    summary: 'Send a command to a device, through its gateway (202 with the command and its id; status queued)',
+    body: { type: 'application/json', description: '{"name": "service", "args": {...}, "expiresInMs": 3600000}' },
+    admin: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/devices/:deviceId/commands',
+    summary: "A device's commands, newest first, each with its status",
+    query: commandsQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/commands/:commandId',
+    summary: 'A command and where it stands: queued, sent, delivered, acknowledged, expired or failed',
+  },
   { method: 'get', path: '/api/v1/metric-names', summary: 'Every metric name merged so far (not the Prometheus metrics: see /metrics)' },
   {
     method: 'get',

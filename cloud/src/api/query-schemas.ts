@@ -67,3 +67,5 @@ export const exportQuery = z.strictObject({
   to: timeParameter.default(Number.MAX_SAFE_INTEGER),
   format: z.enum(['csv', 'ndjson']).default('csv'),
 });
+
+export const commandsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000, 'at most 1000').default(50) });

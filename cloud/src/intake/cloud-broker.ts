@@ -1,5 +1,5 @@
 import type { Server } from 'node:net';
-import { type CredentialStore, LoginThrottle, type MqttHandle, remoteAddressOf, startMqttListeners } from '@fogline/shared';
+import { type CredentialStore, cloudTopics, LoginThrottle, type MqttHandle, remoteAddressOf, startMqttListeners } from '@fogline/shared';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { CloudConfig } from '../config/cloud-config.js';
@@ -79,8 +79,13 @@ export async function startCloudBroker(
         },
       );
     },
-    // Gateways only publish; the cloud needs no subscriptions on its own broker.
-    authorizeSubscribe: (_client, _subscription, done) => done(null, null),
+    // A gateway subscribes only to the commands for its own devices.
+    authorizeSubscribe: (client, subscription, done) => {
+      const gatewayId = gatewayOf.get(client) ?? client.id;
+      if (subscription.topic === cloudTopics.commands(gatewayId)) return done(null, subscription);
+      metrics.aclDenied.inc();
+      done(null, null);
+    },
   });
   let servers: Server[] = [];
   try {

@@ -12,7 +12,7 @@ export interface ExternalSubscriber {
 /** What one worker subscribes to: shared among the group's workers, or all of it. */
 export function subscriptionsOf(sharedGroup: string | undefined): { shared: string[]; own: string[] } {
   const records = [cloudTopics.allStatus, 'fogline/v1/+/devices'];
-  const exactlyOnce = [cloudTopics.allPartitions, cloudTopics.allAlerts];
+  const exactlyOnce = [cloudTopics.allPartitions, cloudTopics.allAlerts, cloudTopics.allCommandStatus];
   // Status and registry records are retained, and a broker sends retained messages only to
   // plain subscriptions: every worker takes them (the writes are idempotent).
   if (!sharedGroup) return { shared: [], own: [...exactlyOnce, ...records] };

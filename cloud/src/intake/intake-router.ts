@@ -3,6 +3,16 @@ import type { CloudMetrics } from '../ops/cloud-metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { PoisonGuard } from './poison-guard.js';
 
+/** What the intake hands on, besides the store. */
+export interface IntakeHooks {
+  /** An alert merged for the first time (by this node): the webhooks take it from here. */
+  readonly alertMerged?: (alert: Record<string, unknown>) => void;
+  /** A gateway's report of a command's step. */
+  readonly commandStatus?: (gatewayId: string, payload: Uint8Array) => Promise<void>;
+  /** A gateway's status record says it is online: commands queued for it go again. */
+  readonly gatewayOnline?: (gatewayId: string) => Promise<void>;
+}
+
 /** Distinct rule names alerts_total labels, at most; alerts of further rules count under rule="other". */
 export const alertRuleLabelsMax = 1000;
 
@@ -19,8 +29,7 @@ export class IntakeRouter {
     private readonly store: CloudStore,
     private readonly metrics: CloudMetrics,
     private readonly logger: Logger,
-    /** An alert merged for the first time (by this node): the webhooks take it from here. */
-    private readonly onAlertMerged: (alert: Record<string, unknown>) => void = () => {},
+    private readonly hooks: IntakeHooks = {},
   ) {
     this.poisonGuard = new PoisonGuard((topic, reason, payload) => store.quarantine.park(topic, reason, payload));
   }
@@ -62,13 +71,17 @@ export class IntakeRouter {
       if (outcome === 'merged') {
         const alert = JSON.parse(Buffer.from(payload).toString('utf8')) as Record<string, unknown>;
         this.countAlert(alert);
-        this.onAlertMerged(alert);
+        this.hooks.alertMerged?.(alert);
       }
+    } else if (kind === 'command-status') {
+      await this.hooks.commandStatus?.(gatewayId, payload);
     } else if (kind === 'status' || kind === 'devices') {
       const record = await this.recordOf(topic, kind, payload);
       if (!record) return;
-      if (kind === 'status') await this.store.registry.putStatus(gatewayId, { ...record, receivedAtMs: Date.now() });
-      else await this.store.registry.putDevices(gatewayId, record as Record<string, Record<string, string>>);
+      if (kind === 'status') {
+        await this.store.registry.putStatus(gatewayId, { ...record, receivedAtMs: Date.now() });
+        if (record.online === true) await this.hooks.gatewayOnline?.(gatewayId);
+      } else await this.store.registry.putDevices(gatewayId, record as Record<string, Record<string, string>>);
     }
   }
 

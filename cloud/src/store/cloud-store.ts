@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { MetricState, RddContext } from '@fogline/shared';
+import type { CommandStatus, DeviceCommand, MetricState, RddContext } from '@fogline/shared';
 import type { IncarnationNews, IncarnationView } from '../intake/gateway-incarnations.js';
 import type { DeviceHistory } from '../maintenance/hourly-history.js';
 
@@ -21,6 +21,8 @@ export interface CloudStore {
   readonly cluster: ClusterCoordinator;
   /** Envelopes as they arrived and merged, kept for a rebuild and for jobs over history. */
   readonly archive: EnvelopeArchive;
+  /** Commands sent down to devices, with where each stands. */
+  readonly commands: CommandStore;
   /** What this node's intake did, once it is committed (for its metrics and logs). */
   readonly events: EventEmitter<IntakeEvents>;
   /** What any node of the cluster merged or took, once committed: for the live dashboards. */
@@ -246,4 +248,21 @@ export interface ClusterCoordinator {
   isLeader(): boolean;
   nodes(): Promise<ClusterNode[]>;
   stop(): Promise<void>;
+}
+
+/** A command as the cloud keeps it: what was asked, for which gateway, and where it stands. */
+export interface StoredCommand extends DeviceCommand {
+  readonly gatewayId: string;
+  readonly status: CommandStatus;
+  readonly statusAtMs: number;
+  readonly detail: string | null;
+}
+
+export interface CommandStore {
+  put(command: StoredCommand): Promise<void>;
+  get(id: string): Promise<StoredCommand | undefined>;
+  /** A device's commands, the newest first. */
+  ofDevice(deviceId: string, limit: number): Promise<StoredCommand[]>;
+  /** A gateway's commands still queued and not expired at nowMs: sent again when it comes online. */
+  pendingFor(gatewayId: string, nowMs: number): Promise<StoredCommand[]>;
 }

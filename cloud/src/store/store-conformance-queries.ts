@@ -128,6 +128,32 @@ export function describeQueryConformance(backend: string, harness: StoreHarness)
       expect(await s.alerts.list(1)).toHaveLength(1);
     });
 
+    it('keeps commands: by id, a device newest first, and a gateway still queued and unexpired', async () => {
+      const { store: s } = await fresh();
+      const command = (id: string, deviceId: string, createdAtMs: number, status: 'queued' | 'sent' = 'queued') => ({
+        id,
+        deviceId,
+        gatewayId: 'gw-a',
+        name: 'service',
+        args: { by: 'ana' },
+        createdAtMs,
+        expiresAtMs: createdAtMs + 10_000,
+        status,
+        statusAtMs: createdAtMs,
+        detail: null,
+      });
+      await s.commands.put(command('c1', 'atm-1', 1000));
+      await s.commands.put(command('c2', 'atm-1', 2000));
+      await s.commands.put(command('c3', 'atm-2', 3000, 'sent'));
+      await s.commands.put({ ...command('c1', 'atm-1', 1000), status: 'delivered', statusAtMs: 1500 });
+      expect(await s.commands.get('c1')).toMatchObject({ status: 'delivered', args: { by: 'ana' } });
+      expect(await s.commands.get('nope')).toBeUndefined();
+      expect((await s.commands.ofDevice('atm-1', 10)).map((c) => c.id)).toEqual(['c2', 'c1']);
+      expect((await s.commands.ofDevice('atm-1', 1)).map((c) => c.id)).toEqual(['c2']);
+      expect((await s.commands.pendingFor('gw-a', 5000)).map((c) => c.id)).toEqual(['c2']);
+      expect(await s.commands.pendingFor('gw-a', 20_000)).toEqual([]); // expired by then
+    });
+
     it("keeps each alert's state, the last word standing, and says nothing of alerts without one", async () => {
       const { store: s } = await fresh();
       const id = 'gw/cabinet-hot/atm-1/cabinetTemperature/1733000000000';

@@ -22,10 +22,18 @@ export class DevicePresence {
     private readonly onForgotten: () => void = () => {},
   ) {}
 
+  /** Called when a device connects (the gateway's command desk sends what waits for it). */
+  onConnected?: (clientId: string) => void;
+
   connected(clientId: string, nowMs = Date.now()): void {
     this.entries.delete(clientId);
     this.entries.set(clientId, { clientId, connected: true, connectedAtMs: nowMs, lastSeenMs: nowMs });
     this.trim();
+    this.onConnected?.(clientId);
+  }
+
+  isConnected(clientId: string): boolean {
+    return this.entries.get(clientId)?.connected ?? false;
   }
 
   /** A publish: cheap, as it runs for every one (the entry keeps its place in the order). */

@@ -35,6 +35,8 @@ export interface LocalSubscribers {
 export interface BrokerOptions {
   readonly presence?: DevicePresence;
   readonly subscribers?: LocalSubscribers;
+  /** A device acknowledged (PUBACK) a command published to it. */
+  readonly commandDelivered?: (deviceId: string, payload: Buffer) => void;
 }
 
 /** Clients logged in as local subscribers (read-only), by their credential id. */
@@ -81,7 +83,7 @@ export async function startBroker(
   rate: RateLimiter,
   metrics: GatewayMetrics,
   logger: Logger,
-  { presence = new DevicePresence(), subscribers }: BrokerOptions = {},
+  { presence = new DevicePresence(), subscribers, commandDelivered }: BrokerOptions = {},
 ): Promise<RunningBroker> {
   const { limits } = config;
   const logins = new LoginThrottle({ failuresMax: limits.loginFailuresMax, windowMs: limits.loginFailureWindowMs });
@@ -158,6 +160,15 @@ export async function startBroker(
   });
   aedes.on('publish', (_packet, client) => {
     if (client) presence.seen(deviceIdOf(client));
+  });
+  // A device subscribing to its commands (again, for a clean session): what waits for it is sent.
+  aedes.on('subscribe', (subscriptions, client) => {
+    if (client && subscriptions.some((sub) => sub.topic === `commands/${deviceIdOf(client)}`)) presence.connected(deviceIdOf(client));
+  });
+  // A device's PUBACK of a command (QoS 1 on commands/{deviceId}).
+  aedes.on('ack', (packet, client) => {
+    const publish = packet as PublishPacket | undefined;
+    if (client && publish?.topic === `commands/${deviceIdOf(client)}`) commandDelivered?.(deviceIdOf(client), publish.payload as Buffer);
   });
   aedes.on('clientDisconnect', (client) => {
     presence.disconnected(deviceIdOf(client));

@@ -109,6 +109,11 @@ export class PublishIngest {
     const bytes = publishPacketBytes(packet);
     this.metrics.bytesIn.inc(bytes);
     this.counters.bytesReceived += bytes;
+    // A device answering a command: for the command desk, not the ingest log.
+    if (packet.topic === `commands/${deviceId}/ack`) {
+      this.commandAnswered?.(deviceId, packet.payload as Buffer);
+      return done(null);
+    }
     const topic = parseDeviceTopic(packet.topic);
     // Outside the contract's topics, a payload mapping may know the topic (Tasmota, Zigbee2MQTT...).
     const sparkplug = !topic && this.sparkplug !== undefined && SparkplugNodes.owns(packet.topic);
@@ -119,6 +124,8 @@ export class PublishIngest {
   };
 
   private readonly mappings: PayloadMappings;
+  /** A device's answer to a command (commands/{deviceId}/ack); set by the gateway. */
+  commandAnswered?: (deviceId: string, payload: Buffer) => void;
   /** Sparkplug B edge nodes, when the gateway reads them (sparkplug.enabled); set once the broker can send NCMD. */
   sparkplug?: SparkplugNodes;
 

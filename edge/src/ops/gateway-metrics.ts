@@ -40,6 +40,15 @@ export function createGatewayMetrics() {
       'sparkplug_nodes_forgotten_total',
       'Edge nodes forgotten at sparkplugNodesMax (the one heard from longest ago)',
     ),
+    commands: counter(
+      'commands_total',
+      'Steps of commands to devices, by status (queued, sent, delivered, acknowledged, expired, failed)',
+      ['status'],
+    ),
+    commandReportsDropped: counter(
+      'command_reports_dropped_total',
+      'Command status reports dropped at commandReportsMax while the cloud was out of reach',
+    ),
     deadLetters: counter('dead_letters_total', 'Publishes or parts of publishes refused, by reason', ['reason']),
     deadLettersDropped: counter('dead_letters_dropped_total', 'Dead letters dropped from the store at deadLettersMax (oldest first)'),
     late: counter('late_readings_total', 'Readings that arrived after their window closed (kept in the late store)'),

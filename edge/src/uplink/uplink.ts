@@ -12,7 +12,14 @@ type UplinkConfig = NonNullable<GatewayConfig['uplink']>;
 export interface UplinkEvents {
   onSent(record: OutboxRecord): void;
   onConnected(connected: boolean): void;
+  /** A command for one of this gateway's devices, from the cloud. */
+  onCommand?(payload: Buffer): void;
+  /** A command status report dropped at commandReportsMax while the cloud was out of reach. */
+  onReportDropped?(): void;
 }
+
+/** Command status reports kept while the cloud is out of reach, at most; past it the oldest is dropped (counted). */
+export const commandReportsMax = 10_000;
 
 /** How long a stopping uplink waits for the PUBACK of its offline status, and then for its connection to close, at most. */
 export const offlineStatusWaitMsMax = 2000;
@@ -100,7 +107,15 @@ export class Uplink {
       this.logger.info({ url }, 'uplink connected');
       this.publishRetained(cloudTopics.devices(this.gatewayId), this.registry());
       this.publishStatus();
+      // Commands for the devices: a clean session subscribes again at each connection.
+      client.subscribe(cloudTopics.commands(this.gatewayId), { qos: 1 }, (error) => {
+        if (error) this.logger.warn({ error: error.message }, 'uplink: not subscribed to commands');
+      });
+      this.flushReports();
       void this.pump();
+    });
+    client.on('message', (topic, payload) => {
+      if (topic === cloudTopics.commands(this.gatewayId)) this.events.onCommand?.(payload);
     });
     client.on('error', (error) => this.logger.warn({ error: error.message }, 'uplink error'));
     client.on('close', () => {
@@ -139,6 +154,27 @@ export class Uplink {
   }
 
   /** Publishes the retained status record (online, with health figures). */
+  private readonly reports: object[] = [];
+
+  /** A step of a command, reported to the cloud now, or when the uplink is connected again. */
+  reportCommandStatus(report: object): void {
+    this.reports.push(report);
+    if (this.reports.length > commandReportsMax) {
+      this.reports.shift();
+      this.events.onReportDropped?.();
+    }
+    this.flushReports();
+  }
+
+  private flushReports(): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    for (const report of this.reports.splice(0))
+      client.publish(cloudTopics.commandStatus(this.gatewayId), JSON.stringify(report), { qos: 1 }, (error) => {
+        if (error) this.reports.push(report); // the next connection sends it
+      });
+  }
+
   publishStatus(): void {
     this.publishRetained(cloudTopics.status(this.gatewayId), {
       gatewayId: this.gatewayId,

@@ -1,4 +1,11 @@
 export {
+  type CommandStatus,
+  type CommandStatusReport,
+  commandMovesTo,
+  type DeviceCommand,
+  isFinalCommandStatus,
+} from './commands.js';
+export {
   type DecodedEnvelope,
   decodeEnvelope,
   type EncodeOptions,

@@ -26,6 +26,8 @@ export const deviceTopics = {
   telemetry: (deviceId: string, metric?: string) => (metric ? `telemetry/${deviceId}/${metric}` : `telemetry/${deviceId}`),
   events: (deviceId: string) => `events/${deviceId}`,
   commands: (deviceId: string) => `commands/${deviceId}`,
+  /** Where a device answers a command: {"id": ..., "status": "ok" | "failed", "detail": ...}. */
+  commandAck: (deviceId: string) => `commands/${deviceId}/ack`,
 };
 
 /** Gateway-to-cloud topics, versioned so a new format can live beside the old. */
@@ -35,8 +37,13 @@ export const cloudTopics = {
   status: (gatewayId: string) => `fogline/v1/${gatewayId}/status`,
   /** Retained: the gateway's device registry, deviceId -> labels (site, model, ...). */
   devices: (gatewayId: string) => `fogline/v1/${gatewayId}/devices`,
+  /** Commands for the gateway's devices, from the cloud. */
+  commands: (gatewayId: string) => `fogline/v1/${gatewayId}/commands`,
+  /** Each step of a command, from the gateway. */
+  commandStatus: (gatewayId: string) => `fogline/v1/${gatewayId}/command-status`,
   /** What a cloud subscribes to, for every gateway. */
   allPartitions: 'fogline/v1/+/partitions/+',
   allAlerts: 'fogline/v1/+/alerts',
   allStatus: 'fogline/v1/+/status',
+  allCommandStatus: 'fogline/v1/+/command-status',
 };

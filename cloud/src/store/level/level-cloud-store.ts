@@ -8,6 +8,7 @@ import type { CloudStore, IntakeEvents, LiveEvents } from '../cloud-store.js';
 import { EnvelopeIntake } from '../partition-merge.js';
 import { SingleNode } from '../single-node.js';
 import { LevelArchive } from './level-archive.js';
+import { LevelCommandStore } from './level-command-store.js';
 import { LevelDedupLedger } from './level-dedup-ledger.js';
 import { LevelMergeBackend } from './level-merge-backend.js';
 import { LevelMetricNames } from './level-metric-names.js';
@@ -78,6 +79,7 @@ export async function openLevelCloudStore(
     quarantine,
     cluster: new SingleNode(nodeId),
     archive,
+    commands: new LevelCommandStore(sub('commands'), sub('commands-by-device'), sync),
     events,
     live,
     async close() {

@@ -5,6 +5,7 @@ import { AlertRecordIntake } from '../alert-intake.js';
 import type { AlertStatus, CloudStore, IntakeEvents, LiveEvents } from '../cloud-store.js';
 import { EnvelopeIntake } from '../partition-merge.js';
 import { PgArchive } from './pg-archive.js';
+import { PgCommandStore } from './pg-command-store.js';
 import { PgKeeping } from './pg-keeping.js';
 import { PgMergeBackend } from './pg-merge-backend.js';
 import { migrate } from './pg-migrations.js';
@@ -84,6 +85,7 @@ export async function openPostgresCloudStore(options: PostgresStoreOptions): Pro
     registry: new PgRegistryStore(pool),
     models: new PgModelStore(pool),
     quarantine: keeping,
+    commands: new PgCommandStore(pool),
     cluster: session,
     archive: new PgArchive(options.keepArchive ?? true, pool),
     events,

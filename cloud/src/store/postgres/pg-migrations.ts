@@ -62,6 +62,17 @@ export const migrations: readonly { version: number; name: string; sql: string }
         alert_id text PRIMARY KEY, status text NOT NULL, by_name text, note text, at_ms bigint NOT NULL);
     `,
   },
+  {
+    version: 4,
+    name: 'commands',
+    sql: `
+      CREATE TABLE commands (
+        id text PRIMARY KEY, device_id text NOT NULL, gateway_id text NOT NULL, created_ms bigint NOT NULL,
+        expires_ms bigint NOT NULL, status text NOT NULL, body text NOT NULL);
+      CREATE INDEX commands_by_device ON commands (device_id, created_ms DESC);
+      CREATE INDEX commands_queued ON commands (gateway_id, created_ms) WHERE status = 'queued';
+    `,
+  },
 ];
 
 /** Advisory lock keys of the cloud (one 64-bit space per database). */
