@@ -23,11 +23,15 @@ export interface TruthEmission {
 
 /** One line of the ground-truth JSONL file, in the simulated clock's true time (not the device's skewed clock). */
 export interface GroundTruthRecord {
-  readonly event: 'degradation-onset' | 'failure' | 'repair';
+  /** service and reboot: commands the device obeyed (a technician's visit, a restart). */
+  readonly event: 'degradation-onset' | 'failure' | 'repair' | 'service' | 'reboot';
   readonly deviceId: string;
   readonly profile: string;
   readonly ts: number;
-  readonly mode: string;
+  /** The failure mode of the cycle; on service and reboot, absent. */
+  readonly mode?: string;
+  /** On service: restored (a degrading part replaced before it failed), repaired (a failed one) or healthy (nothing to fix). */
+  readonly outcome?: string;
   /** On degradation-onset: when the device will fail, unless the run ends first. */
   readonly failAtMs?: number;
 }

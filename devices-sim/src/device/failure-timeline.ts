@@ -76,6 +76,19 @@ export class FailureTimeline {
   }
 
   /**
+   * A technician's visit at atMs: a degrading part is replaced before it fails (restored), a
+   * failed one repaired now (repaired); either way a new healthy life starts. A healthy device
+   * is left as it is.
+   */
+  service(atMs: number): 'restored' | 'repaired' | 'healthy' {
+    const { severity, down } = this.stateAt(atMs);
+    if (!down && severity === 0) return 'healthy';
+    this.cycle = this.draw(atMs);
+    this.boundaryIndex = 0;
+    return down ? 'repaired' : 'restored';
+  }
+
+  /**
    * At a time not before the last boundary taken: how far the device has degraded, as
    * (1 - health)^shape from 0 (healthy) to 1 (failing), and whether it is down.
    */

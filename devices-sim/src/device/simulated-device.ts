@@ -103,6 +103,33 @@ export class SimulatedDevice {
     else this.sample(atMs);
   }
 
+  /**
+   * A command from the gateway, at simulated time atMs: `service` (a technician's visit: a
+   * degrading or failed part replaced, a new healthy life) and `reboot`, each recorded in the
+   * ground truth and sent as an event. What was generated past atMs from the old state is
+   * generated again. Returns the device's answer.
+   */
+  command(name: string, atMs: number): { status: 'ok' | 'failed'; detail: string } {
+    if (name !== 'service' && name !== 'reboot') return { status: 'failed', detail: `unknown command ${name}` };
+    const outcome = name === 'service' ? (this.timeline?.service(atMs) ?? 'healthy') : 'rebooted';
+    const dropped = this.pending.filter((e) => e.sendAtMs > atMs);
+    this.pending.splice(0, this.pending.length, ...this.pending.filter((e) => e.sendAtMs <= atMs));
+    this.readingsTaken -= dropped.filter((e) => e.kind === 'publish' && e.topic === this.telemetryTopic).length;
+    if (dropped.length > 0 || outcome === 'repaired') {
+      this.nextSampleMs = atMs + 1;
+      this.generatedAll = false;
+    }
+    const { index, id, profile } = this.identity;
+    this.enqueue({
+      kind: 'truth',
+      sendAtMs: atMs,
+      deviceIndex: index,
+      record: { event: name, deviceId: id, profile: profile.name, ts: atMs, outcome },
+    });
+    this.enqueue(this.event(atMs, name, { outcome }));
+    return { status: 'ok', detail: outcome };
+  }
+
   private crossBoundary({ atMs, kind, cycle }: CycleBoundary): void {
     const { index, id, profile } = this.identity;
     const record =

@@ -39,6 +39,25 @@ export class DeviceHeap {
     this.down(0);
   }
 
+  /**
+   * Gives any device a new time, wherever it sits (a command changed what it sends next); a
+   * device not in the heap is added. Linear in the fleet: for rare events, not every send.
+   */
+  rekey(index: number, atMs: number): void {
+    const position = this.heap.indexOf(index);
+    if (position < 0) {
+      if (atMs !== Number.POSITIVE_INFINITY) this.push(index, atMs);
+      return;
+    }
+    if (atMs === Number.POSITIVE_INFINITY) {
+      const last = this.heap.pop() as number;
+      if (position === this.heap.length) return;
+      this.heap[position] = last;
+    } else this.keyMs[index] = atMs;
+    this.up(position);
+    this.down(this.heap.indexOf(this.heap[position] === undefined ? index : this.heap[position]));
+  }
+
   private less(a: number, b: number): boolean {
     const ka = this.keyMs[a];
     const kb = this.keyMs[b];

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Emission, Publish } from '../device/emission.js';
+import type { SimulatedDevice } from '../device/simulated-device.js';
 import type { Profile } from '../profiles/profile-schema.js';
 import { SeededRandom } from '../random/seeded-random.js';
 import { JsonlFile } from '../report/jsonl-file.js';
@@ -84,6 +85,8 @@ export class FleetRunner {
     storms: 0,
     interrupted: 0,
     errors: 0,
+    /** Commands obeyed (service, reboot). */
+    commands: 0,
   };
   private readonly refusals = new Map<string, number>();
   private readonly malformedByKind = new Map<string, number>();
@@ -115,6 +118,30 @@ export class FleetRunner {
 
   private get stopped(): boolean {
     return this.options.signal?.aborted ?? false;
+  }
+
+  /** Command ids each device has obeyed: a command sent again is answered, not done twice. */
+  private readonly obeyed = new Map<string, Map<string, { status: string; detail: string }>>();
+
+  /** A command reaches a simulated device: it acts at the simulated now, the ground truth records it, and it answers. */
+  private obey(device: SimulatedDevice, payload: Buffer): void {
+    let command: { id?: unknown; name?: unknown };
+    try {
+      command = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (typeof command?.id !== 'string' || typeof command.name !== 'string') return;
+    const done = this.obeyed.get(device.id) ?? new Map();
+    this.obeyed.set(device.id, done);
+    let answer = done.get(command.id);
+    if (!answer) {
+      answer = device.command(command.name, Math.round(this.simulatedNowMs));
+      done.set(command.id, answer);
+      this.fleet.reschedule(device);
+      this.counts.commands++;
+    }
+    this.links[device.identity.index]?.answer(JSON.stringify({ id: command.id, ...answer }));
   }
 
   /** Step 1: open every device's connection, a batch at a time, before the simulated clock starts. */
@@ -150,6 +177,7 @@ export class FleetRunner {
             disconnected: () => {
               this.counts.connected--;
             },
+            command: (payload) => this.obey(device, payload),
             refused: (reason) => {
               this.counts.refused++;
               this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);

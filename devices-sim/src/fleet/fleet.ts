@@ -98,6 +98,11 @@ export class Fleet {
     return emission;
   }
 
+  /** A device's next send time changed outside the stream (a command): its place is found again. */
+  reschedule(device: SimulatedDevice): void {
+    this.heap.rekey(device.identity.index, device.peekMs());
+  }
+
   get finished(): boolean {
     return this.heap.size === 0;
   }

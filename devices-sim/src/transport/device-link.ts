@@ -18,6 +18,8 @@ export interface LinkOptions {
 /** What a link reports to the runner. */
 export interface LinkEvents {
   connected(first: boolean): void;
+  /** A command from the gateway, on commands/{deviceId}. */
+  command?(payload: Buffer): void;
   disconnected(): void;
   /** The gateway refused the device's credentials or topic: it stops trying. */
   refused(reason: string): void;
@@ -75,10 +77,15 @@ export class DeviceLink {
         resolve();
       };
       client.on('connect', () => {
+        // Commands for this device: subscribed at every connection (a clean session).
+        if (this.events.command) client.subscribe(`commands/${this.clientId}`, { qos: 1 });
         this.up = true;
         this.events.connected(!this.everConnected);
         this.everConnected = true;
         settle();
+      });
+      client.on('message', (topic, payload) => {
+        if (topic === `commands/${this.clientId}`) this.events.command?.(payload);
       });
       client.on('close', () => {
         // MQTT.js closes after every failed attempt too; only a connection that was up is lost.
@@ -113,6 +120,11 @@ export class DeviceLink {
       done(!error);
     });
     return true;
+  }
+
+  /** The device's answer to a command, on commands/{deviceId}/ack (QoS 1, outside the in-flight bound: it is small and rare). */
+  answer(payload: string): void {
+    this.client?.publish(`commands/${this.clientId}/ack`, payload, { qos: 1 });
   }
 
   /** Drops the network connection as a flaky link would; MQTT.js reconnects after reconnectMs. */
