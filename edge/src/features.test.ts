@@ -149,6 +149,29 @@ describe('gateway features', () => {
     expect(alerts.map((a) => a.value)).toEqual([80]);
   });
 
+  it('a pipeline closes the loop at the edge: a reading over its limit sends the device a command, which it receives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fogline-closed-loop-'));
+    const module = join(dir, 'cooling.mjs');
+    writeFileSync(
+      module,
+      `export default (readings, { sendCommand }) => readings.foreachRDD(async (rdd) => {
+        for (const r of await rdd.collect()) if (r.metric === 'cabinetTemperature' && r.value > 40) sendCommand(r.deviceId, 'fan', { speed: 'max' });
+      });`,
+    );
+    const g = await gateway({ pipelines: [{ module, batchIntervalMs: 100 }] });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${g.ports.mqtt}`, { clientId: 'atm-8' });
+    const commands: { name: string; args: unknown }[] = [];
+    client.on('message', (_, payload) => commands.push(JSON.parse(payload.toString())));
+    await client.subscribeAsync('commands/atm-8', { qos: 1 });
+    await publish(client, 'atm-8', 'cabinetTemperature', Date.now() - 500, 44);
+    const deadline = Date.now() + 5_000;
+    while (commands.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await client.endAsync();
+    expect(commands).toMatchObject([{ name: 'fan', args: { speed: 'max' } }]);
+    const metrics = await (await fetch(`http://127.0.0.1:${g.ports.ops}/metrics`)).text();
+    expect(metrics).toMatch(/fogline_gateway_commands_total\{status="sent"\} 1/);
+  });
+
   it('runs a pipeline on a node-cron schedule instead of its batch interval', async () => {
     const module = fileURLToPath(new URL('../dist/examples/hot-devices-pipeline.js', import.meta.url));
     const g = await gateway({ pipelines: [{ module, batchIntervalMs: 1000, schedule: '* * * * * *' }] });

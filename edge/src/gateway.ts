@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import {
   BoundedRecordStore,
@@ -42,7 +43,15 @@ export const uplinkFlushOnStopMs = 5_000;
 /** What a user pipeline module exports by default: a function that wires DStreams. */
 export type UserPipeline = (
   readings: DStream<Reading>,
-  api: { emitAlert(alert: Omit<Alert, 'gatewayId' | 'id'>): void; logger: Logger },
+  api: {
+    emitAlert(alert: Omit<Alert, 'gatewayId' | 'id'>): void;
+    /**
+     * Sends a command to one of this gateway's devices, at the edge (closed-loop control): it is
+     * delivered as the cloud's are, and its steps are counted in commands_total. Returns its id.
+     */
+    sendCommand(deviceId: string, name: string, args?: Record<string, unknown>, expiresInMs?: number): string;
+    logger: Logger;
+  },
 ) => void;
 
 export interface GatewayPorts {
@@ -527,6 +536,13 @@ export class Gateway {
               id: `${this.config.gatewayId}/${alert.rule}/${alert.deviceId}/${alert.metric}/${alert.ts}`,
             },
           ]),
+        sendCommand: (deviceId, name, args = {}, expiresInMs = 60_000) => {
+          const nowMs = Date.now();
+          const id = `${this.config.gatewayId}-edge-${randomUUID()}`;
+          const command = { id, deviceId, name, args, createdAtMs: nowMs, expiresAtMs: nowMs + expiresInMs };
+          this.commandDesk?.accept(Buffer.from(JSON.stringify(command)), nowMs);
+          return id;
+        },
         logger: this.logger.child({ pipeline: module }),
       });
       // A failing batch is counted, logged and shown on /healthz; the next batch runs as usual.

@@ -175,6 +175,12 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
       await expect.poll(() => page.getAttribute('[data-testid="risk-detail"]', 'data-device')).toBe(other);
       await expect.poll(() => page.getAttribute(chart, 'data-series')).toMatch(new RegExp(`^${other}/(?!event\\.)`));
       await expect.poll(async () => Number(await page.getAttribute(chart, 'data-points'))).toBeGreaterThan(10);
+      // The maintenance action: a service command to that device, through its gateway (the
+      // fleet has stopped, so the gateway holds it until the ATM connects again).
+      await page.click('[data-testid="send-service"]');
+      await expect.poll(() => page.textContent('[data-testid="service-status"]')).toMatch(/service (queued|sent)/);
+      const sentCommands = await api<{ commands: { name: string; status: string }[] }>(`devices/${other}/commands`);
+      expect(sentCommands.commands.map((c) => c.name)).toEqual(['service']);
       // The bandwidth card: the gateways' status records, as the API sums them.
       expect(await card('bandwidth-saved')).toBeCloseTo(
         (await api<{ bandwidth: { savedRatio: number } }>('overview')).bandwidth.savedRatio,

@@ -1,4 +1,4 @@
-import { getJson } from './api-client.js';
+import { ApiError, getJson, postJson } from './api-client.js';
 import type { DeviceRisk } from './api-types.js';
 import { byId, el } from './dom.js';
 import { formatNumber, formatPercent, formatTime } from './format.js';
@@ -41,6 +41,40 @@ export class RiskView {
       ?.replaceChildren(...rows);
   }
 
+  /**
+   * The maintenance action: a service command to the device (a technician's visit), through
+   * its gateway; the note beside it follows the command's status.
+   */
+  private serviceButton(deviceId: string): HTMLElement {
+    const note = el('span', { class: 'note', 'data-testid': 'service-status' });
+    const button = el(
+      'button',
+      { type: 'button', 'data-testid': 'send-service', title: 'Send the device a service command' },
+      'Send a technician',
+    );
+    button.addEventListener('click', async () => {
+      try {
+        const command = await postJson<{ id: string; status: string }>(`devices/${encodeURIComponent(deviceId)}/commands`, {
+          name: 'service',
+        });
+        note.textContent = ` service ${command.status}`;
+        for (let i = 0; i < 60; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          const now = await getJson<{ status: string }>(`commands/${encodeURIComponent(command.id)}`);
+          note.textContent = ` service ${now.status}`;
+          note.dataset.status = now.status;
+          if (['acknowledged', 'expired', 'failed'].includes(now.status)) break;
+        }
+      } catch (error) {
+        note.textContent =
+          error instanceof ApiError && error.status === 403
+            ? ' sending commands needs the admin token (#token=<admin token>)'
+            : ` not sent: ${(error as Error).message}`;
+      }
+    });
+    return el('div', { class: 'actions' }, button, note);
+  }
+
   /** Shows why a device is at risk, and points the time series at it. */
   async select(deviceId: string): Promise<void> {
     this.selected = deviceId;
@@ -58,6 +92,7 @@ export class RiskView {
     }
     detail.replaceChildren(
       el('strong', {}, `${deviceId} (${risk.kind}): ${formatPercent(risk.risk)} chance of failing within 24 h`),
+      this.serviceButton(deviceId),
       el('div', {}, `From the hour starting ${formatTime(risk.hourMs)}. What pushes it up most (standardised value × weight):`),
       el(
         'ul',
