@@ -78,5 +78,8 @@ describe('a Sparkplug B edge node', () => {
     expect(fleet.groups['press-line-1:press-3']).toMatchObject({ count: 3, sum: 186, max: 64 });
     const voltage = await api<{ groups: Record<string, { count: number; sum: number }> }>('fleet?metric=Supply.Voltage&groupBy=device');
     expect(voltage.groups['press-line-1']).toMatchObject({ count: 1, sum: 24 });
+    // The dashboard's metric list (the page reads the same route).
+    const { metrics: names } = await api<{ metrics: string[] }>('metric-names');
+    expect(names).toEqual(expect.arrayContaining(['Inputs.Temperature', 'Supply.Voltage']));
   });
 });
