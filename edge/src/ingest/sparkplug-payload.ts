@@ -100,7 +100,7 @@ export function decodeSparkplugPayload(bytes: Uint8Array): SparkplugPayload {
       alias: safeNumber(m.alias),
       timestamp: safeNumber(m.timestamp),
       datatype: m.datatype,
-      value: m.is_null ? undefined : valueOf(m),
+      value: m.is_null ? undefined : numberOf(m),
       isHistorical: m.is_historical === true,
     })),
   };
@@ -113,7 +113,7 @@ function safeNumber(text: string | undefined): number | undefined {
 }
 
 /** The metric's value by its datatype: signed integers travel as unsigned two's complement. */
-function valueOf(m: RawMetric): number | undefined {
+function numberOf(m: RawMetric): number | undefined {
   switch (m.datatype) {
     case DataType.Int8:
       return m.int_value === undefined ? undefined : (m.int_value << 24) >> 24;

@@ -163,7 +163,9 @@ export class EventTimeWindowedDStream<T, K, A> extends DStream<EventTimeResult<K
   override restoreState(saved: unknown): void {
     const s = saved as { open: [K, Open<A>[]][]; watermarkMs: number; newestEventMs: number; lateItems: number; closedEarly: number };
     const keys: K[] = [];
-    this.open.forEach((_, key) => keys.push(key));
+    this.open.forEach((_, key) => {
+      keys.push(key);
+    });
     for (const key of keys) this.open.delete(key);
     this.openCount = 0;
     for (const [key, list] of s.open) {

@@ -75,7 +75,9 @@ export class StateDStream<K, V, S, U> extends DStream<U> {
 
   override restoreState(saved: unknown): void {
     const old: K[] = [];
-    this.states.forEach((_, key) => old.push(key));
+    this.states.forEach((_, key) => {
+      old.push(key);
+    });
     for (const key of old) this.states.delete(key);
     for (const [key, entry] of (saved as [K, { state: S; lastUpdateMs: number }][] | undefined) ?? []) this.states.set(key, entry);
   }
