@@ -8,6 +8,9 @@ export const commandExpiryMsDefault = 60 * 60_000;
 /** The longest a command may wait. */
 export const commandExpiryMsMax = 7 * 24 * 60 * 60_000;
 
+/** How often a gateway online is sent its queued commands again, at most (it acts on an id once). */
+export const commandResendIntervalMs = 60_000;
+
 /** Publishes to the gateways' broker (the embedded one, or the external one a cluster shares). */
 export type GatewayPublisher = (topic: string, payload: string) => Promise<void>;
 
@@ -80,8 +83,13 @@ export class CommandService {
     });
   }
 
-  /** The gateway is online: what is still queued for it goes again. */
+  /** When each gateway was last sent its queue (status records come every 30 s: not every one resends it). */
+  private readonly resentAtMs = new Map<string, number>();
+
+  /** The gateway is online: what is still queued for it goes again, at most every commandResendIntervalMs. */
   async gatewayOnline(gatewayId: string, nowMs = Date.now()): Promise<void> {
+    if (nowMs - (this.resentAtMs.get(gatewayId) ?? Number.NEGATIVE_INFINITY) < commandResendIntervalMs) return;
+    this.resentAtMs.set(gatewayId, nowMs);
     for (const command of await this.store.commands.pendingFor(gatewayId, nowMs)) await this.forward(command);
   }
 

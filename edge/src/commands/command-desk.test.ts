@@ -31,6 +31,21 @@ describe('the command desk', () => {
     expect(d.size).toBe(0);
   });
 
+  it('ignores an answer to a command the device was never sent, or already answered', () => {
+    const { d, reports } = desk(new Set(['atm-1', 'atm-2']));
+    d.accept(command('c1'), 100);
+    d.acknowledged('atm-2', Buffer.from('{"id": "c1", "status": "ok"}'), 200); // not atm-2's
+    d.acknowledged('atm-1', Buffer.from('{"id": "made-up", "status": "ok"}'), 200);
+    d.delivered('atm-1', command('c1'), 300);
+    d.acknowledged('atm-1', Buffer.from('{"id": "c1", "status": "ok"}'), 400);
+    d.acknowledged('atm-1', Buffer.from('{"id": "c1", "status": "failed"}'), 500); // once only
+    expect(reports.map((r) => [r.id, r.status])).toEqual([
+      ['c1', 'sent'],
+      ['c1', 'delivered'],
+      ['c1', 'acknowledged'],
+    ]);
+  });
+
   it('refuses a command past the bound per device, reporting it failed', () => {
     const { d, reports } = desk();
     for (let i = 0; i <= commandsPerDeviceMax; i++) d.accept(command(`c${i}`), 0);

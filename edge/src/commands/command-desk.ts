@@ -72,8 +72,17 @@ export class CommandDesk {
   delivered(deviceId: string, payload: Buffer | undefined, nowMs = Date.now()): void {
     const id = idOf(payload);
     const waiting = this.take(deviceId, id);
-    if (waiting) this.say(waiting.command, 'delivered', nowMs);
+    if (!waiting) return;
+    this.say(waiting.command, 'delivered', nowMs);
+    this.awaitingAnswer.set(waiting.command.id, deviceId);
+    for (const old of this.awaitingAnswer.keys()) {
+      if (this.awaitingAnswer.size <= commandIdsRememberedMax) break;
+      this.awaitingAnswer.delete(old);
+    }
   }
+
+  /** Commands delivered and not answered yet, by id: only the device they went to may answer them. */
+  private readonly awaitingAnswer = new Map<string, string>();
 
   /** The device's answer on commands/{deviceId}/ack: {"id": ..., "status": "ok" | "failed", "detail": ...}. */
   acknowledged(deviceId: string, payload: Buffer, nowMs = Date.now()): void {
@@ -84,8 +93,11 @@ export class CommandDesk {
       return;
     }
     if (typeof answer?.id !== 'string') return;
-    // A device may answer before its PUBACK is seen: the command is done either way.
-    this.take(deviceId, answer.id);
+    // A device may answer before its PUBACK is seen: the command is done either way. An answer
+    // to a command it was never sent is ignored: a device cannot report on others' commands.
+    const answered = this.take(deviceId, answer.id) !== undefined || this.awaitingAnswer.get(answer.id) === deviceId;
+    this.awaitingAnswer.delete(answer.id);
+    if (!answered) return;
     const detail = typeof answer.detail === 'string' ? answer.detail.slice(0, 500) : undefined;
     this.deps.report({ id: answer.id, deviceId, status: answer.status === 'failed' ? 'failed' : 'acknowledged', atMs: nowMs, detail });
   }

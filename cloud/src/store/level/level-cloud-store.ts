@@ -79,7 +79,7 @@ export async function openLevelCloudStore(
     quarantine,
     cluster: new SingleNode(nodeId),
     archive,
-    commands: new LevelCommandStore(sub('commands'), sub('commands-by-device'), sync),
+    commands: new LevelCommandStore(sub('commands'), sub('commands-by-device'), sub('commands-queued'), sync),
     events,
     live,
     async close() {
