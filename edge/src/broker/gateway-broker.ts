@@ -156,7 +156,7 @@ export async function startBroker(
   const deviceIdOf = (client: Client) => deviceOf.get(client) ?? client.id;
   aedes.on('clientReady', (client) => {
     metrics.connected.set(aedes.connectedClients);
-    presence.connected(deviceIdOf(client));
+    if (!subscriberOf.has(client)) presence.connected(deviceIdOf(client)); // local tools are not devices
   });
   aedes.on('publish', (_packet, client) => {
     if (client) presence.seen(deviceIdOf(client));
@@ -171,7 +171,7 @@ export async function startBroker(
     if (client && publish?.topic === `commands/${deviceIdOf(client)}`) commandDelivered?.(deviceIdOf(client), publish.payload as Buffer);
   });
   aedes.on('clientDisconnect', (client) => {
-    presence.disconnected(deviceIdOf(client));
+    if (!subscriberOf.has(client)) presence.disconnected(deviceIdOf(client));
     hooks.clientGone(client);
     metrics.connected.set(aedes.connectedClients);
     rate.forget(deviceOf.get(client) ?? client.id);
