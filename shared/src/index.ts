@@ -1,5 +1,5 @@
 export * from './aggregates/index.js';
-export { ConfigError, describeIssues } from './config/config-errors.js';
+export { ConfigError, describeIssues, portClashes } from './config/config-errors.js';
 export { countOption, exitWithError, optionParser, parseCount, parsePort, portOption, readConfigFile } from './config/config-file.js';
 export {
   portFromEnvironment,

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   ConfigError,
   describeIssues,
+  portClashes,
   portFromEnvironment,
   readConfigFile,
   redacted,
@@ -238,20 +239,14 @@ function tokenProblems(config: CloudConfig): string[] {
   return problems;
 }
 
-/** Listeners given the same fixed port: the second would fail to bind at start, so check-config says so first. */
-function portClashes(config: CloudConfig): string[] {
+/** The cloud's listeners and their fixed ports (an external broker's are not ours). */
+function listenerPorts(config: CloudConfig): [string, number | undefined][] {
   const embedded = config.broker.mode === 'embedded';
-  const ports: [string, number | undefined][] = [
+  return [
     ['broker.port', embedded && config.broker.plaintext ? config.broker.port : undefined],
     ['broker.tls.port', embedded ? config.broker.tls?.port : undefined],
     ['http.port', config.http.port],
   ];
-  const problems: string[] = [];
-  for (const [i, [name, port]] of ports.entries()) {
-    const earlier = ports.slice(0, i).find(([, other]) => other === port && port !== undefined && port !== 0);
-    if (earlier) problems.push(`${name} was ${port}, expected a port other than ${earlier[0]}'s (both listeners cannot bind it)`);
-  }
-  return problems;
 }
 
 export interface CloudOverrides {
@@ -282,7 +277,7 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
     if (!validCron(expression))
       problems.push(`schedules.${name} was ${JSON.stringify(expression)}, expected a cron expression (sec min hour day month weekday)`);
   }
-  problems.push(...portClashes(config), ...tokenProblems(config));
+  problems.push(...portClashes(listenerPorts(config)), ...tokenProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   const within = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const dataDir = within(config.dataDir);

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   ConfigError,
   describeIssues,
+  portClashes,
   portFromEnvironment,
   readConfigFile,
   redactSecrets,
@@ -261,20 +262,14 @@ function resolveMappings(given: z.output<typeof mappingSchema>[], problems: stri
 /** A module named by a path (./my-job.js, /opt/jobs/x.js) is taken from the config's folder; anything else is a package name. */
 const isPath = (module: string) => module.startsWith('.') || isAbsolute(module);
 
-/** Listeners given the same fixed port: the second would fail to bind at start, so check-config says so first. */
-function portClashes(config: z.output<typeof gatewayConfigSchema>): string[] {
-  const ports: [string, number | undefined][] = [
+/** The gateway's listeners and their fixed ports. */
+function listenerPorts(config: z.output<typeof gatewayConfigSchema>): [string, number | undefined][] {
+  return [
     ['mqtt.port', config.mqtt.plaintext ? config.mqtt.port : undefined],
     ['mqtt.tls.port', config.mqtt.tls?.port],
     ['mqtt.websocket.port', config.mqtt.websocket?.port],
     ['ops.port', config.ops.port],
   ];
-  const problems: string[] = [];
-  for (const [i, [name, port]] of ports.entries()) {
-    const earlier = ports.slice(0, i).find(([, other]) => other === port && port !== undefined && port !== 0);
-    if (earlier) problems.push(`${name} was ${port}, expected a port other than ${earlier[0]}'s (both listeners cannot bind it)`);
-  }
-  return problems;
 }
 
 function applyOverrides(raw: Record<string, unknown>, overrides: ConfigOverrides): Record<string, unknown> {
@@ -310,7 +305,7 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
         `pipelines.${i}.schedule was ${JSON.stringify(pipeline.schedule)}, expected a cron expression (sec min hour day month weekday)`,
       );
   }
-  problems.push(...portClashes(config));
+  problems.push(...portClashes(listenerPorts(config)));
   const mappings = resolveMappings(config.mappings, problems);
   if (config.uplink && config.uplink.reconnectMsMin > config.uplink.reconnectMsMax)
     problems.push(

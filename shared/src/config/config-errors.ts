@@ -57,3 +57,16 @@ export function describeIssues(input: unknown, issues: readonly z.core.$ZodIssue
     return `${field} was ${show(valueAt(input, issue.path))}, expected ${expectation(issue)}`;
   });
 }
+
+/**
+ * Listeners given the same fixed port, by their config field: the second would fail to bind at
+ * start, so the config check says so first. Port 0 (any free port) and unset listeners never clash.
+ */
+export function portClashes(ports: readonly (readonly [field: string, port: number | undefined])[]): string[] {
+  const problems: string[] = [];
+  for (const [i, [name, port]] of ports.entries()) {
+    const earlier = ports.slice(0, i).find(([, other]) => other === port && port !== undefined && port !== 0);
+    if (earlier) problems.push(`${name} was ${port}, expected a port other than ${earlier[0]}'s (both listeners cannot bind it)`);
+  }
+  return problems;
+}
