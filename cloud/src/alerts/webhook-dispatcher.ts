@@ -47,10 +47,11 @@ export class WebhookDispatcher {
   private stopped = false;
 
   constructor(
-    private readonly hooks: readonly WebhookSpec[],
+    hooks: readonly WebhookSpec[],
     private readonly metrics: CloudMetrics,
     private readonly logger: Logger,
-    private readonly tickMs = 250,
+    /** How often retries due are looked for. */
+    tickMs = 250,
   ) {
     this.queues = new Map(hooks.map((hook) => [hook, []]));
     if (hooks.length > 0) {

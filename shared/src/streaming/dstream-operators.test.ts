@@ -293,7 +293,7 @@ describe('checkpoints of stateful streams', () => {
     );
     const seen = collect(
       input.mapWithState<string, number, number, [string, number]>({
-        func: (key, value, state) => {
+        func: (key, _value, state) => {
           const next = (state.state ?? 0) + 1;
           state.update(next);
           return [key, next];
