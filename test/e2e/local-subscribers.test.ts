@@ -72,6 +72,9 @@ describe('local subscribers', () => {
     n.publish('telemetry/atm-1', JSON.stringify({ cabinetTemperature: 99 }), { qos: 1 });
     await closed;
     n.end(true);
+    // What the historian saw is the oracle: the refused publish never reached it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(hMessages.filter(([topic]) => topic === 'telemetry/atm-1').map(([, payload]) => payload)).toEqual(['{"cabinetTemperature":41}']);
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.ports.ops}/metrics`)).text();
     expect(metrics).toContain('fogline_gateway_readings_total 1');
     await Promise.all([h.endAsync(), atm.endAsync()]);
