@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { SparkplugNodes } from './sparkplug-nodes.js';
+import { devicesPerNodeMax, SparkplugNodes } from './sparkplug-nodes.js';
 import { decodeSparkplugPayload, encodeRebirthRequest } from './sparkplug-payload.js';
 
 // Eclipse Tahu's own JavaScript encoder: payloads built independently of fogline's decoder.
@@ -135,6 +135,24 @@ describe('Sparkplug B from an edge node (payloads encoded by Eclipse Tahu)', () 
       kind: 'decoded',
       decoded: { problems: [expect.stringMatching(/^sparkplug NDATA: not a Sparkplug B payload/)] },
     });
+  });
+
+  it('holds at most devicesPerNodeMax devices per node: one more DBIRTH is refused, naming the bound', () => {
+    const { sparkplug, send } = nodes();
+    send('spBv1.0/plant-a/NBIRTH/press-line-1', nbirth);
+    const birth = Buffer.from(
+      tahu.encodePayload({ timestamp: birthTs, metrics: [{ name: 'Inputs/Running', type: 'Boolean', value: true }] }),
+    );
+    for (let i = 0; i < devicesPerNodeMax; i++)
+      sparkplug.handle(`spBv1.0/plant-a/DBIRTH/press-line-1/d${i}`, birth, 'press-line-1', nowMs, limits);
+    expect(sparkplug.handle('spBv1.0/plant-a/DBIRTH/press-line-1/one-more', birth, 'press-line-1', nowMs, limits)).toEqual({
+      kind: 'decoded',
+      decoded: {
+        readings: [],
+        problems: [`sparkplug DBIRTH: edge node press-line-1 has ${devicesPerNodeMax} devices already, the most one node may have`],
+      },
+    });
+    expect(sparkplug.list()[0].devices).toHaveLength(devicesPerNodeMax);
   });
 
   it('the rebirth request is a payload Tahu reads as Node Control/Rebirth = true', () => {

@@ -6,6 +6,10 @@ import { decodeSparkplugPayload, type SparkplugMetric } from './sparkplug-payloa
 export const sparkplugNamespace = 'spBv1.0';
 /** Edge nodes remembered (aliases, seq, who is online), at most; past it the one heard from longest ago is forgotten (counted). */
 export const sparkplugNodesMax = 10_000;
+/** Aliases one edge node may name, over its births and its devices', at most; a birth past it is refused (dead-lettered). */
+export const aliasesPerNodeMax = 100_000;
+/** Devices one edge node may have, at most; a DBIRTH of one more is refused (dead-lettered). */
+export const devicesPerNodeMax = 10_000;
 /** A node is asked to rebirth at most this often: a burst of gaps must not become a burst of commands. */
 export const rebirthRequestIntervalMs = 5_000;
 
@@ -90,6 +94,13 @@ export class SparkplugNodes {
       state.devices.set(device, false);
       return { kind: 'ignored' };
     }
+    if (type === 'DBIRTH' && !state.devices.has(device) && state.devices.size >= devicesPerNodeMax)
+      return decodedProblem(`sparkplug DBIRTH: edge node ${node} has ${devicesPerNodeMax} devices already, the most one node may have`);
+    const newAliases = decoded.metrics.filter((m) => m.alias !== undefined && m.name !== undefined && !state.aliases.has(m.alias)).length;
+    if (type.endsWith('BIRTH') && state.aliases.size + newAliases > aliasesPerNodeMax)
+      return decodedProblem(
+        `sparkplug ${type}: edge node ${node} would name ${state.aliases.size + newAliases} aliases, over ${aliasesPerNodeMax}`,
+      );
     if (type === 'NBIRTH') state.online = true;
     if (type === 'DBIRTH') state.devices.set(device, true);
     const deviceId = device === undefined ? node : `${node}:${device}`;
