@@ -247,6 +247,9 @@ describe('the HTTP API', () => {
     expect((await call('/api/v1/maintenance/train', admin, 'POST')).status).toBe(200);
     expect((await call('/api/v1/lake/export', read, 'POST')).status).toBe(403);
     expect((await call('/api/v1/alerts/ack', read, 'POST')).status).toBe(403);
+    // A route with a parameter: sending a command is a write, reading a device's commands is not.
+    expect((await call('/api/v1/devices/atm-1/commands', read, 'POST')).status).toBe(403);
+    expect((await call('/api/v1/devices/atm-1/commands', read)).status).toBe(404); // no command service in this app: read passes the token check
     // SQL is read-only: the read token runs it.
     const sql = await app.request('/api/v1/sql', {
       method: 'POST',

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { openApiPaths } from './docs-routes.js';
-import { adminPaths } from './openapi.js';
+import { isAdminRoute } from './openapi.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -39,7 +39,7 @@ export function bearerCheck({ read, admin }: ApiTokens): MiddlewareHandler {
     const presents = (token: string | undefined) => token !== undefined && bearerMatches(header, queryToken, token);
     if (presents(admin)) return next();
     if (presents(read)) {
-      if (!adminPaths.has(c.req.path)) return next();
+      if (!isAdminRoute(c.req.method, c.req.path)) return next();
       return c.json({ error: `${c.req.method} ${c.req.path} needs the admin token (http.adminToken); the read token only reads` }, 403);
     }
     return c.json({ error: 'missing or wrong bearer token: send Authorization: Bearer <http.readToken or http.adminToken>' }, 401);

@@ -211,5 +211,12 @@ export function openApiDocument(version: string) {
   };
 }
 
-/** The paths only the admin token may call. */
-export const adminPaths: ReadonlySet<string> = new Set(routeDocs.filter((route) => route.admin).map((route) => route.path));
+/** The routes only the admin token may call, as method and a pattern of the path (:param is one level). */
+const adminRoutes = routeDocs
+  .filter((route) => route.admin)
+  .map((route) => ({ method: route.method.toUpperCase(), path: new RegExp(`^${route.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`) }));
+
+/** Whether a request needs the admin token: its method and path are one of the admin routes'. */
+export function isAdminRoute(method: string, path: string): boolean {
+  return adminRoutes.some((route) => route.method === method && route.path.test(path));
+}
