@@ -170,23 +170,23 @@ withCommon(
 ).action(async (options: CommonOptions & { tail?: boolean; limit: number; url?: string }) => {
   try {
     const { request } = apiOf(options);
-    // The records carry no id: those already printed are recognised by their content.
-    const printed = new Set<string>();
-    for (;;) {
-      const query = `/api/v1/dead-letters?limit=${printed.size === 0 ? options.limit : 10_000}`;
-      const answer = (await (await request(query)).json()) as { deadLetters: object[]; kept: object[] };
-      const records = [
-        ...answer.deadLetters.map((letter) => ({ kind: 'dead-letter', ...letter })),
-        ...answer.kept.map((kept) => ({ kind: 'kept', ...kept })),
+    // The records carry no id: a line is new when the previous answer did not hold it. Every
+    // answer is the store's whole bounded content, so what is remembered stays bounded too.
+    const linesNow = async () => {
+      const answer = (await (await request('/api/v1/dead-letters?limit=10000')).json()) as { deadLetters: object[]; kept: object[] };
+      return [
+        ...answer.deadLetters.map((letter) => JSON.stringify({ kind: 'dead-letter', ...letter })),
+        ...answer.kept.map((kept) => JSON.stringify({ kind: 'kept', ...kept })),
       ];
-      for (const record of records) {
-        const line = JSON.stringify(record);
-        if (printed.has(line)) continue;
-        printed.add(line);
-        console.log(line);
-      }
-      if (!options.tail) return;
+    };
+    let seen = await linesNow();
+    for (const line of seen.slice(-options.limit)) console.log(line);
+    while (options.tail) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
+      const now = await linesNow();
+      const before = new Set(seen);
+      for (const line of now) if (!before.has(line)) console.log(line);
+      seen = now;
     }
   } catch (error) {
     fail(error);

@@ -180,5 +180,29 @@ describe('gateway management on the cloud', () => {
       const deadAlert = letters.find((l) => l.kind === 'dead-letter' && l.topic === 'fogline/v1/gw-2/alerts');
       return letters.some((l) => l.topic === 'fogline/v1/gw-2/partitions/0') && /JSON/.test(String(deadAlert?.reason));
     });
+
+    // --tail -n 1: the newest one, then only what arrives after, never the older ones.
+    const tail = spawn(process.execPath, [cloudCli, 'dead-letters', '--tail', '-n', '1', '--url', apiUrl, '-c', cloudConfig]);
+    let tailed = '';
+    tail.stdout.on('data', (chunk) => {
+      tailed += chunk;
+    });
+    try {
+      await waitFor('the newest dead letter', () => jsonLines(tailed).length === 1);
+      const again = await mqtt.connectAsync(`mqtt://127.0.0.1:${cloud.ports.broker}`, {
+        clientId: 'gw-2',
+        username: 'gw-2',
+        password: `${secret}-next`,
+        reconnectPeriod: 0,
+      });
+      await again.publishAsync('fogline/v1/gw-2/alerts', Buffer.from('{still not json'), { qos: 1 });
+      await again.endAsync();
+      await waitFor('the new dead letter', () => jsonLines(tailed).length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(jsonLines(tailed)).toHaveLength(2);
+      expect(String(jsonLines(tailed)[1].reason)).toMatch(/JSON/);
+    } finally {
+      tail.kill();
+    }
   });
 });

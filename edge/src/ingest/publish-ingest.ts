@@ -10,7 +10,7 @@ import type { WindowPipeline } from '../pipeline/window-pipeline.js';
 import type { BatchOperation } from '../store/gateway-store.js';
 import { type Decoded, decodePayload } from './decode-payload.js';
 import type { IngestLog } from './ingest-log.js';
-import { type CompiledMapping, type MappedOutcome, PayloadMappings } from './payload-mapping.js';
+import { type MappedOutcome, PayloadMappings } from './payload-mapping.js';
 import { payloadDigest, type ResendMemo } from './resend-memo.js';
 import { SparkplugNodes } from './sparkplug-nodes.js';
 
@@ -66,6 +66,13 @@ function reasonLabel(problem: string): string {
   return 'invalid-reading';
 }
 
+/** A decoder for a topic outside the contract: Sparkplug B, or a payload mapping. */
+interface ForeignDecoder {
+  /** For metrics: sparkplug, or the mapping's name. */
+  readonly name: string;
+  decode(payload: Buffer, deviceId: string, receivedAtMs: number, limits: GatewayConfig['limits']): MappedOutcome;
+}
+
 /**
  * The ingest path of one device publish, aedes's authorizePublish hook. aedes sends PUBACK
  * when this calls back, so for QoS 1 the readings are on disk first. Read as a sequence:
@@ -117,14 +124,29 @@ export class PublishIngest {
     }
     const topic = parseDeviceTopic(packet.topic);
     // Outside the contract's topics, a payload mapping may know the topic (Tasmota, Zigbee2MQTT...).
-    const sparkplug = !topic && this.sparkplug !== undefined && SparkplugNodes.owns(packet.topic);
-    const mapped = topic || sparkplug ? undefined : this.mappings.find(packet.topic);
+    const foreign = topic ? undefined : this.foreignDecoderOf(packet.topic);
     if (!this.authorize(client, deviceId, topic, packet, done)) return;
-    if (!this.checkLimits(deviceId, topic, packet, done, mapped !== undefined || sparkplug)) return;
-    this.throttle(deviceId, packet, done, () => this.ingest(client, deviceId, topic, packet, done, mapped));
+    if (!this.checkLimits(deviceId, topic, packet, done, foreign !== undefined)) return;
+    this.throttle(deviceId, packet, done, () => this.ingest(client, deviceId, topic, packet, done, foreign));
   };
 
   private readonly mappings: PayloadMappings;
+
+  /**
+   * How a topic outside the contract is read, found once per publish: Sparkplug B's namespace,
+   * else the first payload mapping whose topic matches; undefined leaves it unmapped.
+   */
+  private foreignDecoderOf(topic: string): ForeignDecoder | undefined {
+    const sparkplug = this.sparkplug;
+    if (sparkplug && SparkplugNodes.owns(topic))
+      return { name: 'sparkplug', decode: (payload, deviceId, atMs, limits) => sparkplug.handle(topic, payload, deviceId, atMs, limits) };
+    const found = this.mappings.find(topic);
+    if (!found) return undefined;
+    return {
+      name: found.mapping.spec.name,
+      decode: (payload, deviceId, atMs, limits) => found.mapping.decode(found.captured, payload, deviceId, atMs, limits),
+    };
+  }
   /** A device's answer to a command (commands/{deviceId}/ack); set by the gateway. */
   commandAnswered?: (deviceId: string, payload: Buffer) => void;
   /** Sparkplug B edge nodes, when the gateway reads them (sparkplug.enabled); set once the broker can send NCMD. */
@@ -154,11 +176,17 @@ export class PublishIngest {
     return true;
   }
 
-  private checkLimits(deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done, mapped: boolean): boolean {
+  private checkLimits(deviceId: string, topic: DeviceTopic | undefined, packet: PublishPacket, done: Done, foreign: boolean): boolean {
     const { payloadBytesMax, topicLevelsMax } = this.config.limits;
     let problem: string | undefined;
-    // A topic of the contract has at most 3 levels; a mapped topic has its mapping's; only others need counting.
-    const levels = topic ? (topic.kind === 'telemetry' && topic.metric !== undefined ? 3 : 2) : mapped ? 0 : packet.topic.split('/').length;
+    // A topic of the contract has at most 3 levels; a mapped or Sparkplug topic has its own shape; only others need counting.
+    const levels = topic
+      ? topic.kind === 'telemetry' && topic.metric !== undefined
+        ? 3
+        : 2
+      : foreign
+        ? 0
+        : packet.topic.split('/').length;
     if (packet.payload.length > payloadBytesMax)
       problem = `payload of ${packet.payload.length} bytes is over payloadBytesMax ${payloadBytesMax}`;
     else if (levels > topicLevelsMax) problem = `topic has ${levels} levels, over topicLevelsMax ${topicLevelsMax}`;
@@ -192,7 +220,7 @@ export class PublishIngest {
     topic: DeviceTopic | undefined,
     packet: PublishPacket,
     done: Done,
-    mapped?: { mapping: CompiledMapping; captured: Record<string, string> },
+    foreign?: ForeignDecoder,
   ): void {
     const receivedAtMs = Date.now();
     const messageId = packet.qos > 0 ? (packet.messageId ?? 0) : 0;
@@ -202,7 +230,7 @@ export class PublishIngest {
       this.metrics.duplicates.inc();
       return done(null);
     }
-    const decoded = this.decode(client, deviceId, topic, packet, receivedAtMs, mapped);
+    const decoded = this.decode(client, deviceId, topic, packet, receivedAtMs, foreign);
     if (!decoded.ok) return done(decoded.error);
     const { readings, problems } = decoded;
     const deadLetterOps = problems.length > 0 ? this.deadLetterOperations(deviceId, packet, problems) : noOperations;
@@ -245,23 +273,15 @@ export class PublishIngest {
     topic: DeviceTopic | undefined,
     packet: PublishPacket,
     receivedAtMs: number,
-    mapped: { mapping: CompiledMapping; captured: Record<string, string> } | undefined,
+    foreign: ForeignDecoder | undefined,
   ): ({ ok: true } & Decoded) | { ok: false; error: Error | null } {
     const payload = packet.payload as Buffer;
     const { limits } = this.config;
-    const sparkplug = !topic && this.sparkplug && SparkplugNodes.owns(packet.topic) ? this.sparkplug : undefined;
-    let outcome: MappedOutcome;
-    let source: string;
-    if (sparkplug) {
-      outcome = sparkplug.handle(packet.topic, payload, deviceId, receivedAtMs, limits);
-      source = 'sparkplug';
-    } else if (mapped) {
-      outcome = mapped.mapping.decode(mapped.captured, payload, deviceId, receivedAtMs, limits);
-      source = mapped.mapping.spec.name;
-    } else return { ok: true, ...decodePayload(packet.topic, payload, receivedAtMs, limits, topic) };
+    if (!foreign) return { ok: true, ...decodePayload(packet.topic, payload, receivedAtMs, limits, topic) };
+    const outcome = foreign.decode(payload, deviceId, receivedAtMs, limits);
     if (outcome.kind === 'decoded') return { ok: true, ...outcome.decoded };
     if (outcome.kind === 'ignored') {
-      this.metrics.mappedIgnored.inc({ mapping: source });
+      this.metrics.mappedIgnored.inc({ mapping: foreign.name });
       return { ok: false, error: null };
     }
     this.metrics.aclDenied.inc({ action: 'publish' });
