@@ -39,6 +39,15 @@ export async function openPostgresCloudStore(options: PostgresStoreOptions): Pro
   const pool = new pg.Pool({ ...connection, max: options.poolSize });
   // An idle connection that breaks (the database restarted) is dropped by the pool, not thrown.
   pool.on('error', (error) => options.logger?.warn({ error: error.message }, 'an idle PostgreSQL connection was lost'));
+  // A connection checked out (a transaction between two queries) has no listener of the pool's:
+  // if the database goes away then, its 'error' event would end the process. The query in
+  // flight fails on its own, and the intake leaves its message unacknowledged for later.
+  const guarded = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', (error) => options.logger?.warn({ error: error.message }, 'a PostgreSQL connection in use was lost'));
+  });
   try {
     await migrate(pool);
   } catch (error) {
