@@ -27,7 +27,17 @@ export interface RddContextOptions {
   readonly diskStoreBytesMax?: number;
   /** Records shuffle map stages may hold at once; a job past it fails with RDD_SHUFFLE_FULL. Default 20,000,000. */
   readonly shuffleRecordsMax?: number;
+  /**
+   * What happens when a user function of an element-wise step (map, filter, flatMap,
+   * mapValues...) throws on one record. Unset: the job fails, as Spark's does. Set: the record
+   * is handed here with the error and skipped, and its neighbours go on (a streaming job's
+   * dead-letter policy; Kafka Streams calls it log-and-continue).
+   */
+  readonly onRecordError?: RecordErrorHandler;
 }
+
+/** Told of a record an element-wise step threw on, which is then skipped. */
+export type RecordErrorHandler = (error: RddError, record: unknown) => void;
 
 /** Counters of what the engine did and what its limits refused; never reset. */
 export interface RddMetrics {
@@ -70,6 +80,8 @@ export class RddContext {
     diskBlocksRefused: 0,
   };
   readonly blockManager: BlockManager;
+  /** See RddContextOptions.onRecordError. */
+  readonly onRecordError: RecordErrorHandler | undefined;
   private readonly scheduler: DagScheduler;
   private nextRddId = 0;
   private nextShuffleId = 0;
@@ -77,6 +89,7 @@ export class RddContext {
 
   constructor(options: RddContextOptions = {}) {
     this.defaultParallelism = checkPartitionCount('RddContext', 'defaultParallelism', options.defaultParallelism ?? availableParallelism());
+    this.onRecordError = options.onRecordError;
     const limit = (name: keyof RddContextOptions, fallback: number): number => {
       const value = (options[name] as number | undefined) ?? fallback;
       if (!Number.isInteger(value) || value < 0) invalidArgument('RddContext', name, value, 'an integer >= 0');

@@ -35,9 +35,13 @@ export class RangeDependency<T> extends NarrowDependency<T> {
   }
 }
 
-/** How values of one key become a combined value; all three may mutate their first argument. */
-export interface Aggregator<V, C> {
-  createCombiner(value: V): C;
+/**
+ * How values of one key become a combined value; all three may mutate their first argument.
+ * createCombiner is also given the key (Spark's is not): a combiner may then start from a
+ * state kept elsewhere for that key, as a streaming aggregation's state store.
+ */
+export interface Aggregator<V, C, K = unknown> {
+  createCombiner(value: V, key: K): C;
   mergeValue(combiner: C, value: V): C;
   mergeCombiners(a: C, b: C): C;
 }

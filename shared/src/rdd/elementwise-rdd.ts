@@ -1,4 +1,4 @@
-import { OneParentRDD, type Partition, type RDD, type TaskContext, userFunctionError } from './internal.js';
+import { OneParentRDD, type Partition, type RDD, RddError, type TaskContext, userFunctionError } from './internal.js';
 
 /** One element-wise step: look at an item, emit zero or more results. */
 export type ElementStep<T, U> = (item: T, emit: (result: U) => void) => void;
@@ -28,12 +28,15 @@ export class ElementwiseRDD<T, U> extends OneParentRDD<T, U> {
 
   protected override streamCompute(split: Partition, task: TaskContext, emit: (item: U) => void): Promise<void> {
     const step = this.step;
+    const onRecordError = this.context.onRecordError;
     return this.prev.forEachInPartition(split, task, (item) => {
       try {
         step(item, emit);
       } catch (error) {
         // An error from further down the chain arrives already wrapped and passes through.
-        throw userFunctionError(this.creationSite, this, error);
+        const wrapped = userFunctionError(this.creationSite, this, error);
+        if (!onRecordError || error instanceof RddError) throw wrapped;
+        onRecordError(wrapped, item); // the context's policy: this record is skipped
       }
     });
   }

@@ -14,6 +14,7 @@ export {
   RddError,
   type RddErrorCode,
   type RddMetrics,
+  type RecordErrorHandler,
   type StageInfo,
   StatCounter,
   StorageLevel,

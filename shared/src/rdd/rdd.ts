@@ -484,7 +484,7 @@ export abstract class RDD<T> {
   /** The general per-key aggregation the others are built on. @example pairs.combineByKey((v) => [v], (c, v) => [...c, v], (a, b) => a.concat(b)) */
   combineByKey<K, V, C>(
     this: RDD<readonly [K, V]>,
-    createCombiner: (value: V) => C,
+    createCombiner: (value: V, key: K) => C,
     mergeValue: (combiner: C, value: V) => C,
     mergeCombiners: (a: C, b: C) => C,
     numPartitions?: number,

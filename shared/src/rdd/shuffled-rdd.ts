@@ -69,7 +69,7 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
         const value = bucket[i][1];
         const current = combined.get(key);
         if (current === undefined && !combined.has(key)) {
-          combined.set(key, combinersCame ? (value as C) : aggregator.createCombiner(value as V));
+          combined.set(key, combinersCame ? (value as C) : aggregator.createCombiner(value as V, key));
         } else {
           const next = combinersCame
             ? aggregator.mergeCombiners(current as C, value as C)
@@ -99,7 +99,7 @@ export function keyCombiner<K, V, C>(aggregator: Aggregator<V, C>): { combined: 
     const key = pair[0];
     const current = combined.get(key);
     if (current === undefined && !combined.has(key)) {
-      combined.set(key, createCombiner(pair[1]));
+      combined.set(key, createCombiner(pair[1], key));
     } else {
       const next = mergeValue(current as C, pair[1]);
       // Mutable combiners return themselves: skip the second hash lookup.
