@@ -61,8 +61,8 @@ describe('combineByKey', () => {
     const ctx = new RddContext({ defaultParallelism: 2 });
     const store = new Map<string, { total: number }>([['a', { total: 100 }]]);
     const stateOf = (key: string) => {
-      let state = store.get(key);
-      if (!state) store.set(key, (state = { total: 0 }));
+      const state = store.get(key) ?? { total: 0 };
+      store.set(key, state);
       return state;
     };
     const combined = await ctx
