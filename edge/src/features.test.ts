@@ -95,6 +95,7 @@ describe('gateway features', () => {
     await publish(client, 'd', 'm', t + 5000, 1); // watermark moves to t + 5 s
     await publish(client, 'd', 'm', t, 99); // its window [t, t + 1 s) has closed
     await client.endAsync();
+    await g.settled();
     const metrics = await (await fetch(`http://127.0.0.1:${g.ports.ops}/metrics`)).text();
     expect(metrics).toContain('fogline_gateway_late_readings_total 1');
     expect(g.health()).toMatchObject({ lateReadings: 1 });

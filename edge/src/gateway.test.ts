@@ -96,6 +96,7 @@ describe('gateway ingest', () => {
       sent.push(reading);
     }
     await client.endAsync();
+    await first.settled();
     await first.pipeline.closeReady();
     await first.stop({ drain: false }); // open windows stay in the log only
     const second = await startTestGateway({

@@ -28,11 +28,22 @@ import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics
 import { LogThrottle } from './ops/log-throttle.js';
 import { operatorRoutes } from './ops/operator-routes.js';
 import { portOf, startOpsServer } from './ops/ops-server.js';
+import { JobRunner } from './pipeline/gateway-job.js';
+import { ReadingRouter } from './pipeline/reading-router.js';
 import { type Alert, RuleEngine } from './pipeline/rules.js';
 import { WindowPipeline } from './pipeline/window-pipeline.js';
 import { GatewayStore } from './store/gateway-store.js';
 import { Outbox } from './store/outbox.js';
 import { Uplink } from './uplink/uplink.js';
+
+/** A record as JSON for a dead letter, or its string form when it has none (a cycle, a BigInt). */
+function safeJson(record: unknown): string {
+  try {
+    return JSON.stringify(record) ?? String(record);
+  } catch {
+    return String(record);
+  }
+}
 
 /** The resend memo's snapshot is written at most this often (it holds every device's memo). */
 export const resendMemoSnapshotIntervalMs = 60_000;
@@ -127,6 +138,7 @@ export class Gateway {
       {
         onLate: (reading) => gateway?.recordLate(reading),
         onDuplicate: () => metrics.duplicateReadings.inc(),
+        onRefused: (reading, reason) => gateway?.deadLetterRecord(reading, reason),
         onWindowsWritten: (windows, envelopes) =>
           gateway?.afterWindowsWritten(
             windows.length,
@@ -151,16 +163,105 @@ export class Gateway {
       rules,
       memo,
     );
-    await gateway.replay(checkpoint.replayFromOffset, nextOffset);
+    await gateway.startJob(checkpoint.replayFromOffset);
+    await gateway.replay(checkpoint, nextOffset);
     await gateway.startServing();
     return gateway;
+  }
+
+  private job?: JobRunner;
+  private router?: ReadingRouter;
+
+  /** Loads the job and the router that feeds it; the job's state comes back from the store. */
+  private async startJob(replayFromOffset: number): Promise<void> {
+    const { config, metrics, logger } = this;
+    const job = await JobRunner.start(
+      config.job,
+      this.pipeline,
+      this.store,
+      {
+        gatewayId: config.gatewayId,
+        raise: (alerts) => this.raise(alerts),
+        checkRules: (readings, nowMs) => {
+          if (!this.rules.enabled) return [];
+          const alerts: Alert[] = [];
+          for (const reading of readings) alerts.push(...this.rules.check(reading, nowMs));
+          return alerts;
+        },
+        sendCommand: (deviceId, name, args, expiresInMs) => this.sendCommand(deviceId, name, args, expiresInMs),
+        labelsOf: (deviceId) => this.credentials.labels(deviceId) ?? {},
+        deadLetter: (record, reason) => this.deadLetterRecord(record, reason),
+        batchFailed: (error, batchMs) => {
+          metrics.jobBatchesFailed.inc();
+          logger.error({ batchMs, error: error.message }, 'job batch failed');
+        },
+      },
+      config.batch.intervalMs,
+      logger,
+      await this.store.readJobState(),
+      replayFromOffset,
+    );
+    this.job = job;
+    this.router = new ReadingRouter(
+      job,
+      {
+        batchIntervalMs: config.batch.intervalMs,
+        batchReadingsMax: config.batch.readingsMax,
+        queuedReadingsMax: config.batch.queuedReadingsMax,
+      },
+      (readings) => {
+        metrics.readings.inc(readings.length);
+        for (const queue of this.userQueues) queue.push(readings);
+      },
+    );
+  }
+
+  /** Waits until every reading acknowledged so far has been through the job into the windows. */
+  async settled(): Promise<void> {
+    await this.log.settled();
+    await this.router?.flushed();
+  }
+
+  /** A record the job could not take (a function of it threw, or the windows refused it), dead-lettered with why. */
+  private deadLetterRecord(record: unknown, reason: string): void {
+    const reading = record as Partial<Reading> | null;
+    const deviceId = typeof reading?.deviceId === 'string' ? reading.deviceId : '';
+    this.metrics.deadLetters.inc({ reason: 'job' });
+    const before = this.deadLetters.dropped;
+    const payload = Buffer.from(safeJson(record)).subarray(0, 256).toString('base64');
+    const operations = this.deadLetters.append({
+      receivedAtMs: Date.now(),
+      deviceId,
+      topic: '(job)',
+      qos: 0,
+      reason,
+      payloadHead: payload,
+    });
+    if (this.deadLetters.dropped > before) this.metrics.deadLettersDropped.inc();
+    const held = this.jobErrorLog.take();
+    if (held !== undefined)
+      this.logger.warn({ deviceId, reason, heldBack: held }, 'job dead-lettered a record (see fogline-gateway dead-letters)');
+    this.log.writeOnly(operations).catch((error) => this.logger.error({ error: error.message }, 'dead letter write failed'));
+  }
+
+  private readonly jobErrorLog = new LogThrottle();
+
+  /** A command at the edge, from a job or a pipeline: delivered as the cloud's are. */
+  private sendCommand(deviceId: string, name: string, args: Record<string, unknown> = {}, expiresInMs = 60_000): string {
+    const nowMs = Date.now();
+    const id = `${this.config.gatewayId}-edge-${randomUUID()}`;
+    const command = { id, deviceId, name, args, createdAtMs: nowMs, expiresAtMs: nowMs + expiresInMs };
+    this.commandDesk?.accept(Buffer.from(JSON.stringify(command)), nowMs);
+    return id;
   }
 
   /**
    * Rebuilds the open windows from the log after the checkpoint, and the resend memo from its
    * snapshot and the log after that, exactly as it was.
    */
-  private async replay(replayFromOffset: number, nextOffset: number): Promise<void> {
+  private async replay(checkpoint: { replayFromOffset: number; nextOffset: number }, nextOffset: number): Promise<void> {
+    const { replayFromOffset } = checkpoint;
+    const router = this.router as ReadingRouter;
     const snapshot = await this.store.readResendMemo();
     this.memo.restore(snapshot.devices);
     this.memoSnapshotOffset = snapshot.offset;
@@ -168,9 +269,11 @@ export class Gateway {
     for await (const entry of this.log.readFrom(Math.min(replayFromOffset, snapshot.offset))) {
       if (entry.offset >= snapshot.offset) this.rememberLogged(entry);
       if (entry.offset < replayFromOffset) continue;
-      this.pipeline.apply(entry.readings, entry.offset, true);
+      // Alerts of entries below the checkpoint's nextOffset were written before the restart.
+      await router.replay(entry.readings, entry.offset, entry.offset < checkpoint.nextOffset);
       replayed++;
     }
+    await router.endReplay();
     this.logger.info({ replayed, replayFromOffset, nextOffset }, 'ingest log replayed');
   }
 
@@ -191,18 +294,27 @@ export class Gateway {
       debug: (message) => cron.trace(String(message)),
     });
     const rate = new RateLimiter(config.limits.messagesPerSecondMax);
-    const ingest = new PublishIngest(
+    const router = this.router as ReadingRouter;
+    const ingest = new PublishIngest({
       config,
-      this.log,
-      this.pipeline,
-      this.deadLetters,
+      log: this.log,
+      sink: {
+        acceptUnlogged: (readings) => router.route(readings, Number.POSITIVE_INFINITY),
+        hasRoomFor: (n) => router.hasRoomFor(n),
+      },
+      policies: {
+        logFull: () => void this.pipeline.closeOldest().catch(() => {}),
+        writeFailed: () => {
+          this.pipeline.lastIngestFailureMs = Date.now();
+        },
+      },
+      deadLetters: this.deadLetters,
       rate,
-      this.memo,
+      memo: this.memo,
       metrics,
       logger,
-      (readings) => this.accept(readings, Number.POSITIVE_INFINITY, Date.now()),
-      this.counters,
-    );
+      counters: this.counters,
+    });
     if (config.sparkplug.enabled) ingest.sparkplug = this.sparkplugNodes();
     await this.startUserPipelines();
     const presence = new DevicePresence(presenceDevicesMax, () => metrics.presenceForgotten.inc());
@@ -310,22 +422,11 @@ export class Gateway {
     return { ...broker, ops: this.ops ? portOf(this.ops) : 0 };
   }
 
+  /** Committed log entries go to the router, as QoS 0 readings on the fast path do. */
   private onCommitted(entries: readonly LogEntry[]): void {
-    const nowMs = Date.now();
-    for (const entry of entries) this.accept(entry.readings, entry.offset, nowMs);
+    const router = this.router as ReadingRouter;
+    for (const entry of entries) router.route(entry.readings, entry.offset);
     if (entries.length > 0) this.metrics.commitBatch.observe(entries.length);
-  }
-
-  /** Accepted readings, logged (offset) or not (QoS 0 fast path): windows, rules, user pipelines. */
-  private accept(readings: readonly Reading[], offset: number, nowMs: number): void {
-    this.pipeline.apply(readings, offset, false, nowMs);
-    this.metrics.readings.inc(readings.length);
-    if (this.rules.enabled) {
-      const alerts: Alert[] = [];
-      for (const reading of readings) alerts.push(...this.rules.check(reading, nowMs));
-      this.raise(alerts);
-    }
-    for (const queue of this.userQueues) queue.push(readings);
   }
 
   private raise(alerts: readonly Alert[]): void {
@@ -513,6 +614,11 @@ export class Gateway {
       commandsWaiting: this.commandDesk?.size ?? 0,
       pipelineBatchesFailed: this.pipelineErrors.count,
       pipelineLastError: this.pipelineErrors.last ?? null,
+      jobQueuedReadings: this.router?.queued ?? 0,
+      jobBatchesRun: this.job?.batchesRun ?? 0,
+      jobBatchesFailed: this.job?.batchesFailed ?? 0,
+      jobRecordErrors: this.job?.recordErrors ?? 0,
+      jobLastError: this.job?.lastError ?? null,
     };
   }
 
@@ -536,13 +642,7 @@ export class Gateway {
               id: `${this.config.gatewayId}/${alert.rule}/${alert.deviceId}/${alert.metric}/${alert.ts}`,
             },
           ]),
-        sendCommand: (deviceId, name, args = {}, expiresInMs = 60_000) => {
-          const nowMs = Date.now();
-          const id = `${this.config.gatewayId}-edge-${randomUUID()}`;
-          const command = { id, deviceId, name, args, createdAtMs: nowMs, expiresAtMs: nowMs + expiresInMs };
-          this.commandDesk?.accept(Buffer.from(JSON.stringify(command)), nowMs);
-          return id;
-        },
+        sendCommand: (deviceId, name, args, expiresInMs) => this.sendCommand(deviceId, name, args, expiresInMs),
         logger: this.logger.child({ pipeline: module }),
       });
       // A failing batch is counted, logged and shown on /healthz; the next batch runs as usual.
@@ -585,6 +685,9 @@ export class Gateway {
         await ssc.rddContext.stop();
       }
       await this.log.settled();
+      // What was routed goes through the job first; what only the log holds is replayed next start.
+      this.router?.stop();
+      await this.router?.flushed();
       if (drain) await this.pipeline.drain();
       await this.pipeline.flushed();
       if (this.uplink) {
@@ -593,6 +696,7 @@ export class Gateway {
         await this.uplink.stop();
       }
       await this.rdd.stop();
+      await this.job?.stop();
       await this.compacting; // it may be writing the resend memo's snapshot
       await this.store.close();
       this.logger.info({ drained: drain }, 'gateway stopped');

@@ -128,9 +128,11 @@ describe('uplink', () => {
     });
     const base = Date.now() - 120_000;
     const sent = await publishReadings(g, 'atm-1', 0, 100, base);
+    await g.settled();
     await g.pipeline.closeReady();
     await cloud.stop(); // the cloud goes away
     sent.push(...(await publishReadings(g, 'atm-1', 100, 100, base)));
+    await g.settled();
     await g.pipeline.drain();
     await g.pipeline.flushed();
     expect(await g.outbox.size()).toBeGreaterThan(0); // waiting in the outbox, not lost

@@ -16,6 +16,9 @@ import { CompiledMapping, type MappingSpec } from '../ingest/payload-mapping.js'
 
 const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
 const positiveInt = z.number().int().positive();
+
+/** The job a gateway runs unless its config names one: every reading into the windows, and the rules. */
+export const defaultJobModule = '@fogline/edge/jobs/default-job.js';
 const cronExpression = z.string().min(1);
 
 const severity = (fallback: 'info' | 'warning' | 'critical') => z.enum(['info', 'warning', 'critical']).default(fallback);
@@ -190,6 +193,24 @@ export const gatewayConfigSchema = z.strictObject({
     .prefault({}),
   /** How publishes outside telemetry/{id} and events/{id} become readings (Tasmota, Zigbee2MQTT, Shelly, state topics...). */
   mappings: z.array(mappingSchema).default([]),
+  /**
+   * The gateway's job: modules (a path, relative to this file, or a package's module), each
+   * exporting default (readings, api) => void, wired onto one stream of readings. The default
+   * job forwards every reading into the windows and checks the rules; name it beside your own
+   * to keep that.
+   */
+  job: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .default([defaultJobModule])
+    .transform((job) => (Array.isArray(job) ? job : [job])),
+  /** How the readings are cut into the job's micro-batches. */
+  batch: z
+    .strictObject({
+      intervalMs: positiveInt.max(60_000).default(100),
+      readingsMax: positiveInt.default(10_000),
+      queuedReadingsMax: positiveInt.default(200_000),
+    })
+    .prefault({}),
   pipelines: z
     .array(
       z.strictObject({
@@ -331,6 +352,7 @@ export function parseGatewayConfig(raw: unknown, baseDir = process.cwd()): Gatew
       tls: config.mqtt.tls && { ...config.mqtt.tls, keyFile: within(config.mqtt.tls.keyFile), certFile: within(config.mqtt.tls.certFile) },
     },
     pipelines: config.pipelines.map((p) => ({ ...p, module: isPath(p.module) ? within(p.module) : p.module })),
+    job: config.job.map((module) => (isPath(module) ? within(module) : module)),
     uplink: config.uplink && {
       ...config.uplink,
       caFile: config.uplink.caFile && within(config.uplink.caFile),

@@ -6,7 +6,6 @@ import type { RateLimiter } from '../broker/rate-limiter.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import { LogThrottle } from '../ops/log-throttle.js';
-import type { WindowPipeline } from '../pipeline/window-pipeline.js';
 import type { BatchOperation } from '../store/gateway-store.js';
 import { type Decoded, decodePayload } from './decode-payload.js';
 import type { IngestLog } from './ingest-log.js';
@@ -84,6 +83,36 @@ interface ForeignDecoder {
  * reason and acknowledged: the device stays connected, and the valid readings of a partly
  * bad publish still count.
  */
+/** Where ingest hands readings: the reading router. Logged ones reach it from the log's commits. */
+export interface ReadingSink {
+  /** Readings accepted without a log entry (QoS 0 on the fast path). */
+  acceptUnlogged(readings: readonly Reading[]): void;
+  /** Whether n more readings can be taken now; past the job's queue bound a publish is refused. */
+  hasRoomFor(n: number): boolean;
+}
+
+/** What ingest does when the log cannot take a publish. */
+export interface IngestPolicies {
+  /** At logBytesMax: make room (the windows close their oldest), while publishes are refused. */
+  logFull(): void;
+  /** An ingest-log write failed (a full disk): the device resends. */
+  writeFailed(): void;
+}
+
+export interface PublishIngestParts {
+  readonly config: GatewayConfig;
+  readonly log: IngestLog;
+  readonly sink: ReadingSink;
+  readonly policies: IngestPolicies;
+  readonly deadLetters: BoundedRecordStore<DeadLetter>;
+  readonly rate: RateLimiter;
+  readonly memo: ResendMemo;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  /** Plain counters the status record carries (prom-client's are async to read). */
+  readonly counters: { bytesReceived: number };
+}
+
 export class PublishIngest {
   private readonly writeFailureLog = new LogThrottle();
   /** One warning per interval says dead letters are arriving (the metric counts each). */
@@ -91,20 +120,31 @@ export class PublishIngest {
   // prom-client hashes a label object on every inc(); the children are bound once here.
   private readonly messagesByQos: { inc(n?: number): void }[];
 
-  constructor(
-    private readonly config: GatewayConfig,
-    private readonly log: IngestLog,
-    private readonly pipeline: WindowPipeline,
-    private readonly deadLetters: BoundedRecordStore<DeadLetter>,
-    private readonly rate: RateLimiter,
-    private readonly memo: ResendMemo,
-    private readonly metrics: GatewayMetrics,
-    private readonly logger: Logger,
-    /** Readings accepted without a log entry (QoS 0 fast path), for the windows, rules and pipelines. */
-    private readonly acceptUnlogged: (readings: readonly Reading[]) => void,
-    /** Plain counters the status record carries (prom-client's are async to read). */
-    private readonly counters: { bytesReceived: number },
-  ) {
+  private readonly config: GatewayConfig;
+  private readonly log: IngestLog;
+  private readonly sink: ReadingSink;
+  private readonly policies: IngestPolicies;
+  private readonly deadLetters: BoundedRecordStore<DeadLetter>;
+  private readonly rate: RateLimiter;
+  private readonly memo: ResendMemo;
+  private readonly metrics: GatewayMetrics;
+  private readonly logger: Logger;
+  private readonly counters: { bytesReceived: number };
+
+  constructor(parts: PublishIngestParts) {
+    ({
+      config: this.config,
+      log: this.log,
+      sink: this.sink,
+      policies: this.policies,
+      deadLetters: this.deadLetters,
+      rate: this.rate,
+      memo: this.memo,
+      metrics: this.metrics,
+      logger: this.logger,
+      counters: this.counters,
+    } = parts);
+    const { config, metrics } = parts;
     this.messagesByQos = ['0', '1', '2'].map((qos) => metrics.messages.labels(qos));
     this.mappings = new PayloadMappings(config.mappings);
   }
@@ -239,8 +279,9 @@ export class PublishIngest {
       void this.log.writeOnly(deadLetterOps).catch((error) => this.logger.error({ error }, 'dead letter write failed'));
       return done(null);
     }
+    if (!this.sink.hasRoomFor(readings.length)) return this.refuseBusy(packet, done);
     if (!durable) {
-      this.acceptUnlogged(readings);
+      this.sink.acceptUnlogged(readings);
       if (deadLetterOps.length > 0) void this.log.writeOnly(deadLetterOps).catch(() => {});
       return done(null);
     }
@@ -249,7 +290,7 @@ export class PublishIngest {
       if (!error) return done(null);
       this.memo.forget(deviceId, messageId);
       this.metrics.storeWriteFailures.inc({ what: 'ingest' });
-      this.pipeline.lastIngestFailureMs = Date.now();
+      this.policies.writeFailed();
       const held = this.writeFailureLog.take();
       if (held !== undefined)
         this.logger.error(
@@ -292,13 +333,23 @@ export class PublishIngest {
   /** The policy at logBytesMax: close the oldest window to free the log, and refuse meanwhile. */
   private refuseFull(packet: PublishPacket, done: Done): void {
     // A failed write is counted and retried by the window checks; here it only must not escape.
-    this.pipeline.closeOldest().catch(() => {});
+    this.policies.logFull();
     if (packet.qos === 0) {
       this.metrics.qos0Dropped.inc();
       return done(null);
     }
     this.metrics.ingestRefused.inc();
     done(new Error(`ingest log is full (logBytesMax ${this.log.logBytesMax}); retry later`));
+  }
+
+  /** The policy when the job's queue is full (it falls behind): refuse, as when the log is full. */
+  private refuseBusy(packet: PublishPacket, done: Done): void {
+    if (packet.qos === 0) {
+      this.metrics.qos0Dropped.inc();
+      return done(null);
+    }
+    this.metrics.ingestRefused.inc();
+    done(new Error('the gateway job is behind (batch.queuedReadingsMax readings wait); retry later'));
   }
 
   private deadLetterOperations(

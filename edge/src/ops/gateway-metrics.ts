@@ -83,6 +83,10 @@ export function createGatewayMetrics() {
       'pipeline_batches_failed_total',
       'Batches of the user pipelines that threw (logged, and the last shown on /healthz)',
     ),
+    jobBatchesFailed: counter(
+      'job_batches_failed_total',
+      "Micro-batches of the gateway's job that failed as a whole (logged, and the last shown on /healthz and /jobs)",
+    ),
     alerts: counter('alerts_total', 'Alerts raised by rules and pipelines, by rule and severity', ['rule', 'severity']),
     uplinkSent: counter('uplink_sent_total', 'Outbox records acknowledged by the cloud broker', ['kind']),
     bytesForwarded: counter('bytes_forwarded_total', 'Bytes of envelopes and alerts acknowledged by the cloud broker'),

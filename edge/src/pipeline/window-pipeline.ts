@@ -1,7 +1,8 @@
-import { type ClosedWindow, type MetricState, PerSourceAggregator, type RddContext, type Reading } from '@fogline/shared';
+import { type ClosedWindow, type MetricState, PerSourceAggregator, type RDD, type RddContext, type Reading } from '@fogline/shared';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import type { Checkpoint, GatewayStore, StoredWatermark } from '../store/gateway-store.js';
+import type { BatchOperation, Checkpoint, GatewayStore, StoredWatermark } from '../store/gateway-store.js';
 import type { Outbox, UnsequencedEnvelope } from '../store/outbox.js';
+import { type OffsetReading, offsetOf } from './log-offset.js';
 import type { Alert } from './rules.js';
 import { WindowState } from './window-state.js';
 
@@ -9,25 +10,78 @@ export interface WindowPipelineEvents {
   onLate(reading: Reading): void;
   /** A device-stamped reading its open window already holds (counted once). */
   onDuplicate(reading: Reading): void;
+  /** A reading a job forwarded that the windows cannot take (a non-finite value, say): why. */
+  onRefused(reading: Reading, reason: string): void;
   onWindowsWritten(windows: readonly ClosedWindow<string, WindowState>[], envelopes: number): void;
 }
 
+/** One stream a job forwards into the windows, as this micro-batch's RDD. */
+export interface ForwardedBatch {
+  readonly rdd: RDD<OffsetReading>;
+  /**
+   * False: no reading of it is dropped as a duplicate of (device, metric, ts), as a rollup of
+   * many devices under one name needs.
+   */
+  readonly distinct: boolean;
+}
+
+/** What a micro-batch is, for the windows. */
+export interface BatchInfo {
+  /** The highest log offset among the batch's readings (-Infinity when none was logged). */
+  readonly logOffsetMax: number;
+  /** Readings replayed from the log at start: their late ones were counted before the restart. */
+  readonly replaying: boolean;
+  readonly nowMs: number;
+}
+
 /**
- * The default pipeline: every device x metric in tumbling event-time windows of
- * windows.sizeMs, reduced into MetricStates. Event time is per device: each device has its
- * own watermark, so one device's clock never makes another's readings late. When a device's
- * watermark passes a window (or its window has been idle for idleCloseMs, or a limit forces
- * it), its states leave; what closes at one check becomes, per window, an RDD of
- * [[deviceId, metric], state], is hash-partitioned into `partitions` partitions, and each
- * non-empty partition becomes one envelope. The envelopes and the checkpoint are written in
- * ONE batch, so after a crash either both are on disk or neither is.
+ * What the job keeps across a restart, written with each checkpoint: the job's state as it
+ * was after some log offset, and so how far back the log must be kept and replayed.
+ */
+export interface JobStateKeeper {
+  /** The job's state now, after every reading up to appliedUpTo (called between batches). */
+  snapshot(appliedUpTo: number): void;
+  /** The state to store beside a checkpoint whose windows replay from replayFromOffset: the replay point it needs, and its write. */
+  checkpointFor(replayFromOffset: number): { replayFromOffset: number; operations: BatchOperation[] };
+}
+
+/**
+ * The gateway's reduction, as a stateful streaming aggregation on the RDD engine (Spark
+ * Structured Streaming's, with a watermark): every device x metric in tumbling event-time
+ * windows of windows.sizeMs, reduced into MetricStates.
+ *
+ * Each micro-batch is one engine job (reduceBatch):
+ *   1. the batch's readings (an RDD, each stream the job forwards) go through the event-time
+ *      step: a narrow mapPartitions that, per device, moves the watermark, drops late readings
+ *      and duplicates, and keys each reading by the open window state it belongs to;
+ *   2. combineByKey folds the values into MetricStates. The combiner of each key starts from
+ *      the state store's own MetricState for that window (createCombiner is given the key),
+ *      so merging the batch into the store costs nothing: a fresh partial per key and batch
+ *      would allocate a sketch per reading at one reading per device per batch.
+ *
+ * Event time is per device: each device has its own watermark, so one device's clock never
+ * makes another's readings late. When a device's watermark passes a window (or its window has
+ * been idle for idleCloseMs, or a limit forces it), its states leave; what closes at one check
+ * becomes, per window, an RDD of [[deviceId, metric], state], is hash-partitioned into
+ * `partitions` partitions, and each non-empty partition becomes one envelope. The envelopes
+ * and the checkpoint are written in ONE batch, so after a crash either both are on disk or
+ * neither is. Batches, closes and drains run one at a time (exclusive): a window never closes
+ * between a batch's two steps.
  */
 export class WindowPipeline {
-  readonly aggregator: PerSourceAggregator<string, Reading, WindowState>;
+  readonly aggregator: PerSourceAggregator<string, OffsetReading, WindowState>;
   private appliedUpTo: number;
   private writes: Promise<void> = Promise.resolve();
   private persisted: Checkpoint;
   windowsClosed = 0;
+  /** The last batch's reduction, for its lineage (the ops port's /jobs). */
+  lastReduction: RDD<unknown> | undefined;
+  /** Readings the windows refused (see onRefused). */
+  refused = 0;
+  /** Where the event-time step puts what it admits, while it runs (it is synchronous). */
+  private placing: { out: [number, OffsetReading][]; states: Map<number, WindowState>; distinct: boolean } | undefined;
+  private serial: Promise<unknown> = Promise.resolve();
+  jobState: JobStateKeeper | undefined;
 
   constructor(
     private readonly store: GatewayStore,
@@ -47,7 +101,12 @@ export class WindowPipeline {
       allowedLatenessMs: config.windows.allowedLatenessMs,
       createState: () => new WindowState(),
       addValue: (state, reading) => {
-        if (!state.add(reading)) this.events.onDuplicate(reading);
+        const placing = this.placing as NonNullable<typeof this.placing>;
+        if (!state.admit(reading, placing.distinct)) this.events.onDuplicate(reading);
+        else {
+          placing.states.set(state.id, state);
+          placing.out.push([state.id, reading]);
+        }
         return state;
       },
       openStatesMax: config.windows.openStatesMax,
@@ -63,6 +122,101 @@ export class WindowPipeline {
         };
       },
     });
+  }
+
+  /**
+   * Runs fn after everything queued before it, alone: batches (the job and its reduction),
+   * closes and drains never interleave, so a window never closes between a batch's steps and
+   * a checkpoint always sees the job and the windows at the same offset.
+   */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.serial.then(fn);
+    this.serial = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Reduces one micro-batch into the windows: the engine job described above. Readings
+   * replayed for windows already closed were forwarded (or counted late) before the restart:
+   * skipped. Resolves to the number of (window, device, metric) states the batch touched.
+   * Call it inside exclusive().
+   */
+  async reduceBatch(forwarded: readonly ForwardedBatch[], batch: BatchInfo): Promise<number> {
+    {
+      const states = new Map<number, WindowState>();
+      const steps = forwarded.map(({ rdd, distinct }) =>
+        rdd
+          .mapPartitions((readings) => this.placeAll(readings, states, distinct, batch))
+          .setName('event time: watermark, late, duplicates'),
+      );
+      if (steps.length === 0) return 0;
+      // On the job's context, where the forwarded RDDs were made.
+      const keyed = steps.length === 1 ? steps[0] : steps[0].context.union(steps);
+      const reduced = keyed
+        .combineByKey<number, OffsetReading, MetricState>(
+          (reading, id) => (states.get(id) as WindowState).metric.add(reading.value, reading.ts),
+          (state, reading) => state.add(reading.value, reading.ts),
+          (a, b) => (a === b ? a : a.merge(b)),
+          1,
+        )
+        .setName('aggregateByKey into the window state store');
+      this.lastReduction = reduced;
+      try {
+        return await reduced.count();
+      } finally {
+        if (batch.logOffsetMax > this.appliedUpTo) this.appliedUpTo = batch.logOffsetMax;
+      }
+    }
+  }
+
+  /** A batch with no reading forwarded still moves the replay point past its log entries. */
+  skipBatch(batch: BatchInfo): void {
+    if (batch.logOffsetMax > this.appliedUpTo) this.appliedUpTo = batch.logOffsetMax;
+  }
+
+  /** The event-time step of one partition: admitted readings, keyed by their window state's id. */
+  private placeAll(
+    readings: readonly OffsetReading[],
+    states: Map<number, WindowState>,
+    distinct: boolean,
+    { logOffsetMax, replaying, nowMs }: BatchInfo,
+  ): [number, OffsetReading][] {
+    const out: [number, OffsetReading][] = [];
+    this.placing = { out, states, distinct };
+    try {
+      for (const reading of readings) {
+        const problem = this.problemOf(reading);
+        if (problem !== undefined) {
+          this.refused++;
+          this.events.onRefused(reading, problem);
+          continue;
+        }
+        if (reading.arrival) this.onGatewayClock.add(reading.deviceId);
+        else if (this.onGatewayClock.size > 0) this.onGatewayClock.delete(reading.deviceId);
+        const offset = offsetOf(reading, logOffsetMax);
+        const outcome = this.aggregator.add(reading.deviceId, `${reading.deviceId}/${reading.metric}`, reading.ts, reading, offset, nowMs);
+        if (outcome === 'late' && !replaying) this.events.onLate(reading);
+      }
+    } finally {
+      this.placing = undefined;
+    }
+    return out;
+  }
+
+  /**
+   * Why the windows cannot take a reading, or undefined. Decoded readings always pass (the
+   * decoder checks the same); a job's derived ones may not (a division by zero).
+   */
+  private problemOf(reading: Reading): string | undefined {
+    if (reading === null || typeof reading !== 'object') return `reading was ${String(reading)}, expected a reading object`;
+    const { deviceId, metric, value, ts } = reading;
+    if (typeof deviceId !== 'string' || deviceId.length === 0)
+      return `deviceId was ${JSON.stringify(deviceId)}, expected a non-empty string`;
+    if (typeof metric !== 'string' || metric.length === 0) return `metric was ${JSON.stringify(metric)}, expected a non-empty string`;
+    if (typeof value !== 'number' || !(Math.abs(value) <= this.config.limits.valueAbsMax))
+      return `value was ${String(value)}, expected a finite number within limits.valueAbsMax (${this.config.limits.valueAbsMax})`;
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) return `ts was ${String(ts)}, expected epoch milliseconds`;
+    return undefined;
   }
 
   /** Devices whose newest readings were stamped on arrival: their event time is the gateway's clock. */
@@ -82,26 +236,12 @@ export class WindowPipeline {
     return futureSkewMsMax > 0 ? nowMs + futureSkewMsMax - allowedLatenessMs : Number.POSITIVE_INFINITY;
   }
 
-  /**
-   * Folds readings into the windows, in offset order. `offset` is their log entry's, or
-   * Infinity for QoS 0 on the fast path (no log entry: lost if the gateway crashes before the
-   * window closes). Replayed readings for windows already closed were forwarded (or counted
-   * late) before the restart: skipped.
-   */
-  apply(readings: readonly Reading[], offset: number, replaying: boolean, nowMs = Date.now()): void {
-    for (const reading of readings) this.applyReading(reading, offset, replaying, nowMs);
-    if (Number.isFinite(offset) && offset > this.appliedUpTo) this.appliedUpTo = offset;
-  }
-
-  private applyReading(reading: Reading, offset: number, replaying: boolean, nowMs: number): void {
-    if (reading.arrival) this.onGatewayClock.add(reading.deviceId);
-    else if (this.onGatewayClock.size > 0) this.onGatewayClock.delete(reading.deviceId);
-    const outcome = this.aggregator.add(reading.deviceId, `${reading.deviceId}/${reading.metric}`, reading.ts, reading, offset, nowMs);
-    if (outcome === 'late' && !replaying) this.events.onLate(reading);
-  }
-
   /** Closes what each device's watermark has passed and what has been idle; writes them. */
   closeReady(nowMs = Date.now()): Promise<void> {
+    return this.exclusive(() => ({ written: this.closeReadyNow(nowMs) })).then(({ written }) => written);
+  }
+
+  private closeReadyNow(nowMs: number): Promise<void> {
     this.aggregator.clampWatermarks((deviceId) => this.watermarkCeilingMs(deviceId, nowMs));
     const closed = this.aggregator.closeReady();
     // While the gateway itself could not take readings (a failed ingest write), devices only
@@ -122,10 +262,14 @@ export class WindowPipeline {
    */
   closeOldest(): Promise<void> {
     if (this.closingForRoom) return this.closingForRoom;
-    const oldest = this.aggregator.closeOldest();
-    this.closingForRoom = this.write(oldest ? [oldest] : []).finally(() => {
-      this.closingForRoom = undefined;
-    });
+    this.closingForRoom = this.exclusive(() => {
+      const oldest = this.aggregator.closeOldest();
+      return { written: this.write(oldest ? [oldest] : []) };
+    })
+      .then(({ written }) => written)
+      .finally(() => {
+        this.closingForRoom = undefined;
+      });
     return this.closingForRoom;
   }
 
@@ -133,7 +277,7 @@ export class WindowPipeline {
 
   /** Closes everything (graceful shutdown): the outbox then holds every reading received. */
   drain(): Promise<void> {
-    return this.write(this.aggregator.closeAll());
+    return this.exclusive(() => ({ written: this.write(this.aggregator.closeAll()) })).then(({ written }) => written);
   }
 
   /** Waits for every write queued so far. */
@@ -150,7 +294,7 @@ export class WindowPipeline {
   writeAlerts(alerts: readonly Alert[]): Promise<void> {
     if (alerts.length === 0) return this.writes;
     this.pending.alerts.push(...alerts);
-    return this.queueWrite(this.persisted.replayFromOffset);
+    return this.queueWrite(this.persisted.replayFromOffset, this.appliedUpTo);
   }
 
   /** Closed windows, alerts and watermarks waiting for a write that succeeds, with the number of failed attempts. */
@@ -176,7 +320,9 @@ export class WindowPipeline {
     this.pending.windows.push(...closed);
     const idle = this.pendingWrites === 0 && this.pending.watermarks.size === 0;
     if (idle && replayFromOffset === this.persisted.replayFromOffset) return this.writes;
-    return this.queueWrite(replayFromOffset);
+    // Called between batches: the job's state now goes with this offset.
+    this.jobState?.snapshot(this.appliedUpTo);
+    return this.queueWrite(replayFromOffset, this.appliedUpTo);
   }
 
   /**
@@ -184,13 +330,14 @@ export class WindowPipeline {
    * next attempt, leaves the outbox as it was, and is counted; the chain goes on, so windows
    * resume by themselves when space returns. The failure reaches the caller of this attempt.
    */
-  private queueWrite(replayFromOffset: number): Promise<void> {
-    const attempt = this.writes.then(() => this.writePending(replayFromOffset));
+  private queueWrite(replayFromOffset: number, appliedUpTo: number): Promise<void> {
+    const attempt = this.writes.then(() => this.writePending(replayFromOffset, appliedUpTo));
     this.writes = attempt.catch(() => {});
     return attempt;
   }
 
-  private async writePending(replayFromOffset: number): Promise<void> {
+  /** appliedUpTo: the offset every alert queued so far came from (taken when the write was queued). */
+  private async writePending(replayFromOffset: number, appliedUpTo: number): Promise<void> {
     const { windows, alerts, watermarks } = this.pending;
     this.pending = { windows: [], alerts: [], watermarks: new Map() };
     this.outbox.begin();
@@ -198,16 +345,20 @@ export class WindowPipeline {
       const envelopes: UnsequencedEnvelope[] = [];
       for (const window of windows) envelopes.push(...(await this.envelopesOf(window)));
       const operations = [...(await this.outbox.alertOperations(alerts)), ...(await this.outbox.partitionOperations(envelopes))];
+      // Windows that failed to write before are in this write: the replay point may move past them.
+      const windowsReplayFrom = Math.max(replayFromOffset, this.persisted.replayFromOffset);
+      // The job's state is stored as it was before that point: the replay goes back to it.
+      const job = this.jobState?.checkpointFor(windowsReplayFrom) ?? { replayFromOffset: windowsReplayFrom, operations: [] };
       const checkpoint: Checkpoint = {
-        // Windows that failed to write before are in this write: the replay point may move past them.
-        replayFromOffset: Math.max(replayFromOffset, this.persisted.replayFromOffset),
-        nextOffset: Math.max(this.appliedUpTo + 1, this.persisted.nextOffset),
+        replayFromOffset: Math.min(windowsReplayFrom, job.replayFromOffset),
+        nextOffset: Math.max(appliedUpTo + 1, this.persisted.nextOffset),
         nextSeq: this.outbox.nextSeq,
         watermarkMs: Number.NEGATIVE_INFINITY, // kept per device now
       };
       await this.store.write([
         ...operations,
         ...this.store.watermarkOperations([...watermarks]),
+        ...job.operations,
         this.store.checkpointOperation(checkpoint),
       ]);
       this.outbox.commit();

@@ -1,6 +1,8 @@
 import { MetricState, type Reading } from '@fogline/shared';
 import { eventMetricPrefix } from '../ingest/decode-payload.js';
 
+let nextWindowStateId = 0;
+
 /**
  * One device and metric in one open window: its MetricState, and the timestamps of the
  * device-stamped readings it holds. A device-stamped reading is (device, metric, ts), as in a
@@ -10,18 +12,24 @@ import { eventMetricPrefix } from '../ingest/decode-payload.js';
  * event (`event.<type>`): two errors of one type at one millisecond are two occurrences. (The
  * metric name, not a flag, decides, so that a replay of the log decides the same.)
  *
+ * Admitting a reading and adding its value are two steps of the gateway's engine job: the
+ * event-time step admits it (here), the aggregation adds it to `metric` (see WindowPipeline).
+ * The id is the key the aggregation combines by: a number hashes fastest.
+ *
  * The stamps are kept sorted; readings mostly arrive in order, so adding one is a push.
  */
 export class WindowState {
+  readonly id = nextWindowStateId++;
   readonly metric = MetricState.empty();
   private stamps: number[] | undefined;
 
-  /** Adds the reading; false when it is a device-stamped reading this window already holds. */
-  add(reading: Reading): boolean {
-    const identified = !reading.arrival && !reading.metric.startsWith(eventMetricPrefix);
-    if (identified && !this.stamp(reading.ts)) return false;
-    this.metric.add(reading.value, reading.ts);
-    return true;
+  /**
+   * False when it is a device-stamped reading this window already holds. `distinct` false:
+   * every reading counts (a job's rollup of many devices' readings under one name).
+   */
+  admit(reading: Reading, distinct = true): boolean {
+    if (!distinct || reading.arrival || reading.metric.startsWith(eventMetricPrefix)) return true;
+    return this.stamp(reading.ts);
   }
 
   private stamp(ts: number): boolean {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { binarySublevel, type SourceCheckpoint, type Sublevel, type SublevelOperation } from '@fogline/shared';
+import { deserialize } from 'node:v8';
+import { binarySublevel, type SourceCheckpoint, type StreamingCheckpoint, type Sublevel, type SublevelOperation } from '@fogline/shared';
 import { Level } from 'level';
 import { Packr } from 'msgpackr';
 
@@ -11,6 +12,14 @@ const packr = new Packr({ useRecords: false });
 export interface StoredResendMemo {
   readonly offset: number;
   readonly devices: [deviceId: string, pairs: number[]][];
+}
+
+/** The gateway job's state as it was after a log offset (v8-serialized StreamingCheckpoint). */
+export interface StoredJobState {
+  readonly offset: number;
+  readonly bytes: Buffer;
+  /** The bytes read back. */
+  readonly checkpoint: StreamingCheckpoint;
 }
 
 /** What survives a crash besides the log and the outbox: where replay starts, and counters. */
@@ -108,6 +117,20 @@ export class GatewayStore {
   checkpointOperation(checkpoint: Checkpoint): BatchOperation {
     const json = JSON.stringify({ ...checkpoint, watermarkMs: Number.isFinite(checkpoint.watermarkMs) ? checkpoint.watermarkMs : null });
     return { type: 'put', sublevel: this.meta, key: 'checkpoint', value: Buffer.from(json) };
+  }
+
+  /** The job's stored state, if a checkpoint stored one. */
+  async readJobState(): Promise<StoredJobState | undefined> {
+    const bytes = await this.meta.get('job-state');
+    if (!bytes) return undefined;
+    const [offset, state] = packr.unpack(bytes) as [number, Uint8Array];
+    const buffer = Buffer.from(state);
+    return { offset, bytes: buffer, checkpoint: deserialize(buffer) };
+  }
+
+  /** Written in the same batch as the checkpoint whose replay point it matches. */
+  jobStateOperation({ offset, bytes }: { offset: number; bytes: Buffer }): BatchOperation {
+    return { type: 'put', sublevel: this.meta, key: 'job-state', value: packr.pack([offset, bytes]) };
   }
 
   /** The store's incarnation, created on first use; `nextSeq` is where a new one starts. */
