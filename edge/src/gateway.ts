@@ -354,7 +354,14 @@ export class Gateway {
       config.ops.port,
       metrics.registry,
       () => this.health(),
-      operatorRoutes(this.credentials, presence, this.deadLetters, this.lateReadings, () => ingest.sparkplug?.list() ?? []),
+      operatorRoutes(
+        this.credentials,
+        presence,
+        this.deadLetters,
+        this.lateReadings,
+        () => ingest.sparkplug?.list() ?? [],
+        () => this.job?.describe() ?? {},
+      ),
     );
     this.startUplink();
     this.tasks.push(

@@ -14,6 +14,9 @@ export const opsPageRecordsMax = 1000;
  *   GET /dead-letters?after=<id>&limit=   the newest (or those after id), oldest first, with their ids
  *   GET /late?after=<id>&limit=
  *   GET /sparkplug                     Sparkplug B edge nodes and their devices, online or not, seq gaps
+ *   GET /jobs                          the gateway job: its reduction's lineage (toDebugString), its
+ *                                      recent micro-batches and engine jobs with their stages (a small
+ *                                      counterpart of the Spark UI's jobs page)
  */
 export function operatorRoutes(
   credentials: CredentialStore,
@@ -21,6 +24,7 @@ export function operatorRoutes(
   deadLetters: BoundedRecordStore<unknown>,
   lateReadings: BoundedRecordStore<unknown>,
   sparkplugNodes: () => unknown[] = () => [],
+  jobs: () => unknown = () => ({}),
 ): Record<string, OpsRoute> {
   const page = (store: BoundedRecordStore<unknown>) => async (query: URLSearchParams) => {
     const records = await store.page(integerParam(query, 'after', undefined), integerParam(query, 'limit', 100, opsPageRecordsMax));
@@ -41,6 +45,7 @@ export function operatorRoutes(
     '/dead-letters': page(deadLetters),
     '/late': page(lateReadings),
     '/sparkplug': () => ({ nodes: sparkplugNodes() }),
+    '/jobs': () => jobs(),
   };
 }
 

@@ -6,7 +6,8 @@ export interface Alert {
   readonly id: string;
   readonly gatewayId: string;
   readonly rule: string;
-  readonly kind: GatewayRule['kind'];
+  /** The rule's kind, or 'job' for an alert a job raised. */
+  readonly kind: GatewayRule['kind'] | 'job';
   readonly severity: 'info' | 'warning' | 'critical';
   readonly deviceId: string;
   readonly metric: string;

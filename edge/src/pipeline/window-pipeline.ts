@@ -45,6 +45,11 @@ export interface JobStateKeeper {
   checkpointFor(replayFromOffset: number): { replayFromOffset: number; operations: BatchOperation[] };
 }
 
+/** Orders log offsets; Infinity (QoS 0, not logged) after every finite one. */
+function compareOffsets(a: number, b: number): number {
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
 /**
  * The gateway's reduction, as a stateful streaming aggregation on the RDD engine (Spark
  * Structured Streaming's, with a watermark): every device x metric in tumbling event-time
@@ -142,49 +147,73 @@ export class WindowPipeline {
    * Call it inside exclusive().
    */
   async reduceBatch(forwarded: readonly ForwardedBatch[], batch: BatchInfo): Promise<number> {
-    {
-      const states = new Map<number, WindowState>();
-      const steps = forwarded.map(({ rdd, distinct }) =>
-        rdd
-          .mapPartitions((readings) => this.placeAll(readings, states, distinct, batch))
-          .setName('event time: watermark, late, duplicates'),
-      );
-      if (steps.length === 0) return 0;
-      // On the job's context, where the forwarded RDDs were made.
-      const keyed = steps.length === 1 ? steps[0] : steps[0].context.union(steps);
-      const reduced = keyed
-        .combineByKey<number, OffsetReading, MetricState>(
-          (reading, id) => (states.get(id) as WindowState).metric.add(reading.value, reading.ts),
-          (state, reading) => state.add(reading.value, reading.ts),
-          (a, b) => (a === b ? a : a.merge(b)),
-          1,
-        )
-        .setName('aggregateByKey into the window state store');
-      this.lastReduction = reduced;
-      try {
-        return await reduced.count();
-      } finally {
-        if (batch.logOffsetMax > this.appliedUpTo) this.appliedUpTo = batch.logOffsetMax;
-      }
+    const states = new Map<number, WindowState>();
+    if (forwarded.length === 0) return 0;
+    const reduced = this.eventTimeStep(forwarded, states, batch)
+      .combineByKey<number, OffsetReading, MetricState>(
+        (reading, id) => (states.get(id) as WindowState).metric.add(reading.value, reading.ts),
+        (state, reading) => state.add(reading.value, reading.ts),
+        (a, b) => (a === b ? a : a.merge(b)),
+        1,
+      )
+      .setName('aggregateByKey into the window state store');
+    this.lastReduction = reduced;
+    try {
+      return await reduced.count();
+    } finally {
+      this.skipBatch(batch);
     }
   }
 
-  /** A batch with no reading forwarded still moves the replay point past its log entries. */
+  /** The batch's log entries are applied: a batch with nothing forwarded still moves the replay point past them. */
   skipBatch(batch: BatchInfo): void {
     if (batch.logOffsetMax > this.appliedUpTo) this.appliedUpTo = batch.logOffsetMax;
+  }
+
+  /**
+   * The event-time step, deciding late and duplicate readings per device in log-offset order,
+   * as a replay decides them: so a restart, whose batches are cut differently, decides the
+   * same. One stream (the default job's) is in that order already. Several are merged into
+   * one partition and sorted by offset, stably: a reading a job derived comes right after the
+   * one it came from, not after the whole batch has moved the watermark on.
+   */
+  private eventTimeStep(forwarded: readonly ForwardedBatch[], states: Map<number, WindowState>, batch: BatchInfo) {
+    const name = 'event time: watermark, late, duplicates';
+    if (forwarded.length === 1) {
+      const { rdd, distinct } = forwarded[0];
+      return rdd.mapPartitions((readings) => this.placeAll(readings, () => distinct, states, batch)).setName(name);
+    }
+    const tagged = forwarded.map(({ rdd, distinct }) => rdd.map((reading): [OffsetReading, boolean] => [reading, distinct]));
+    const { logOffsetMax } = batch;
+    return tagged[0].context
+      .union(tagged)
+      .coalesce(1)
+      .mapPartitions((pairs) => {
+        const sorted = pairs.slice().sort((a, b) => compareOffsets(offsetOf(a[0], logOffsetMax), offsetOf(b[0], logOffsetMax)));
+        return this.placeAll(
+          sorted.map((pair) => pair[0]),
+          (i) => sorted[i][1],
+          states,
+          batch,
+        );
+      })
+      .setName(name);
   }
 
   /** The event-time step of one partition: admitted readings, keyed by their window state's id. */
   private placeAll(
     readings: readonly OffsetReading[],
+    distinctAt: (index: number) => boolean,
     states: Map<number, WindowState>,
-    distinct: boolean,
     { logOffsetMax, replaying, nowMs }: BatchInfo,
   ): [number, OffsetReading][] {
     const out: [number, OffsetReading][] = [];
-    this.placing = { out, states, distinct };
+    const placing = { out, states, distinct: true };
+    this.placing = placing;
     try {
-      for (const reading of readings) {
+      for (let i = 0; i < readings.length; i++) {
+        const reading = readings[i];
+        placing.distinct = distinctAt(i);
         const problem = this.problemOf(reading);
         if (problem !== undefined) {
           this.refused++;
