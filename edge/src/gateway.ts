@@ -182,8 +182,8 @@ export class Gateway {
       {
         gatewayId: config.gatewayId,
         raise: (alerts) => this.raise(alerts),
+        rulesEnabled: this.rules.enabled,
         checkRules: (readings, nowMs) => {
-          if (!this.rules.enabled) return [];
           const alerts: Alert[] = [];
           for (const reading of readings) alerts.push(...this.rules.check(reading, nowMs));
           return alerts;

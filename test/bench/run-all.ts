@@ -3,6 +3,7 @@ import { runCloudBench } from './cloud-bench.js';
 import { runClusterBench } from './cluster-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runGatewayBench } from './gateway-bench.js';
+import { runJobBench } from './job-bench.js';
 import { runModelBench } from './model-bench.js';
 import { runSimulatorBench } from './simulator-bench.js';
 import { runSoakBench } from './soak-bench.js';
@@ -13,6 +14,7 @@ import { runSqlBench } from './sql-bench.js';
 const all: [string, () => Promise<BenchRow[]>][] = [
   ['engine', runEngineBench],
   ['sql', runSqlBench],
+  ['job', runJobBench],
   ['gateway', runGatewayBench],
   ['cloud', runCloudBench],
   ['cluster', runClusterBench],

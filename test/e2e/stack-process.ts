@@ -42,6 +42,8 @@ export function startStack(dataDir: string, extra: string[] = []) {
       '0',
       '--gateway-ports',
       '0,0',
+      '--lab-port',
+      '0',
       '--atms',
       '8',
       '--history',

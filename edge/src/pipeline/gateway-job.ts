@@ -45,6 +45,8 @@ export interface MicroBatch {
 export interface JobSinks {
   readonly gatewayId: string;
   raise(alerts: readonly Alert[]): void;
+  /** False when the config has no rules: checkRules then adds no step at all. */
+  readonly rulesEnabled: boolean;
   checkRules(readings: readonly Reading[], nowMs: number): Alert[];
   sendCommand: JobApi['sendCommand'];
   labelsOf: JobApi['labelsOf'];
@@ -145,11 +147,13 @@ export class JobRunner implements JobStateKeeper {
           this.forwardedNow.push({ rdd: rdd as RDD<OffsetReading>, distinct });
         });
       },
-      checkRules: (stream) =>
+      checkRules: (stream) => {
+        if (!this.sinks.rulesEnabled) return;
         stream.foreachRDD(async (rdd) => {
           const alerts = this.sinks.checkRules(await rdd.collect(), Date.now());
           if (!this.alertsWritten) this.sinks.raise(alerts);
-        }),
+        });
+      },
       emitAlert: (alert) => {
         if (this.alertsWritten) return;
         const { gatewayId } = this.sinks;
