@@ -12,7 +12,7 @@ import {
   WindowPipeline,
   WindowState,
 } from '@fogline/edge';
-import { MetricState, PerSourceAggregator, RddContext, type Reading } from '@fogline/shared';
+import { PerSourceAggregator, RddContext, type Reading } from '@fogline/shared';
 import { pino } from 'pino';
 import type { BenchRow } from './bench-table.js';
 
@@ -114,7 +114,7 @@ function handRun(readings: readonly OffsetReading[]): { ms: number; count: numbe
   globalThis.gc?.();
   const start = performance.now();
   for (const reading of readings) {
-    aggregator.add(reading.deviceId, `${reading.deviceId}/${reading.metric}`, reading.ts, reading, reading[logOffset] as number);
+    aggregator.add(reading.deviceId, reading.metric, reading.ts, reading, reading[logOffset] as number);
   }
   const ms = performance.now() - start;
   const closed = aggregator.closeAll().flatMap((w) => w.entries);

@@ -264,7 +264,7 @@ export class JobRunner implements JobStateKeeper {
     const start = { offset: replayFromOffset - 1, bytes: serialize(this.ssc.checkpoint()), written: false };
     if (stored) {
       try {
-        this.ssc.restore(stored.checkpoint);
+        this.ssc.restore(stored.checkpoint());
         this.snapshots = [{ offset: stored.offset, bytes: stored.bytes, written: true }];
         logger.info({ offset: stored.offset }, 'job state restored');
         return;

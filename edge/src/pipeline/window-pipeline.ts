@@ -223,7 +223,8 @@ export class WindowPipeline {
         if (reading.arrival) this.onGatewayClock.add(reading.deviceId);
         else if (this.onGatewayClock.size > 0) this.onGatewayClock.delete(reading.deviceId);
         const offset = offsetOf(reading, logOffsetMax);
-        const outcome = this.aggregator.add(reading.deviceId, `${reading.deviceId}/${reading.metric}`, reading.ts, reading, offset, nowMs);
+        // Keyed by metric alone: each device has an aggregator of its own (the state knows both).
+        const outcome = this.aggregator.add(reading.deviceId, reading.metric, reading.ts, reading, offset, nowMs);
         if (outcome === 'late' && !replaying) this.events.onLate(reading);
       }
     } finally {
@@ -410,10 +411,7 @@ export class WindowPipeline {
     const partitionCount = this.config.windows.partitions;
     const parts = await this.rdd
       .parallelize(window.entries, 1)
-      .map(([key, state]): [[string, string], MetricState] => {
-        const slash = key.indexOf('/');
-        return [[key.slice(0, slash), key.slice(slash + 1)], state.metric];
-      })
+      .map(([, state]): [[string, string], MetricState] => [[state.deviceId, state.metricName], state.metric])
       .partitionBy(partitionCount)
       .glom()
       .collect();

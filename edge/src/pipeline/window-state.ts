@@ -21,6 +21,9 @@ let nextWindowStateId = 0;
 export class WindowState {
   readonly id = nextWindowStateId++;
   readonly metric = MetricState.empty();
+  /** Whose state this is: set by the first reading admitted (the windows key states by metric within a device). */
+  deviceId = '';
+  metricName = '';
   private stamps: number[] | undefined;
 
   /**
@@ -28,6 +31,10 @@ export class WindowState {
    * every reading counts (a job's rollup of many devices' readings under one name).
    */
   admit(reading: Reading, distinct = true): boolean {
+    if (this.deviceId === '') {
+      this.deviceId = reading.deviceId;
+      this.metricName = reading.metric;
+    }
     if (!distinct || reading.arrival || reading.metric.startsWith(eventMetricPrefix)) return true;
     return this.stamp(reading.ts);
   }

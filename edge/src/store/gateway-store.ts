@@ -18,8 +18,8 @@ export interface StoredResendMemo {
 export interface StoredJobState {
   readonly offset: number;
   readonly bytes: Buffer;
-  /** The bytes read back. */
-  readonly checkpoint: StreamingCheckpoint;
+  /** The bytes read back (throws on bytes that are not a checkpoint). */
+  checkpoint(): StreamingCheckpoint;
 }
 
 /** What survives a crash besides the log and the outbox: where replay starts, and counters. */
@@ -125,7 +125,7 @@ export class GatewayStore {
     if (!bytes) return undefined;
     const [offset, state] = packr.unpack(bytes) as [number, Uint8Array];
     const buffer = Buffer.from(state);
-    return { offset, bytes: buffer, checkpoint: deserialize(buffer) };
+    return { offset, bytes: buffer, checkpoint: () => deserialize(buffer) as StreamingCheckpoint };
   }
 
   /** Written in the same batch as the checkpoint whose replay point it matches. */
