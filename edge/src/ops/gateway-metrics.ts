@@ -8,11 +8,40 @@ export function createGatewayMetrics() {
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name: `fogline_gateway_${name}`, help, labelNames, registers: [registry] });
   const gauge = (name: string, help: string) => new Gauge({ name: `fogline_gateway_${name}`, help, registers: [registry] });
+  /**
+   * A counter for the per-publish hot path: the hot path adds to a plain number, and it reaches
+   * prom-client when scraped (the collect hook). prom-client's own inc hashes a label object
+   * and updates a map on every call: a few percent of a gateway's time at 100,000 publishes a
+   * second.
+   */
+  const tally = (name: string, help: string, labelName?: string, values: readonly string[] = ['']) => {
+    const children = new Map(values.map((value) => [value, { n: 0 }]));
+    new Counter({
+      name: `fogline_gateway_${name}`,
+      help,
+      labelNames: labelName ? [labelName] : [],
+      registers: [registry],
+      collect() {
+        for (const [value, child] of children) {
+          if (child.n === 0) continue;
+          if (labelName) this.inc({ [labelName]: value }, child.n);
+          else this.inc(child.n);
+          child.n = 0;
+        }
+      },
+    });
+    const incOf = (child: { n: number }) => ({
+      inc(by = 1) {
+        child.n += by;
+      },
+    });
+    return { labels: (value: string) => incOf(children.get(value) ?? { n: 0 }), ...incOf(children.get('') ?? { n: 0 }) };
+  };
   return {
     registry,
-    messages: counter('messages_total', 'Publishes received from devices, by QoS', ['qos']),
-    bytesIn: counter('bytes_received_total', 'Bytes of PUBLISH packets received from devices (header, topic, packet id, payload)'),
-    readings: counter('readings_total', 'Valid readings accepted'),
+    messages: tally('messages_total', 'Publishes received from devices, by QoS', 'qos', ['0', '1', '2']),
+    bytesIn: tally('bytes_received_total', 'Bytes of PUBLISH packets received from devices (header, topic, packet id, payload)'),
+    readings: tally('readings_total', 'Valid readings accepted'),
     duplicateReadings: counter(
       'duplicate_readings_total',
       'Device-stamped readings (same device, metric and ts) received again while their window was open: counted once',

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { MetricState, metricStateToArray } from '../aggregates/index.js';
@@ -104,7 +105,33 @@ describe('topics', () => {
     expect(parseDeviceTopic('commands/atm-1')).toEqual({ kind: 'commands', deviceId: 'atm-1' });
     for (const bad of ['telemetry', 'telemetry/', 'telemetry/a/b/c', 'events/a/b', 'other/a', ''])
       expect(parseDeviceTopic(bad)).toBeUndefined();
+    for (const bad of ['/a', 'telemetry//m', 'telemetry/a/', 'commands/a/ack', 'events//']) expect(parseDeviceTopic(bad)).toBeUndefined();
     expect(deviceTopics.telemetry('a', 'b')).toBe('telemetry/a/b');
     expect(cloudTopics.partition('gw', 3)).toBe('fogline/v1/gw/partitions/3');
+  });
+});
+
+/** The parser as first written, by splitting: the oracle for the scanning one. */
+function parseBySplitting(topic: string) {
+  const levels = topic.split('/');
+  const [root, deviceId, metric] = levels;
+  if (!deviceId) return undefined;
+  if (root === 'telemetry' && levels.length === 2) return { kind: 'telemetry', deviceId };
+  if (root === 'telemetry' && levels.length === 3 && metric) return { kind: 'telemetry', deviceId, metric };
+  if (root === 'events' && levels.length === 2) return { kind: 'events', deviceId };
+  if (root === 'commands' && levels.length === 2) return { kind: 'commands', deviceId };
+  return undefined;
+}
+
+describe('parseDeviceTopic', () => {
+  it('agrees with splitting on any topic made of the contract roots, slashes and names', () => {
+    const part = fc.constantFrom('telemetry', 'events', 'commands', 'ack', 'atm-1', 'm', '', 'x/y');
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 5 }), (parts) => {
+        const topic = parts.join('/');
+        expect(parseDeviceTopic(topic)).toEqual(parseBySplitting(topic));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

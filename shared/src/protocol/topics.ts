@@ -10,16 +10,25 @@ export type DeviceTopic =
   | { readonly kind: 'events'; readonly deviceId: string }
   | { readonly kind: 'commands'; readonly deviceId: string };
 
-/** Parses `telemetry/{id}`, `telemetry/{id}/{metric}`, `events/{id}`, `commands/{id}`; undefined otherwise. */
+/**
+ * Parses `telemetry/{id}`, `telemetry/{id}/{metric}`, `events/{id}`, `commands/{id}`; undefined
+ * otherwise. It runs for every publish a gateway receives: found by scanning for the slashes,
+ * without splitting the topic into an array.
+ */
 export function parseDeviceTopic(topic: string): DeviceTopic | undefined {
-  const levels = topic.split('/');
-  const [root, deviceId, metric] = levels;
+  const first = topic.indexOf('/');
+  if (first <= 0) return undefined;
+  const second = topic.indexOf('/', first + 1);
+  const deviceId = topic.slice(first + 1, second === -1 ? undefined : second);
   if (!deviceId) return undefined;
-  if (root === 'telemetry' && levels.length === 2) return { kind: 'telemetry', deviceId };
-  if (root === 'telemetry' && levels.length === 3 && metric) return { kind: 'telemetry', deviceId, metric };
-  if (root === 'events' && levels.length === 2) return { kind: 'events', deviceId };
-  if (root === 'commands' && levels.length === 2) return { kind: 'commands', deviceId };
-  return undefined;
+  const root = topic.slice(0, first);
+  if (second === -1) {
+    if (root === 'telemetry' || root === 'events' || root === 'commands') return { kind: root, deviceId };
+    return undefined;
+  }
+  if (root !== 'telemetry' || topic.indexOf('/', second + 1) !== -1) return undefined;
+  const metric = topic.slice(second + 1);
+  return metric ? { kind: 'telemetry', deviceId, metric } : undefined;
 }
 
 export const deviceTopics = {
