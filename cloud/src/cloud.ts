@@ -72,7 +72,7 @@ export class Cloud {
     readonly metrics: CloudMetrics,
     readonly rdd: RddContext,
   ) {
-    this.maintenance = new MaintenanceService(store, rdd, logger);
+    this.maintenance = new MaintenanceService(store, rdd, logger, config.maintenance.trainingWindowDays);
     this.live = new LiveEvents({ clientsMax: config.http.liveClientsMax, pendingEventsMax: config.http.livePendingEventsMax }, metrics);
     this.liveFeed = new LiveFeed(this.live, () => overviewOf(store, this.readingsRate, this.maintenance), config.http.liveIntervalMs);
     const { webhookSecret, webhooks } = config.alerting;

@@ -1,6 +1,7 @@
 import { type ScheduledTask, schedule } from 'node-cron';
 import type { Logger } from 'pino';
 import type { CloudConfig } from '../config/cloud-config.js';
+import { scheduleOff } from '../config/cloud-config.js';
 import type { ClusterCoordinator } from '../store/cloud-store.js';
 
 export type JobName = keyof CloudConfig['schedules'];
@@ -20,8 +21,18 @@ export class ScheduledJobs {
     private readonly logger: Logger,
   ) {}
 
+  /** Runs `run` on the leader at every tick of the cron expression; "off" schedules nothing. */
   add(name: JobName, expression: string, run: () => Promise<unknown>): void {
+    if (expression === scheduleOff) {
+      this.logger.info({ job: name }, 'scheduled job off');
+      return;
+    }
     this.tasks.push(schedule(expression, () => void this.runIfLeader(name, run)));
+  }
+
+  /** How many jobs are scheduled (an "off" one is not). */
+  get scheduledCount(): number {
+    return this.tasks.length;
   }
 
   async runIfLeader(name: JobName, run: () => Promise<unknown>): Promise<boolean> {

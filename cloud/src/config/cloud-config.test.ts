@@ -103,3 +103,16 @@ describe('the cloud config: store, node and shared group', () => {
     );
   });
 });
+
+describe('the cloud config: schedules and the training window', () => {
+  it('takes "off" for a schedule, a training window in days, and names a schedule that is neither', () => {
+    const config = parseCloudConfig({ schedules: { maintenanceTrain: 'off', lakeExport: 'off' }, maintenance: { trainingWindowDays: 14 } });
+    expect(config.schedules).toMatchObject({ maintenanceTrain: 'off', lakeExport: 'off', retention: '0 15 * * * *' });
+    expect(config.maintenance.trainingWindowDays).toBe(14);
+    expect(parseCloudConfig({}).maintenance.trainingWindowDays).toBeUndefined();
+    expect(errorOf({ schedules: { maintenanceScore: 'never' } })).toContain(
+      'schedules.maintenanceScore was "never", expected a cron expression (sec min hour day month weekday) or "off"',
+    );
+    expect(errorOf({ maintenance: { trainingWindowDays: 0 } })).toContain('maintenance.trainingWindowDays');
+  });
+});

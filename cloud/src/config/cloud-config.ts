@@ -16,6 +16,8 @@ import { z } from 'zod';
 
 const port = z.number().int().min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535');
 const positiveInt = z.number().int().positive();
+/** A schedule that never runs its job (training, scoring, retention or export only on request). */
+export const scheduleOff = 'off';
 const defaultNodeId = () =>
   hostname()
     .replace(/[^A-Za-z0-9_.-]/g, '-')
@@ -153,6 +155,17 @@ export const cloudConfigSchema = z.strictObject({
       archiveDays: z.number().min(0).default(30),
     })
     .prefault({}),
+  /** Predictive maintenance: what the models learn from. */
+  maintenance: z
+    .strictObject({
+      /**
+       * Train on the last this many days of hour rollups; unset: the whole history. Set it when a
+       * replay or an import is under way, so a model does not learn from half a history.
+       */
+      trainingWindowDays: z.number().positive().optional(),
+    })
+    .prefault({}),
+  /** node-cron expressions with seconds, or "off" for a job that must not run on a schedule. */
   schedules: z
     .strictObject({
       retention: z.string().default('0 15 * * * *'),
@@ -274,8 +287,10 @@ export function parseCloudConfig(raw: unknown, baseDir = process.cwd()): CloudCo
   if (config.broker.mode === 'external' && !config.broker.url)
     problems.push('broker.url was missing, expected the URL of the external broker when broker.mode is external');
   for (const [name, expression] of Object.entries(config.schedules)) {
-    if (!validCron(expression))
-      problems.push(`schedules.${name} was ${JSON.stringify(expression)}, expected a cron expression (sec min hour day month weekday)`);
+    if (expression !== scheduleOff && !validCron(expression))
+      problems.push(
+        `schedules.${name} was ${JSON.stringify(expression)}, expected a cron expression (sec min hour day month weekday) or "off"`,
+      );
   }
   problems.push(...portClashes(listenerPorts(config)), ...tokenProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);

@@ -109,16 +109,17 @@ export async function trainMaintenanceModel(
   rdd: RddContext,
   kind: string,
   devices: ReadonlyMap<string, DeviceHistory>,
-  options: { holdoutFraction?: number; nowMs?: number } = {},
+  options: { holdoutFraction?: number; nowMs?: number; sinceMs?: number } = {},
 ): Promise<MaintenanceModel> {
-  const { holdoutFraction = 0.2, nowMs = Date.now() } = options;
+  // sinceMs: hours before it are not learnt from (the training window).
+  const { holdoutFraction = 0.2, nowMs = Date.now(), sinceMs = Number.NEGATIVE_INFINITY } = options;
   const metrics = signalMetrics(devices.values());
   const training: Example[] = [];
   const validation: { deviceId: string; examples: HourExample[] }[] = [];
   let fromMs = Number.POSITIVE_INFINITY;
   let toMs = Number.NEGATIVE_INFINITY;
   for (const [deviceId, history] of devices) {
-    const examples = examplesOf(history, metrics);
+    const examples = examplesOf(history, metrics).filter((e) => e.hourMs >= sinceMs);
     if (examples.length === 0) continue;
     fromMs = Math.min(fromMs, examples[0].hourMs);
     toMs = Math.max(toMs, examples[examples.length - 1].hourMs + hourMs);

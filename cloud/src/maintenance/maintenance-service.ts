@@ -53,6 +53,8 @@ export class MaintenanceService {
     private readonly store: CloudStore,
     private readonly rdd: RddContext,
     private readonly logger: Logger,
+    /** Train on the last this many days only; undefined: the whole history. */
+    private readonly trainingWindowDays?: number,
   ) {}
 
   private async historiesByKind(): Promise<Map<string, Map<string, DeviceHistory>>> {
@@ -75,7 +77,9 @@ export class MaintenanceService {
       const skipped: { kind: string; reason: string }[] = [];
       for (const [kind, devices] of await this.historiesByKind()) {
         try {
-          const model = await trainMaintenanceModel(this.rdd, kind, devices);
+          const nowMs = Date.now();
+          const sinceMs = this.trainingWindowDays === undefined ? undefined : nowMs - this.trainingWindowDays * 86_400_000;
+          const model = await trainMaintenanceModel(this.rdd, kind, devices, { nowMs, sinceMs });
           await this.store.models.put(kind, model);
           trained.push(model);
           this.logger.info({ kind, auc: model.validation.rocAuc, examples: model.data.examples }, 'maintenance model trained');

@@ -128,6 +128,17 @@ describe('the maintenance model', () => {
     expect(Object.keys(scored?.features ?? {})).toEqual(model.featureNames);
   });
 
+  it('learns only from the training window when one is set', async () => {
+    const sinceMs = 20 * 24 * hourMs;
+    const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1, sinceMs });
+    const whole = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
+    expect(model.data.fromMs).toBeGreaterThanOrEqual(sinceMs);
+    expect(whole.data.fromMs).toBeLessThan(sinceMs);
+    // About half of the 40 days: half the examples, give or take the repairs.
+    expect(model.data.examples / whole.data.examples).toBeGreaterThan(0.4);
+    expect(model.data.examples / whole.data.examples).toBeLessThan(0.6);
+  });
+
   it('refuses to train without failures', async () => {
     const quiet = new Map([['dev-q', new Map([['temperature', new Map([[0, { count: 1, mean: 1, m2: 0 }]])]])]]);
     await expect(trainMaintenanceModel(rdd, 'quiet', quiet)).rejects.toThrow('quiet: 0 hours before a failure in the training data');
