@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { Cloud } from './cloud.js';
 import { type CloudConfig, type CloudOverrides, loadCloudConfig, printableCloudConfig } from './config/cloud-config.js';
 import { rebuildFromArchive } from './lake/rebuild.js';
+import { evaluationTable, type ModelEvaluation } from './maintenance/evaluation-table.js';
 import { executeOnce, shell } from './sql-shell.js';
 
 /** The version in this package's package.json (dist/cli.js sits one folder below it). */
@@ -280,6 +281,7 @@ interface EvaluateOptions extends CommonOptions {
   truth: string;
   url?: string;
   train?: boolean;
+  json?: boolean;
 }
 
 withCommon(
@@ -288,13 +290,16 @@ withCommon(
     .description("score the trained models on their held-out devices against fogline-sim's ground truth (--truth)")
     .requiredOption('--truth <file>', 'the ground-truth JSON lines `fogline-sim --truth <file>` wrote')
     .option('--url <url>', "the cloud's HTTP address (default: http.host and http.port of the config)")
-    .option('--train', 'train the models first'),
+    .option('--train', 'train the models first')
+    .option('--json', 'print the API answer as JSON instead of a table'),
 ).action(async (options: EvaluateOptions) => {
   try {
     const { request } = apiOf(options);
     const post = async (path: string, body?: string) => (await request(`/api/v1/maintenance/${path}`, { method: 'POST', body })).json();
     if (options.train) console.error(JSON.stringify(await post('train')));
-    console.log(JSON.stringify(await post('evaluate', readFileSync(options.truth, 'utf8')), null, 2));
+    const answer = (await post('evaluate', readFileSync(options.truth, 'utf8'))) as { models?: ModelEvaluation[]; errors?: string[] };
+    if (options.json || !answer.models) console.log(JSON.stringify(answer, null, 2));
+    else console.log(evaluationTable(answer.models));
   } catch (error) {
     fail(error);
   }

@@ -103,12 +103,27 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
         join(gatewayDir, 'truth.jsonl'),
         '--url',
         `http://127.0.0.1:${cloud.ports.http}`,
+        '--json',
       ]),
-    ) as { models: { kind: string; heldOut: { devices: number; failures: number; rocAuc: number } }[] };
+    ) as { models: { kind: string; heldOut: { devices: number; failures: number; rocAuc: number; prAuc: number } }[] };
     expect(evaluation.models).toMatchObject([{ kind: 'ATM-9000', heldOut: { failures: expect.any(Number) } }]);
     expect(evaluation.models[0].heldOut.devices).toBeGreaterThan(5);
     expect(evaluation.models[0].heldOut.failures).toBeGreaterThan(0);
     expect(evaluation.models[0].heldOut.rocAuc).toBeGreaterThan(0.8);
+    expect(evaluation.models[0].heldOut.prAuc).toBeGreaterThan(0);
+    // Without --json, the same as a table a person reads.
+    const table = await runCli(cloudCli, [
+      'maintenance',
+      'evaluate',
+      '--truth',
+      join(gatewayDir, 'truth.jsonl'),
+      '--url',
+      `http://127.0.0.1:${cloud.ports.http}`,
+    ]);
+    expect(table).toMatch(/^ATM-9000: trained .* held-out devices/);
+    expect(table).toMatch(/ROC AUC 0\.\d{3} {3}PR AUC 0\.\d{3}/);
+    expect(table).toMatch(/false alarms per device-month/);
+    expect(table).toMatch(/mode +failures +detected +median lead \(h\)\n {2}(dispenser|card-reader|cooling) /);
     const ranking = await api<{ devices: { deviceId: string }[] }>('maintenance/risk?limit=15');
     expect(ranking.devices.length).toBe(15);
     const alerts = await api<{ alerts: { deviceId: string; ts: number }[] }>('alerts?limit=20');

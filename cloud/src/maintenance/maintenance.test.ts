@@ -1,5 +1,6 @@
 import { RddContext } from '@fogline/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import { evaluateAgainstTruth, prAuc, runLeadHours, type TruthRecord } from './evaluate-against-truth.js';
 import { addReading, type DeviceHistory, failureMetric, hourMs, mergeHours, repairMetric } from './hourly-history.js';
 import { predict, trainLogistic } from './logistic-regression.js';
 import { featuresAt } from './maintenance-features.js';
@@ -142,5 +143,53 @@ describe('the maintenance model', () => {
   it('refuses to train without failures', async () => {
     const quiet = new Map([['dev-q', new Map([['temperature', new Map([[0, { count: 1, mean: 1, m2: 0 }]])]])]]);
     await expect(trainMaintenanceModel(rdd, 'quiet', quiet)).rejects.toThrow('quiet: 0 hours before a failure in the training data');
+  });
+});
+
+describe('the evaluation against ground truth', () => {
+  it('gives the area under the precision-recall curve (average precision)', () => {
+    expect(prAuc([0.9, 0.8, 0.3, 0.2], [1, 1, 0, 0])).toBe(1);
+    expect(prAuc([0.9, 0.8, 0.7], [1, 0, 1])).toBeCloseTo((1 / 2) * 1 + (1 / 2) * (2 / 3), 12);
+    expect(prAuc([0.5, 0.5], [1, 0])).toBe(0.5); // a tie is one step
+    expect(prAuc([1, 2], [0, 0])).toBeNaN();
+  });
+
+  it('measures lead time from the first alert of the unbroken run that ends at the failure', () => {
+    const failure = 12 * hourMs;
+    const hour = (h: number, score: number) => ({ endMs: h * hourMs, score });
+    const scores = [0.1, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9, 0.9];
+    const scored = scores.map((s, i) => hour(i + 1, s));
+    // Alerts at hour 2 (a false alarm) and from hour 8 to the failure: 12 - 8 = 4 h, not 10 h.
+    expect(runLeadHours(scored, Number.NEGATIVE_INFINITY, failure, 0.5)).toBe(4);
+    // The last hour before the failure quiet: no run ends at the failure.
+    expect(runLeadHours([...scored.slice(0, 11), hour(12, 0.1)], Number.NEGATIVE_INFINITY, failure, 0.5)).toBeUndefined();
+    // An hour missing (no data at hour 9) breaks the run: it starts again at hour 10.
+    expect(runLeadHours([...scored.slice(0, 8), ...scored.slice(9)], Number.NEGATIVE_INFINITY, failure, 0.5)).toBe(2);
+  });
+
+  it('reports precision, recall, false alarms per device-month and each failure mode', async () => {
+    const fleet = syntheticFleet(30, 30);
+    const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
+    const truth: TruthRecord[] = [];
+    for (const [deviceId, history] of fleet)
+      for (const [i, ts] of [...(history.get(failureMetric)?.keys() ?? [])].entries())
+        truth.push({ event: 'failure', deviceId, ts, mode: i % 2 === 0 ? 'bearing' : 'winding' });
+    const result = evaluateAgainstTruth(model, fleet, truth);
+    expect(result.failures).toBe(truth.length);
+    expect(result.byMode.bearing.failures + result.byMode.winding.failures).toBe(truth.length);
+    expect(result.byMode.bearing.detected + result.byMode.winding.detected).toBe(result.detectedByRun);
+    expect(result.detectedByRun).toBeLessThanOrEqual(result.detected);
+    expect(result.precision).toBeGreaterThan(0.5);
+    expect(result.recall).toBeGreaterThan(0.5);
+    expect(result.prAuc).toBeGreaterThan(0.5);
+    // A score that alerts on every hour: precision is the share of positive hours, recall 1.
+    const always = evaluateAgainstTruth(model, fleet, truth, () => 1, 0.5);
+    expect(always.precision).toBeCloseTo(always.positives / always.examples, 12);
+    expect(always.recall).toBe(1);
+    // One that flickers, every other hour: an alert run of its own every two hours, nearly all false.
+    let hour = 0;
+    const flicker = evaluateAgainstTruth(model, fleet, truth, () => hour++ % 2, 0.5);
+    expect(flicker.falseAlarmsPerDeviceMonth).toBeGreaterThan(300);
+    expect(flicker.falseAlarmsPerDeviceMonth).toBeGreaterThan(result.falseAlarmsPerDeviceMonth * 10);
   });
 });
