@@ -138,7 +138,8 @@ export async function runGatewayBench(): Promise<BenchRow[]> {
       figure: median(gateway),
       baseline: median(aedes),
       baselineName: `bare aedes, QoS ${qos}, no-op hook`,
-      targetRatioMin: durability === 'power' ? undefined : 0.5,
+      // With the gateway's job on the path: QoS 0 at 0.6x bare aedes or better, QoS 1 (durable) at 0.5x.
+      targetRatioMin: durability === 'power' ? undefined : qos === 0 ? 0.6 : 0.5,
     });
   }
   const mb = (bytes: number) => bytes / 2 ** 20;
