@@ -95,31 +95,24 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
     const trained = await api<{ trained: { kind: string }[] }>('maintenance/train', { method: 'POST' });
     expect(trained.trained.map((m) => m.kind)).toEqual(['ATM-9000']);
     // The yardstick: the model scored on its held-out ATMs against the simulator's ground truth.
-    const evaluation = JSON.parse(
-      await runCli(cloudCli, [
-        'maintenance',
-        'evaluate',
-        '--truth',
-        join(gatewayDir, 'truth.jsonl'),
-        '--url',
-        `http://127.0.0.1:${cloud.ports.http}`,
-        '--json',
-      ]),
-    ) as { models: { kind: string; heldOut: { devices: number; failures: number; rocAuc: number; prAuc: number } }[] };
-    expect(evaluation.models).toMatchObject([{ kind: 'ATM-9000', heldOut: { failures: expect.any(Number) } }]);
-    expect(evaluation.models[0].heldOut.devices).toBeGreaterThan(5);
-    expect(evaluation.models[0].heldOut.failures).toBeGreaterThan(0);
-    expect(evaluation.models[0].heldOut.rocAuc).toBeGreaterThan(0.8);
-    expect(evaluation.models[0].heldOut.prAuc).toBeGreaterThan(0);
-    // Without --json, the same as a table a person reads.
-    const table = await runCli(cloudCli, [
+    const evaluateArgs = [
       'maintenance',
       'evaluate',
       '--truth',
       join(gatewayDir, 'truth.jsonl'),
       '--url',
       `http://127.0.0.1:${cloud.ports.http}`,
-    ]);
+    ];
+    const evaluation = JSON.parse(await runCli(cloudCli, [...evaluateArgs, '--json'])) as {
+      models: { kind: string; heldOut: { devices: number; failures: number; rocAuc: number; prAuc: number } }[];
+    };
+    expect(evaluation.models).toMatchObject([{ kind: 'ATM-9000', heldOut: { failures: expect.any(Number) } }]);
+    expect(evaluation.models[0].heldOut.devices).toBeGreaterThan(5);
+    expect(evaluation.models[0].heldOut.failures).toBeGreaterThan(0);
+    expect(evaluation.models[0].heldOut.rocAuc).toBeGreaterThan(0.8);
+    expect(evaluation.models[0].heldOut.prAuc).toBeGreaterThan(0);
+    // Without --json, the same as a table a person reads.
+    const table = await runCli(cloudCli, evaluateArgs);
     expect(table).toMatch(/^ATM-9000: trained .* held-out devices/);
     expect(table).toMatch(/ROC AUC 0\.\d{3} {3}PR AUC 0\.\d{3}/);
     expect(table).toMatch(/false alarms per device-month/);

@@ -118,28 +118,9 @@ export class EventTimeAggregator<K, V, S> {
     let accepted = false;
     let forwarded = false;
     for (const { startMs, endMs } of assignWindows(this.spec, ts)) {
-      if (endMs <= this.watermark.valueMs) continue; // this window has closed
-      // A replay of a value that left with a window closed early: already forwarded.
-      if (sourceOffset < (this.closedEarlyWindows?.get(startMs) ?? Number.NEGATIVE_INFINITY)) {
-        forwarded = true;
-        continue;
-      }
-      let window = this.windows.get(startMs);
-      if (!window) {
-        window = { startMs, endMs, states: new KeyMap<K, S>(), minOffset: sourceOffset, lastUpdateMs: nowMs };
-        this.windows.set(startMs, window);
-      }
-      let state = window.states.get(key);
-      if (state === undefined) {
-        state = this.options.createState();
-        window.states.set(key, state);
-        this.openStates++;
-      }
-      const next = this.options.addValue(state, value, ts);
-      if (next !== state) window.states.set(key, next);
-      if (sourceOffset < window.minOffset) window.minOffset = sourceOffset;
-      window.lastUpdateMs = nowMs;
-      accepted = true;
+      const outcome = this.placeIn(startMs, endMs, key, ts, value, sourceOffset, nowMs);
+      accepted ||= outcome === 'accepted';
+      forwarded ||= outcome === 'forwarded';
     }
     this.watermark.observe(ts);
     return accepted ? 'accepted' : forwarded ? 'forwarded' : 'late';
@@ -152,16 +133,16 @@ export class EventTimeAggregator<K, V, S> {
    */
   private addToTumbling(key: K, ts: number, value: V, sourceOffset: number, nowMs: number, sizeMs: number): AddOutcome {
     const startMs = ts - (((ts % sizeMs) + sizeMs) % sizeMs);
-    const endMs = startMs + sizeMs;
-    // As addToWindows: judged against the watermark before this value, which then moves it.
-    const outcome: AddOutcome =
-      endMs <= this.watermark.valueMs
-        ? 'late'
-        : sourceOffset < (this.closedEarlyWindows?.get(startMs) ?? Number.NEGATIVE_INFINITY)
-          ? 'forwarded'
-          : 'accepted';
-    this.watermark.observe(ts);
-    if (outcome !== 'accepted') return outcome;
+    const outcome = this.placeIn(startMs, startMs + sizeMs, key, ts, value, sourceOffset, nowMs);
+    this.watermark.observe(ts); // after: a value is judged against the watermark before it
+    return outcome;
+  }
+
+  /** Folds a value into one window (opening it), unless the window has closed or sent this value on when it closed early. */
+  private placeIn(startMs: number, endMs: number, key: K, ts: number, value: V, sourceOffset: number, nowMs: number): AddOutcome {
+    if (endMs <= this.watermark.valueMs) return 'late'; // this window has closed
+    // A replay of a value that left with a window closed early: already forwarded.
+    if (sourceOffset < (this.closedEarlyWindows?.get(startMs) ?? Number.NEGATIVE_INFINITY)) return 'forwarded';
     let window = this.windows.get(startMs);
     if (!window) {
       window = { startMs, endMs, states: new KeyMap<K, S>(), minOffset: sourceOffset, lastUpdateMs: nowMs };
