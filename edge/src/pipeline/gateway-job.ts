@@ -249,7 +249,9 @@ export class JobRunner implements JobStateKeeper {
   }
 
   checkpointFor(replayFromOffset: number): { replayFromOffset: number; operations: ReturnType<GatewayStore['jobStateOperation']>[] } {
-    // The newest state from before the replay point; older ones are no longer needed.
+    // The newest state from before the replay point; older ones are no longer needed. The
+    // first kept is always below it: it was chosen for an earlier, lower replay point (or is
+    // the state the job started from), and the windows' replay point only moves on.
     let chosen = 0;
     for (let i = 0; i < this.snapshots.length; i++) if (this.snapshots[i].offset < replayFromOffset) chosen = i;
     this.snapshots = this.snapshots.slice(chosen);

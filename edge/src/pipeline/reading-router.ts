@@ -86,8 +86,12 @@ export class ReadingRouter {
       this.queue = [];
       return all;
     }
-    const head = this.queue.slice(0, max);
-    this.queue = this.queue.slice(max);
+    // Never between two readings of one publish: a job pairs them within a batch (a derived
+    // metric of two values sent together), and a replay, cut elsewhere, must pair them too.
+    let cut = max;
+    while (cut < this.queue.length && samePublish(this.queue[cut - 1], this.queue[cut])) cut++;
+    const head = this.queue.slice(0, cut);
+    this.queue = this.queue.slice(cut);
     return head;
   }
 
@@ -133,11 +137,17 @@ export class ReadingRouter {
 
 /** The highest log offset among raw readings (QoS 0 ones on the fast path carry Infinity and do not count). */
 function logOffsetMaxOf(readings: readonly OffsetReading[]): number {
-  const max = Number.NEGATIVE_INFINITY;
+  // Log entries are routed in offset order: the last finite offset is the highest.
   for (let i = readings.length - 1; i >= 0; i--) {
     const offset = readings[i][logOffset] as number;
-    // Offsets arrive in order: the last finite one is the highest.
-    if (Number.isFinite(offset)) return offset > max ? offset : max;
+    if (Number.isFinite(offset)) return offset;
   }
-  return max;
+  return Number.NEGATIVE_INFINITY;
+}
+
+/** Two readings of one publish: one log entry, or (QoS 0, not logged) one device at one time. */
+function samePublish(a: OffsetReading, b: OffsetReading): boolean {
+  const offset = a[logOffset] as number;
+  if (offset !== b[logOffset]) return false;
+  return Number.isFinite(offset) || (a.deviceId === b.deviceId && a.ts === b.ts);
 }
