@@ -58,8 +58,9 @@ export function simulateFleetHistory(seed = 2026): { devices: Map<string, Device
 
 /**
  * Predictive maintenance quality: train on 80% of a 600-ATM month, score the held-out 20%
- * against the simulator's ground truth: ROC AUC for "fails within 24 h" (target >= 0.9), and
- * the median lead time of the alert threshold. Baseline, on the same hours: a single-signal
+ * against the simulator's ground truth: ROC AUC for "fails within 24 h" (target >= 0.9), the
+ * median lead time of the unbroken alert runs that end at a failure, and precision at the
+ * threshold chosen on training devices. Baseline, on the same hours: a single-signal
  * rule, the dispenser's vibration level, as a technician's threshold would use it.
  */
 export async function runModelBench(): Promise<BenchRow[]> {
@@ -83,7 +84,7 @@ export async function runModelBench(): Promise<BenchRow[]> {
     );
     return [
       {
-        benchmark: `Predictive maintenance, ROC AUC of "fails within 24 h" on ${scored.devices} held-out ATMs (trained on ${model.data.devices}, ${days} simulated days), against the simulator's ground truth`,
+        benchmark: `Predictive maintenance, ROC AUC of "fails within 24 h" on ${scored.devices} held-out ATMs (fitted on ${model.data.devices}, threshold from ${model.validation.calibrationDevices} more, ${days} simulated days), against the simulator's ground truth`,
         unit: 'AUC',
         figure: scored.rocAuc,
         baseline: rule.rocAuc,
@@ -91,10 +92,17 @@ export async function runModelBench(): Promise<BenchRow[]> {
         absoluteMin: 0.9,
       },
       {
-        benchmark: `Predictive maintenance, median lead time from the first alert above the threshold (${model.validation.threshold.toFixed(2)}) to the failure; ${scored.detected} of ${scored.failures} held-out failures alerted (the rule: ${rule.detected})`,
+        benchmark: `Predictive maintenance, median lead time from the first alert of the unbroken alert run that ends at the failure, at the threshold chosen on training devices (${model.validation.threshold.toFixed(2)}); ${scored.detectedByRun} of ${scored.failures} held-out failures alerted so (the rule: ${rule.detectedByRun})`,
         unit: 'h',
-        figure: scored.medianLeadTimeHours ?? 0,
-        baseline: rule.medianLeadTimeHours ?? 0,
+        figure: scored.medianRunLeadTimeHours ?? 0,
+        baseline: rule.medianRunLeadTimeHours ?? 0,
+        baselineName: 'vibration > 1.5 mm/s',
+      },
+      {
+        benchmark: `Predictive maintenance, precision of the held-out hours at that threshold (recall ${scored.recall.toFixed(2)}, PR AUC ${scored.prAuc.toFixed(2)}, ${scored.falseAlarmsPerDeviceMonth.toFixed(2)} false alarms per device-month; the rule: recall ${rule.recall.toFixed(2)}, ${rule.falseAlarmsPerDeviceMonth.toFixed(2)} false alarms per device-month)`,
+        unit: 'precision',
+        figure: scored.precision,
+        baseline: rule.precision,
         baselineName: 'vibration > 1.5 mm/s',
       },
     ];

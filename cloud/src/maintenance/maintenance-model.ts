@@ -30,8 +30,14 @@ export interface MaintenanceModel {
     readonly examples: number;
     readonly positives: number;
     readonly rocAuc: number;
-    /** The alert threshold: the best F1 on the held-out devices. */
+    /**
+     * The alert threshold: the best F1 on calibration devices, training devices the model was
+     * not fitted on (never the held-out ones it is judged on).
+     */
     readonly threshold: number;
+    /** Training devices set aside to choose the threshold. */
+    readonly calibrationDevices?: number;
+    /** Hour-level precision and recall on the held-out devices at that threshold. */
     readonly precision: number;
     readonly recall: number;
     readonly failures: number;
@@ -102,8 +108,11 @@ export function median(values: readonly number[]): number | null {
 
 /**
  * Trains one model for one kind of device (a model label: every ATM-9000 together) on the
- * whole fleet's history, and validates it on devices held out of training: ROC AUC for "fails
- * within 24 h", the alert threshold with the best F1, and the lead time that threshold gives.
+ * whole fleet's history, in three parts by device: about 20% held out to judge it, a quarter
+ * of the rest (calibration) to choose the alert threshold (the best F1 there), the rest to fit
+ * it. Reports, on the held-out devices, ROC AUC for "fails within 24 h", precision and recall
+ * at the threshold, and the lead time it gives. If the calibration devices saw no failure, the
+ * threshold is the best F1 on the fitted devices themselves: never chosen on the held-out ones.
  */
 export async function trainMaintenanceModel(
   rdd: RddContext,
@@ -113,8 +122,12 @@ export async function trainMaintenanceModel(
 ): Promise<MaintenanceModel> {
   // sinceMs: hours before it are not learnt from (the training window).
   const { holdoutFraction = 0.2, nowMs = Date.now(), sinceMs = Number.NEGATIVE_INFINITY } = options;
+  // A quarter of the training devices choose the threshold (see calibrated below).
+  const calibrationFraction = 0.25;
   const metrics = signalMetrics(devices.values());
   const training: Example[] = [];
+  const calibration: HourExample[] = [];
+  let calibrationDevices = 0;
   const validation: { deviceId: string; examples: HourExample[] }[] = [];
   let fromMs = Number.POSITIVE_INFINITY;
   let toMs = Number.NEGATIVE_INFINITY;
@@ -124,11 +137,20 @@ export async function trainMaintenanceModel(
     fromMs = Math.min(fromMs, examples[0].hourMs);
     toMs = Math.max(toMs, examples[examples.length - 1].hourMs + hourMs);
     if (isHeldOut(deviceId, holdoutFraction)) validation.push({ deviceId, examples });
-    else training.push(...examples);
+    else if (isHeldOut(`${deviceId}#calibration`, calibrationFraction)) {
+      calibration.push(...examples);
+      calibrationDevices++;
+    } else training.push(...examples);
   }
   const positives = training.filter((e) => e.y === 1).length;
   if (positives < 5) throw new Error(`${kind}: ${positives} hours before a failure in the training data; at least 5 are needed to train`);
   const model = await trainLogistic(rdd, training);
+  // The threshold from training devices the fit did not see: choosing it on the held-out
+  // devices would flatter the precision and lead time reported for them.
+  const calibrated = bestF1Threshold(
+    calibration.map((e) => predict(model, e.x)),
+    calibration.map((e) => e.y),
+  );
 
   const scores: number[] = [];
   const labels: number[] = [];
@@ -143,7 +165,22 @@ export async function trainMaintenanceModel(
       return { endMs: e.hourMs + hourMs, score };
     }),
   }));
-  const best = bestF1Threshold(scores, labels);
+  // Calibration devices that saw no failure cannot choose: then the fitted ones do, in sample.
+  const best =
+    calibrated.f1 > 0
+      ? calibrated
+      : bestF1Threshold(
+          training.map((e) => predict(model, e.x)),
+          training.map((e) => e.y),
+        );
+  let alerting = 0;
+  let alertingPositives = 0;
+  for (let i = 0; i < scores.length; i++)
+    if (scores[i] >= best.threshold) {
+      alerting++;
+      alertingPositives += labels[i];
+    }
+  const heldOutPositives = labels.filter((y) => y === 1).length;
   for (const { deviceId, scored } of scoredByDevice) {
     const history = devices.get(deviceId) as DeviceHistory;
     const repairs = eventHours(history, repairMetric);
@@ -161,7 +198,7 @@ export async function trainMaintenanceModel(
     metrics,
     featureNames: featureNames(metrics),
     model,
-    data: { devices: devices.size - validation.length, examples: training.length, positives, fromMs, toMs },
+    data: { devices: devices.size - validation.length - calibrationDevices, examples: training.length, positives, fromMs, toMs },
     validation: {
       holdoutFraction,
       devices: validation.length,
@@ -169,8 +206,9 @@ export async function trainMaintenanceModel(
       positives: labels.filter((y) => y === 1).length,
       rocAuc: rocAuc(scores, labels),
       threshold: best.threshold,
-      precision: best.precision,
-      recall: best.recall,
+      calibrationDevices,
+      precision: alerting > 0 ? alertingPositives / alerting : 0,
+      recall: heldOutPositives > 0 ? alertingPositives / heldOutPositives : 0,
       failures,
       detected: leads.length,
       medianLeadTimeHours: median(leads),

@@ -76,7 +76,7 @@ describe('MaintenanceService on a populated store', () => {
     expect(trained.map((m) => m.kind)).toEqual(['MOTOR-X']);
     expect(skipped).toEqual([{ kind: 'ENV-1', reason: expect.stringContaining('0 hours before a failure') }]);
     const [model] = trained;
-    expect(model.data.devices + model.validation.devices).toBe(40);
+    expect(model.data.devices + (model.validation.calibrationDevices ?? 0) + model.validation.devices).toBe(40);
     expect(model.validation.devices).toBe(Array.from({ length: 40 }, (_, m) => `motor-${m}`).filter((id) => isHeldOut(id, 0.2)).length);
     expect(model.validation.rocAuc).toBeGreaterThan(0.9);
 

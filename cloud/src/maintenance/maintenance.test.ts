@@ -129,6 +129,23 @@ describe('the maintenance model', () => {
     expect(Object.keys(scored?.features ?? {})).toEqual(model.featureNames);
   });
 
+  it('chooses the alert threshold on training devices the fit did not see, never on the held-out ones', async () => {
+    const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
+    const calibration = [...fleet].filter(([id]) => !isHeldOut(id, 0.25) && isHeldOut(`${id}#calibration`, 0.25));
+    expect(model.validation.calibrationDevices).toBe(calibration.length);
+    expect(calibration.length).toBeGreaterThan(5);
+    const examples = calibration.flatMap(([, history]) => examplesOf(history, model.metrics));
+    const onCalibration = bestF1Threshold(
+      examples.map((e) => predict(model.model, e.x)),
+      examples.map((e) => e.y),
+    );
+    expect(model.validation.threshold).toBe(onCalibration.threshold);
+    // Precision and recall are then what that threshold gives on the held-out devices.
+    const heldOut = [...fleet].filter(([id]) => isHeldOut(id, 0.25)).flatMap(([, history]) => examplesOf(history, model.metrics));
+    const alerting = heldOut.filter((e) => predict(model.model, e.x) >= model.validation.threshold);
+    expect(model.validation.precision).toBeCloseTo(alerting.filter((e) => e.y === 1).length / alerting.length, 12);
+  });
+
   it('learns only from the training window when one is set', async () => {
     const sinceMs = 20 * 24 * hourMs;
     const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1, sinceMs });
