@@ -113,6 +113,7 @@ describe("the gateway's job", () => {
       jobFile,
       `export default (readings, { forward }) => {
          forward(readings.map((r) => { if (r.value === 13) throw new Error('unlucky ' + r.deviceId); return r; }));
+         forward(readings.filter((r) => r.value === 2).map((r) => ({ ...r, metric: 'per cent' })));
          readings.filter((r) => r.value === 99).foreachRDD(async (rdd) => { if ((await rdd.count()) > 0) throw new Error('batch-wide trouble'); });
        };\n`,
     );
@@ -135,7 +136,11 @@ describe("the gateway's job", () => {
     // 1, 2 and 99: the forward ran before the failing output, so 99 is in the windows too.
     expect(outbox.states.get('dev/m')).toMatchObject({ count: 3, min: 1, max: 99 });
     const dead = await readDeadLetters(g.config.dataDir);
-    expect(dead).toEqual([expect.objectContaining({ deviceId: 'dev', topic: '(job)', reason: expect.stringMatching(/unlucky dev/) })]);
+    expect(dead).toEqual([
+      expect.objectContaining({ deviceId: 'dev', topic: '(job)', reason: expect.stringMatching(/unlucky dev/) }),
+      // A name outside the device contract's alphabet, made by a job: refused, naming it.
+      expect.objectContaining({ deviceId: 'dev', topic: '(job)', reason: 'metric was "per cent", expected 1-64 letters, digits, _ . : -' }),
+    ]);
   });
 
   it('refuses to start on a job module without a default function, naming it', async () => {

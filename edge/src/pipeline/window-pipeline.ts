@@ -1,5 +1,6 @@
 import { type ClosedWindow, type MetricState, PerSourceAggregator, type RDD, type RddContext, type Reading } from '@fogline/shared';
 import type { GatewayConfig } from '../config/gateway-config.js';
+import { metricNamePattern } from '../ingest/decode-payload.js';
 import type { BatchOperation, Checkpoint, GatewayStore, StoredWatermark } from '../store/gateway-store.js';
 import type { Outbox, UnsequencedEnvelope } from '../store/outbox.js';
 import { type OffsetReading, offsetOf } from './log-offset.js';
@@ -44,6 +45,9 @@ export interface JobStateKeeper {
   /** The state to store beside a checkpoint whose windows replay from replayFromOffset: the replay point it needs, and its write. */
   checkpointFor(replayFromOffset: number): { replayFromOffset: number; operations: BatchOperation[] };
 }
+
+/** Valid device ids and metric names remembered at most (see isName); past it each is checked again. */
+export const namesKnownMax = 100_000;
 
 /** Orders log offsets; Infinity (QoS 0, not logged) after every finite one. */
 function compareOffsets(a: number, b: number): number {
@@ -240,14 +244,28 @@ export class WindowPipeline {
   private problemOf(reading: Reading): string | undefined {
     if (reading === null || typeof reading !== 'object') return `reading was ${String(reading)}, expected a reading object`;
     const { deviceId, metric, value, ts } = reading;
-    if (typeof deviceId !== 'string' || deviceId.length === 0)
-      return `deviceId was ${JSON.stringify(deviceId)}, expected a non-empty string`;
-    if (typeof metric !== 'string' || metric.length === 0) return `metric was ${JSON.stringify(metric)}, expected a non-empty string`;
+    if (!this.isName(deviceId)) return `deviceId was ${JSON.stringify(deviceId)}, expected 1-64 letters, digits, _ . : -`;
+    if (!this.isName(metric)) return `metric was ${JSON.stringify(metric)}, expected 1-64 letters, digits, _ . : -`;
     if (typeof value !== 'number' || !(Math.abs(value) <= this.config.limits.valueAbsMax))
       return `value was ${String(value)}, expected a finite number within limits.valueAbsMax (${this.config.limits.valueAbsMax})`;
     if (typeof ts !== 'number' || !Number.isFinite(ts)) return `ts was ${String(ts)}, expected epoch milliseconds`;
     return undefined;
   }
+
+  /**
+   * A device id or metric name as the device contract allows them (a job may make any string).
+   * Names seen valid are remembered, up to namesKnownMax, so the usual reading costs a set
+   * lookup rather than a regular expression.
+   */
+  private isName(name: unknown): boolean {
+    if (typeof name !== 'string') return false;
+    if (this.namesKnown.has(name)) return true;
+    if (!metricNamePattern.test(name)) return false;
+    if (this.namesKnown.size < namesKnownMax) this.namesKnown.add(name);
+    return true;
+  }
+
+  private readonly namesKnown = new Set<string>();
 
   /** Devices whose newest readings were stamped on arrival: their event time is the gateway's clock. */
   private readonly onGatewayClock = new Set<string>();
