@@ -67,8 +67,13 @@ describe('the example jobs, on the simulated ATM fleet metric names', () => {
   });
 
   it('site rollup: each reading again under its site, not deduplicated, sites from the device labels', async () => {
-    const batch = [...atmPublish('atm-1', t0, 0.9, 1.2), ...atmPublish('atm-2', t0, 1.1, 1.2), ...atmPublish('atm-9', t0, 1, 1)];
-    const labels = { 'atm-1': { site: 'lisbon' }, 'atm-2': { site: 'lisbon' } };
+    const batch = [
+      ...atmPublish('atm-1', t0, 0.9, 1.2),
+      ...atmPublish('atm-2', t0, 1.1, 1.2),
+      ...atmPublish('atm-3', t0, 1.3, 1.2),
+      ...atmPublish('atm-9', t0, 1, 1),
+    ];
+    const labels = { 'atm-1': { site: 'lisbon' }, 'atm-2': { site: 'lisbon' }, 'atm-3': { site: 'São Bento' } };
     const { forwarded } = await runJob(siteRollupJob, [batch], labels);
     expect(forwarded.every((f) => !f.distinct)).toBe(true);
     const bySite = new Map<string, number[]>();
@@ -77,6 +82,8 @@ describe('the example jobs, on the simulated ATM fleet metric names', () => {
     expect(bySite.get('site-lisbon/site.dispenserVibration')).toEqual([0.9, 1.1]);
     expect(bySite.get('site-lisbon/site.cashDispensed')).toEqual([80, 80]);
     expect(bySite.get('site-unlabelled/site.dispenserVibration')).toEqual([1]);
+    // A label a device id could not hold becomes one it can.
+    expect(bySite.get('site-S_o_Bento/site.dispenserVibration')).toEqual([1.3]);
     expect([...bySite.keys()].some((k) => k.includes('dispenserCurrent'))).toBe(false);
   });
 });

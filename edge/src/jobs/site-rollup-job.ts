@@ -18,7 +18,8 @@ import type { Reading } from '@fogline/shared';
 import type { GatewayJob } from '../pipeline/gateway-job.js';
 
 export const rolledUp = ['cashDispensed', 'cabinetTemperature', 'dispenserVibration'];
-export const siteDevice = (site: string) => `site-${site}`;
+/** The rollup's device id: a site label may hold what a device id may not (spaces, accents), made _. */
+export const siteDevice = (site: string) => `site-${site.replace(/[^A-Za-z0-9_.:-]/g, '_')}`.slice(0, 64);
 export const siteMetric = (metric: string) => `site.${metric}`;
 
 const siteRollupJob: GatewayJob = (readings, { forward, labelsOf }) => {
