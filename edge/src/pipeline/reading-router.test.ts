@@ -59,4 +59,16 @@ describe('the reading router', () => {
       [1, 7, true, false],
     ]);
   });
+
+  it('takes a log entry with no readings (a clean disconnect mark) without stalling the batches after it', async () => {
+    const runner = recording();
+    const router = new ReadingRouter(runner, { batchIntervalMs: 10, batchReadingsMax: 1000, queuedReadingsMax: 100 });
+    router.route([], 3);
+    await new Promise((resolve) => setTimeout(resolve, 40)); // the interval passes with nothing queued
+    router.route(publish('a', 1, ['v']), 4);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(runner.batches.map((b) => b.readings.length)).toEqual([1]);
+    await router.flushed();
+    router.stop();
+  });
 });

@@ -47,6 +47,8 @@ export class ReadingRouter {
 
   /** Live readings of one log entry (offset), or of a QoS 0 publish not logged (offset Infinity). */
   route(readings: readonly Reading[], offset: number): void {
+    // A log entry can hold no reading (a clean disconnect's mark): nothing for the job.
+    if (readings.length === 0) return;
     const queue = this.queue;
     for (const reading of tagOffsets(readings, offset)) queue.push(reading);
     this.onRouted(readings);
@@ -58,24 +60,35 @@ export class ReadingRouter {
     if (delayMs === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      this.running = this.drain();
+      this.startDrain();
     } else {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
-        this.running ??= this.drain();
+        this.startDrain();
       }, delayMs);
     }
   }
 
-  /** Runs batches until the queue is empty. */
+  /**
+   * Runs batches until the queue is empty, as `running`. Cleared when that very run ends (a
+   * run's own finally would clear it before it was even set, if it found nothing to do).
+   */
+  private startDrain(): void {
+    if (this.running || this.queue.length === 0) return;
+    const run = this.drain();
+    this.running = run;
+    // The runner counts and reports a batch's failures itself; the loop only must not stop.
+    void run
+      .catch(() => {})
+      .finally(() => {
+        if (this.running === run) this.running = undefined;
+      });
+  }
+
   private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const readings = this.take();
-        await this.runner.run({ readings, logOffsetMax: logOffsetMaxOf(readings), replaying: false, alertsWritten: false });
-      }
-    } finally {
-      this.running = undefined;
+    while (this.queue.length > 0) {
+      const readings = this.take();
+      await this.runner.run({ readings, logOffsetMax: logOffsetMaxOf(readings), replaying: false, alertsWritten: false });
     }
   }
 
@@ -99,7 +112,7 @@ export class ReadingRouter {
   async flushed(): Promise<void> {
     while (this.running || this.queue.length > 0) {
       this.kick(0);
-      await this.running;
+      await this.running?.catch(() => {});
     }
   }
 
