@@ -285,6 +285,8 @@ export class JobRunner implements JobStateKeeper {
       batchesFailed: this.batchesFailed,
       recordErrors: this.recordErrors,
       lastError: this.lastError ?? null,
+      snapshotsHeld: this.snapshots.length,
+      snapshotsThinned: this.snapshotsThinned,
       lineage: this.pipeline.lastReduction?.toDebugString() ?? null,
       recentBatches: [...this.recent].reverse(),
       recentJobs: this.rdd

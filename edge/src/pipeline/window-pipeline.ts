@@ -85,8 +85,6 @@ export class WindowPipeline {
   windowsClosed = 0;
   /** The last batch's reduction, for its lineage (the ops port's /jobs). */
   lastReduction: RDD<unknown> | undefined;
-  /** Readings the windows refused (see onRefused). */
-  refused = 0;
   /** Where the event-time step puts what it admits, while it runs (it is synchronous). */
   private placing: { out: [number, OffsetReading][]; states: Map<number, WindowState>; distinct: boolean } | undefined;
   private serial: Promise<unknown> = Promise.resolve();
@@ -220,7 +218,6 @@ export class WindowPipeline {
         placing.distinct = distinctAt(i);
         const problem = this.problemOf(reading);
         if (problem !== undefined) {
-          this.refused++;
           this.events.onRefused(reading, problem);
           continue;
         }
