@@ -42,8 +42,9 @@ function simulateWeek() {
   );
   const readings = new Map<string, Reading[]>();
   const truth: GroundTruthRecord[] = [];
+  const health: GroundTruthRecord[] = [];
   for (let e = fleet.next(); e; e = fleet.next()) {
-    if (e.kind === 'truth') truth.push(e.record);
+    if (e.kind === 'truth') (e.record.event === 'health' ? health : truth).push(e.record);
     else if (e.topic.startsWith('telemetry/') && e.readings) {
       const id = e.topic.slice('telemetry/'.length);
       const list = readings.get(id) ?? [];
@@ -51,7 +52,7 @@ function simulateWeek() {
       readings.set(id, list);
     }
   }
-  return { profiles, readings, truth };
+  return { profiles, readings, truth, health };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -61,7 +62,7 @@ const variance = (xs: number[]) => {
 };
 
 describe('degradation before failure, over a simulated week', () => {
-  const { profiles, readings, truth } = simulateWeek();
+  const { profiles, readings, truth, health } = simulateWeek();
   const failures = truth.filter((r) => r.event === 'failure');
 
   it('fails at the configured rate', () => {
@@ -98,6 +99,27 @@ describe('degradation before failure, over a simulated week', () => {
       }
     }
     expect(checked).toBeGreaterThan(100);
+  });
+
+  it('records the hidden wear once an hour while a part wears, rising from 0 to 1 up to the failure', () => {
+    const wear = health;
+    expect(wear.length).toBeGreaterThan(1000);
+    const byDevice = new Map<string, GroundTruthRecord[]>();
+    for (const r of wear) byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), r]);
+    for (const [deviceId, records] of byDevice) {
+      for (const [i, r] of records.entries()) {
+        const onset = truth.filter((t) => t.deviceId === deviceId && t.event === 'degradation-onset' && t.ts <= r.ts).pop();
+        const failAtMs = onset?.failAtMs ?? truth.find((t) => t.deviceId === deviceId && t.event === 'failure' && t.ts > r.ts)?.ts;
+        expect(r.ts).toBeLessThan(failAtMs as number);
+        expect(r.severity).toBeGreaterThanOrEqual(0); // rounded to 4 places: 0 in the first minutes
+        expect(r.severity).toBeLessThanOrEqual(1);
+        const before = records[i - 1];
+        if (before && before.ts >= (onset?.ts ?? Number.NEGATIVE_INFINITY)) {
+          expect(Math.floor(r.ts / hourMs)).toBeGreaterThan(Math.floor(before.ts / hourMs)); // one a clock hour
+          expect(r.severity).toBeGreaterThanOrEqual(before.severity as number);
+        }
+      }
+    }
   });
 
   it('sends nothing while a device is down for repair', () => {

@@ -24,7 +24,7 @@ export interface TruthEmission {
 /** One line of the ground-truth JSONL file, in the simulated clock's true time (not the device's skewed clock). */
 export interface GroundTruthRecord {
   /** service and reboot: commands the device obeyed (a technician's visit, a restart). */
-  readonly event: 'degradation-onset' | 'failure' | 'repair' | 'service' | 'reboot';
+  readonly event: 'degradation-onset' | 'failure' | 'repair' | 'service' | 'reboot' | 'health';
   readonly deviceId: string;
   readonly profile: string;
   readonly ts: number;
@@ -34,6 +34,10 @@ export interface GroundTruthRecord {
   readonly outcome?: string;
   /** On degradation-onset: when the device will fail, unless the run ends first. */
   readonly failAtMs?: number;
+  /** On health (hourly while a part wears): the hidden wear, 0 (none) to 1 (failing); 0 all along before a sudden failure. */
+  readonly severity?: number;
+  /** On a field profile's onset and failure: a failure with no warning. */
+  readonly sudden?: boolean;
 }
 
 export const malformedKinds = ['truncated', 'not-json', 'non-finite', 'wrong-shape'] as const;

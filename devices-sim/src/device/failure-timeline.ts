@@ -1,4 +1,4 @@
-import type { FailureModeSpec, FailureSpec } from '../profiles/profile-schema.js';
+import type { FailureModeSpec, FailureSpec, FieldSpec } from '../profiles/profile-schema.js';
 import type { SeededRandom } from '../random/seeded-random.js';
 
 const hourMs = 3_600_000;
@@ -10,6 +10,18 @@ export interface FailureCycle {
   readonly repairedMs: number;
   readonly mode: string;
   readonly drift: FailureModeSpec;
+  /** A failure with no warning: its signals do not drift before it (field profiles only). */
+  readonly sudden: boolean;
+  /** The metrics whose drift shows in this failure; undefined: all of the mode's. */
+  readonly showing?: ReadonlySet<string>;
+  /** Wear jumps: times and the share of the whole wear each adds (field profiles only). */
+  readonly jumps: readonly (readonly [number, number])[];
+}
+
+/** How a field profile's wear grows and shows, and the stream its chances come from. */
+export interface WearOptions {
+  readonly field: FieldSpec;
+  readonly random: SeededRandom;
 }
 
 /** A moment in the cycle where something happens: degradation starts (hidden), a failure, a repair. */
@@ -34,6 +46,7 @@ export class FailureTimeline {
     private readonly spec: FailureSpec,
     private readonly random: SeededRandom,
     startMs: number,
+    private readonly wear?: WearOptions,
   ) {
     const meanDegradationHours = (spec.degradationHours[0] + spec.degradationHours[1]) / 2;
     const meanRepairHours = (spec.repairHours[0] + spec.repairHours[1]) / 2;
@@ -51,7 +64,36 @@ export class FailureTimeline {
     const failMs = onsetMs + Math.round(this.random.between(...this.spec.degradationHours) * hourMs);
     const repairedMs = failMs + Math.round(this.random.between(...this.spec.repairHours) * hourMs);
     const mode = this.random.weighted(this.modes);
-    return { onsetMs, failMs, repairedMs, mode, drift: this.spec.modes[mode] };
+    const cycle = { onsetMs, failMs, repairedMs, mode, drift: this.spec.modes[mode], sudden: false, jumps: [] };
+    return this.wear ? this.shapeWear(cycle, this.wear) : cycle;
+  }
+
+  /**
+   * A field profile's cycle: sudden or not, which symptoms show, and the jumps its wear grows
+   * by, from a stream of its own (so the classic profile's failures stay where they were).
+   */
+  private shapeWear(cycle: FailureCycle, { field, random }: WearOptions): FailureCycle {
+    const sudden = random.chance(field.suddenShare);
+    const drifting = Object.keys(cycle.drift.drift);
+    const showing = new Set(drifting.filter(() => random.chance(field.symptoms.showProbability)));
+    if (showing.size === 0 && drifting.length > 0) showing.add(drifting[random.below(drifting.length)]);
+    const count = Math.round(random.between(field.wearJumps[0], field.wearJumps[1] + 1 - 1e-9));
+    const sizes = Array.from({ length: count }, () => random.exponential(1));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const span = cycle.failMs - cycle.onsetMs;
+    const jumps = sizes
+      .map((size) => [cycle.onsetMs + Math.round(random.uniform() * span), ((1 - field.smoothShare) * size) / total] as const)
+      .sort((a, b) => a[0] - b[0]);
+    return { ...cycle, sudden, showing, jumps };
+  }
+
+  /** How far wear has gone at atMs within the cycle's degradation, from 0 to 1. */
+  private progress(cycle: FailureCycle, atMs: number): number {
+    const steady = (atMs - cycle.onsetMs) / (cycle.failMs - cycle.onsetMs);
+    if (!this.wear) return steady;
+    let jumped = 0;
+    for (const [at, share] of cycle.jumps) if (at <= atMs) jumped += share;
+    return this.wear.field.smoothShare * steady + jumped;
   }
 
   private boundaryAt(index: number): number {
@@ -90,12 +132,13 @@ export class FailureTimeline {
 
   /**
    * At a time not before the last boundary taken: how far the device has degraded, as
-   * (1 - health)^shape from 0 (healthy) to 1 (failing), and whether it is down.
+   * (1 - health)^shape from 0 (healthy) to 1 (failing), and whether it is down. A sudden
+   * failure's wear is hidden too, but its signals do not show it (see SimulatedDevice).
    */
   stateAt(atMs: number): { readonly severity: number; readonly down: boolean; readonly cycle: FailureCycle } {
     const { onsetMs, failMs, repairedMs } = this.cycle;
     if (atMs >= failMs && atMs < repairedMs) return { severity: 1, down: true, cycle: this.cycle };
     if (atMs < onsetMs || atMs >= repairedMs) return { severity: 0, down: false, cycle: this.cycle };
-    return { severity: ((atMs - onsetMs) / (failMs - onsetMs)) ** this.spec.shape, down: false, cycle: this.cycle };
+    return { severity: Math.min(1, this.progress(this.cycle, atMs)) ** this.spec.shape, down: false, cycle: this.cycle };
   }
 }

@@ -1,11 +1,12 @@
 import type { EventSpec, FailureModeSpec, MetricSpec, Profile } from '../profiles/profile-schema.js';
 import type { SeededRandom } from '../random/seeded-random.js';
+import type { FieldConditions } from './field-conditions.js';
 
 const dayMs = 86_400_000;
 const hourMs = 3_600_000;
 
 /** The daily cycle at a time, from -1 to 1, peaking at peakHour (UTC). */
-function dailyPhase(atMs: number, peakHour: number): number {
+export function dailyPhase(atMs: number, peakHour: number): number {
   const hourOfDay = (((atMs % dayMs) + dayMs) % dayMs) / hourMs;
   return Math.cos((2 * Math.PI * (hourOfDay - peakHour)) / 24);
 }
@@ -13,6 +14,19 @@ function dailyPhase(atMs: number, peakHour: number): number {
 function roundTo(value: number, decimals: number): number {
   const factor = 10 ** decimals;
   return Math.round(value * factor) / factor;
+}
+
+/** A field profile's part of one reading: the device's conditions, and the moment's usage, weather and symptoms. */
+export interface FieldMoment {
+  readonly conditions: FieldConditions;
+  /** Transactions in the reading's interval (the usage metric's count). */
+  readonly transactions: number;
+  readonly transactionsPerHour: number;
+  readonly weather: number;
+  /** The failure's drift is multiplied by this: 1 in a burst, the quiet level between, 0 for a sudden failure. */
+  readonly symptomLevel: number;
+  /** The metrics whose drift shows in this failure; undefined: all. */
+  readonly showing?: ReadonlySet<string>;
 }
 
 /** How a device's metrics and events depend on time, health and chance. */
@@ -39,16 +53,29 @@ export class SignalModel {
     intervalMs: number,
     severity: number,
     drift: FailureModeSpec | undefined,
+    field?: FieldMoment,
   ): Record<string, number> {
     const values: Record<string, number> = {};
+    const usage = field?.conditions.spec.usage;
     for (const [name, metric] of this.metrics) {
-      const shift = severity > 0 && drift ? (drift.drift[name] ?? 0) * severity : 0;
+      let shift = severity > 0 && drift ? (drift.drift[name] ?? 0) * severity : 0;
+      if (field && shift !== 0) shift *= field.showing && !field.showing.has(name) ? 0 : field.symptomLevel;
       let value: number;
-      if (metric.kind === 'count') {
-        const perHour = Math.max(0, (metric.perHour ?? 0) * (1 + metric.daily * dailyPhase(atMs, metric.peakHour)) + shift);
+      if (usage?.metric === name && field) {
+        value = field.transactions * metric.scale;
+      } else if (metric.kind === 'count') {
+        // A count that follows usage keeps its own rate per transaction, at this hour's transactions.
+        const followed = field && usage?.follows.includes(name) ? field.transactionsPerHour / usage.perHour : 1;
+        const perHour = Math.max(0, (metric.perHour ?? 0) * followed * (1 + metric.daily * dailyPhase(atMs, metric.peakHour)) + shift);
         value = random.poisson((perHour * intervalMs) / hourMs) * metric.scale;
       } else {
-        value = (metric.mean ?? 0) + metric.daily * dailyPhase(atMs, metric.peakHour) + metric.noise * random.normal() + shift;
+        const noise = metric.noise * (field?.conditions.noiseFactor ?? 1);
+        value = (metric.mean ?? 0) + metric.daily * dailyPhase(atMs, metric.peakHour) + noise * random.normal() + shift;
+        if (field) {
+          value += field.conditions.offset(name);
+          value += (usage?.effects[name] ?? 0) * field.transactionsPerHour;
+          value += (field.conditions.spec.weather?.effects[name] ?? 0) * field.weather;
+        }
       }
       if (metric.min !== undefined) value = Math.max(metric.min, value);
       if (metric.max !== undefined) value = Math.min(metric.max, value);

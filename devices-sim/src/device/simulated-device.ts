@@ -3,11 +3,17 @@ import { SeededRandom } from '../random/seeded-random.js';
 import type { DeliveryOptions } from './delivery-options.js';
 import { type Emission, type MalformedKind, malformedKinds, type Publish } from './emission.js';
 import { type CycleBoundary, FailureTimeline } from './failure-timeline.js';
-import { SignalModel } from './signal-model.js';
+import { FieldConditions, SymptomBursts } from './field-conditions.js';
+import { type FieldMoment, SignalModel } from './signal-model.js';
+
+const hourMs = 3_600_000;
+const dayMs = 86_400_000;
 
 /** Where a device sits in the fleet and what it is. */
 export interface DeviceIdentity {
   readonly index: number;
+  /** Its number within its profile, from 1 (atm-0007 is 7); field profiles place devices on sites by it. */
+  readonly number?: number;
   readonly id: string;
   readonly profile: Profile;
   readonly labels: Readonly<Record<string, string>>;
@@ -48,6 +54,13 @@ export class SimulatedDevice {
   private stepMs: number;
   private readingsTaken = 0;
   private generatedAll = false;
+  /** A field profile's conditions, symptom bursts and routine visits; undefined for a classic profile. */
+  private readonly field: FieldConditions | undefined;
+  private readonly bursts: SymptomBursts | undefined;
+  private readonly visits: SeededRandom | undefined;
+  private nextVisitMs = Number.POSITIVE_INFINITY;
+  /** The hour of the last `health` ground-truth record. */
+  private healthHourMs = Number.NaN;
 
   constructor(
     readonly identity: DeviceIdentity,
@@ -60,7 +73,19 @@ export class SimulatedDevice {
     this.model = new SignalModel(profile);
     this.signals = new SeededRandom(seed, 'signals', id);
     this.delivery = new SeededRandom(seed, 'delivery', id);
-    this.timeline = profile.failure && new FailureTimeline(profile.failure, new SeededRandom(seed, 'health', id), startMs);
+    const fieldSpec = profile.field;
+    // A field profile's chances come from streams of their own: a classic device draws exactly what it did.
+    const wear = fieldSpec && { field: fieldSpec, random: new SeededRandom(seed, 'wear', id) };
+    this.timeline = profile.failure && new FailureTimeline(profile.failure, new SeededRandom(seed, 'health', id), startMs, wear);
+    if (fieldSpec) {
+      this.field = new FieldConditions(fieldSpec, seed, id, (identity.number ?? identity.index + 1) - 1);
+      const { burstOnHours, burstOffHours } = fieldSpec.symptoms;
+      this.bursts = new SymptomBursts(burstOnHours, burstOffHours, new SeededRandom(seed, 'bursts', id));
+      if (fieldSpec.serviceEveryDays !== undefined) {
+        this.visits = new SeededRandom(seed, 'visits', id);
+        this.nextVisitMs = startMs + Math.round(this.visits.exponential(fieldSpec.serviceEveryDays * dayMs));
+      }
+    }
     this.skewMs = Math.round(options.skewMsStddev * this.delivery.normal());
     this.telemetryTopic = `telemetry/${id}`;
     this.eventsTopic = `events/${id}`;
@@ -88,7 +113,7 @@ export class SimulatedDevice {
   }
 
   private nextPointMs(): number {
-    return Math.min(this.timeline?.nextBoundaryMs ?? Number.POSITIVE_INFINITY, this.nextSampleMs);
+    return Math.min(this.timeline?.nextBoundaryMs ?? Number.POSITIVE_INFINITY, this.nextSampleMs, this.nextVisitMs);
   }
 
   /** One step of the device's life: a boundary of its failure cycle, or a reading. */
@@ -99,7 +124,8 @@ export class SimulatedDevice {
       this.generatedAll = true;
       return;
     }
-    if (this.timeline && this.timeline.nextBoundaryMs <= this.nextSampleMs) this.crossBoundary(this.timeline.takeBoundary());
+    if (this.timeline && this.timeline.nextBoundaryMs === atMs) this.crossBoundary(this.timeline.takeBoundary());
+    else if (this.nextVisitMs === atMs) this.visit(atMs);
     else this.sample(atMs);
   }
 
@@ -130,12 +156,31 @@ export class SimulatedDevice {
     return { status: 'ok', detail: outcome };
   }
 
+  /**
+   * A technician's routine visit (field profiles): the door opens, a degrading part is replaced
+   * (the visit resets its wear), a healthy device is left as it is. In the ground truth as a
+   * service with its outcome, and sent as door-open and service events.
+   */
+  private visit(atMs: number): void {
+    const outcome = this.timeline?.service(atMs) ?? 'healthy';
+    // A failed device the technician repairs reports again from now, not from its old repair time.
+    if (outcome === 'repaired') this.nextSampleMs = atMs + 1;
+    const { index, id, profile } = this.identity;
+    const record = { event: 'service', deviceId: id, profile: profile.name, ts: atMs, outcome } as const;
+    this.enqueue({ kind: 'truth', sendAtMs: atMs, deviceIndex: index, record });
+    this.enqueue(this.event(atMs, 'door-open', {}));
+    this.enqueue(this.event(atMs, 'service', { outcome, visit: 'routine' }));
+    const everyDays = this.field?.spec.serviceEveryDays ?? Number.POSITIVE_INFINITY;
+    this.nextVisitMs = atMs + Math.max(1, Math.round((this.visits as SeededRandom).exponential(everyDays * dayMs)));
+  }
+
   private crossBoundary({ atMs, kind, cycle }: CycleBoundary): void {
     const { index, id, profile } = this.identity;
+    const sudden = profile.field ? { sudden: cycle.sudden } : {};
     const record =
       kind === 'degradation-onset'
-        ? { event: kind, deviceId: id, profile: profile.name, ts: atMs, mode: cycle.mode, failAtMs: cycle.failMs }
-        : { event: kind, deviceId: id, profile: profile.name, ts: atMs, mode: cycle.mode };
+        ? { event: kind, deviceId: id, profile: profile.name, ts: atMs, mode: cycle.mode, failAtMs: cycle.failMs, ...sudden }
+        : { event: kind, deviceId: id, profile: profile.name, ts: atMs, mode: cycle.mode, ...sudden };
     this.enqueue({ kind: 'truth', sendAtMs: atMs, deviceIndex: index, record });
     if (kind === 'degradation-onset') return; // hidden: only the signals tell
     const event = kind === 'failure' ? { type: 'failure', mode: cycle.mode } : { type: 'repair', mode: cycle.mode };
@@ -152,14 +197,57 @@ export class SimulatedDevice {
     }
     const severity = state?.severity ?? 0;
     const drift = severity > 0 ? state?.cycle.drift : undefined;
-    const values = this.model.sample(this.signals, atMs, this.stepMs, severity, drift);
-    const happened = this.model.sampleEvents(this.signals, atMs, this.stepMs, severity, drift);
+    if (state && severity > 0) this.recordHealth(atMs, state.cycle.sudden ? 0 : severity, state.cycle.mode);
+    const values = this.model.sample(this.signals, atMs, this.stepMs, severity, drift, this.fieldMoment(atMs, state));
+    // A sudden failure gives no warning: not in the signals, not in the events.
+    const happened = this.model.sampleEvents(this.signals, atMs, this.stepMs, severity, state?.cycle.sudden ? undefined : drift);
     this.readingsTaken++;
     this.enqueue(this.telemetry(atMs, values));
     for (const { type, attrs } of happened) this.enqueue(this.event(atMs, type, attrs));
     const { intervalMs, jitterRatio } = this.options;
     this.stepMs = Math.max(1, Math.round(intervalMs * (1 + jitterRatio * (2 * this.delivery.uniform() - 1))));
     this.nextSampleMs = atMs + this.stepMs;
+  }
+
+  /**
+   * The hidden wear, once an hour while it grows: the ground truth an oracle reads. A sudden
+   * failure's is 0: nothing about the device shows it coming.
+   */
+  private recordHealth(atMs: number, severity: number, mode: string): void {
+    const hour = Math.floor(atMs / hourMs) * hourMs;
+    if (hour === this.healthHourMs) return;
+    this.healthHourMs = hour;
+    const { index, id, profile } = this.identity;
+    const record = {
+      event: 'health',
+      deviceId: id,
+      profile: profile.name,
+      ts: atMs,
+      mode,
+      severity: Math.round(severity * 1e4) / 1e4,
+    } as const;
+    this.enqueue({ kind: 'truth', sendAtMs: atMs, deviceIndex: index, record });
+  }
+
+  /** A field profile's usage, weather and symptoms at atMs; undefined for a classic profile. */
+  private fieldMoment(atMs: number, state: ReturnType<FailureTimeline['stateAt']> | undefined): FieldMoment | undefined {
+    if (!this.field) return undefined;
+    const expected = this.field.usagePerHour(atMs);
+    const transactions = this.field.spec.usage ? this.signals.poisson((expected * this.stepMs) / hourMs) : 0;
+    const cycle = state?.cycle;
+    let symptomLevel = 1;
+    if (cycle && state.severity > 0) {
+      const showing = (this.bursts as SymptomBursts).showingAt(atMs, atMs - cycle.onsetMs);
+      symptomLevel = cycle.sudden ? 0 : showing ? 1 : this.field.spec.symptoms.quietLevel;
+    }
+    return {
+      conditions: this.field,
+      transactions,
+      transactionsPerHour: (transactions * hourMs) / this.stepMs,
+      weather: this.field.weather(atMs),
+      symptomLevel,
+      showing: cycle?.showing,
+    };
   }
 
   private telemetry(atMs: number, values: Record<string, number>): Publish {

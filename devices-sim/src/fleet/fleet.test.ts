@@ -52,7 +52,7 @@ describe('Fleet', () => {
     ]);
     expect(() => parseFleetGroups('atm=0', profiles)).toThrow('--fleet part "atm=0" is not <profile>=<count> with a count of 1 or more');
     expect(() => parseFleetGroups('toaster=2', profiles)).toThrow(
-      '--fleet profile "toaster" is not known; expected one of atm, motor, env',
+      '--fleet profile "toaster" is not known; expected one of atm, atm-hard, motor, env',
     );
   });
 

@@ -49,11 +49,16 @@ export function fleetIdentities(spec: FleetSpec, profiles: ReadonlyMap<string, P
     for (let i = 0; i < count; i++) {
       const number = (numbered.get(name) ?? 0) + 1;
       numbered.set(name, number);
+      // A field profile spreads its devices over sites: each carries its site's label unless the fleet names one.
+      const sites = profile.field?.sites ?? 1;
+      const site: Record<string, string> =
+        sites > 1 && spec.labels.site === undefined ? { site: `site-${String(((number - 1) % sites) + 1).padStart(2, '0')}` } : {};
       identities.push({
         index: identities.length,
+        number,
         id: `${spec.idPrefix}${name}-${String(number).padStart(width, '0')}`,
         profile,
-        labels: { ...spec.labels, profile: name, model: profile.model },
+        labels: { ...spec.labels, ...site, profile: name, model: profile.model },
       });
     }
   }

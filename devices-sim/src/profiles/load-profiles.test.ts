@@ -23,9 +23,13 @@ function problemsOf(path: string): string[] {
 }
 
 describe('profiles', () => {
-  it('has the built-in ATM, motor and environment sensor', () => {
+  it('has the built-in ATM (classic and as a field fleet), motor and environment sensor', () => {
     const profiles = builtinProfileSet();
-    expect([...profiles.keys()]).toEqual(['atm', 'motor', 'env']);
+    expect([...profiles.keys()]).toEqual(['atm', 'atm-hard', 'motor', 'env']);
+    // The same kind of device: one model learns from both.
+    expect(profiles.get('atm-hard')?.model).toBe(profiles.get('atm')?.model);
+    expect(profiles.get('atm')?.field).toBeUndefined();
+    expect(profiles.get('atm-hard')?.field).toMatchObject({ sites: 20, suddenShare: 0.15 });
     expect(Object.keys(profiles.get('atm')?.metrics ?? {})).toEqual([
       'cashDispensed',
       'cardReaderErrors',

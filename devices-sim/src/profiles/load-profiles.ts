@@ -21,6 +21,7 @@ function crossCheck(name: string, profile: Omit<Profile, 'name' | 'model'>, wher
         );
     }
   }
+  problems.push(...crossCheckField(name, profile, where));
   const failure = profile.failure;
   if (failure) {
     const meanCycleHours =
@@ -33,6 +34,34 @@ function crossCheck(name: string, profile: Omit<Profile, 'name' | 'model'>, wher
   return problems;
 }
 
+/** A field profile's parts must name metrics of the right kind. */
+function crossCheckField(name: string, profile: Omit<Profile, 'name' | 'model'>, where: string): string[] {
+  const field = profile.field;
+  if (!field) return [];
+  const problems: string[] = [];
+  const ofKind = (kind: 'gauge' | 'count') =>
+    Object.entries(profile.metrics)
+      .filter(([, metric]) => metric.kind === kind)
+      .map(([metric]) => metric);
+  const expect = (path: string, metric: string, kind: 'gauge' | 'count') => {
+    if (!ofKind(kind).includes(metric))
+      problems.push(
+        `${where}.field.${path} was ${JSON.stringify(metric)}, expected a ${kind} of profile ${name} (${ofKind(kind).join(', ') || 'none'})`,
+      );
+  };
+  for (const metric of Object.keys(field.deviceSpread)) expect(`deviceSpread.${metric}`, metric, 'gauge');
+  for (const metric of Object.keys(field.siteSpread)) expect(`siteSpread.${metric}`, metric, 'gauge');
+  for (const metric of Object.keys(field.weather?.effects ?? {})) expect(`weather.effects.${metric}`, metric, 'gauge');
+  if (field.usage) {
+    expect('usage.metric', field.usage.metric, 'count');
+    for (const metric of Object.keys(field.usage.effects)) expect(`usage.effects.${metric}`, metric, 'gauge');
+    for (const [i, metric] of field.usage.follows.entries()) expect(`usage.follows.${i}`, metric, 'count');
+  }
+  if (field.wearJumps[0] > field.wearJumps[1])
+    problems.push(`${where}.field.wearJumps was [${field.wearJumps.join(', ')}], expected [least, most] with least <= most`);
+  return problems;
+}
+
 function build(name: string, input: ProfileInput, where: string): Profile {
   const result = profileSchema.safeParse(input);
   if (!result.success) throw new ConfigError(describeIssues(input, result.error.issues).map((problem) => `${where}.${problem}`));
@@ -41,7 +70,7 @@ function build(name: string, input: ProfileInput, where: string): Profile {
   return { ...result.data, name, model: result.data.model ?? name };
 }
 
-/** The built-in profiles (atm, motor, env), validated like a user's. */
+/** The built-in profiles (atm, atm-hard, motor, env), validated like a user's. */
 export function builtinProfileSet(): Map<string, Profile> {
   return new Map(Object.entries(builtinProfiles).map(([name, input]) => [name, build(name, input, `builtin ${name}`)]));
 }

@@ -75,12 +75,83 @@ export const failureSchema = z.strictObject({
   modes: z.record(name, failureModeSchema).refine((modes) => Object.keys(modes).length > 0, 'at least one failure mode'),
 });
 
+const fraction = z.number().min(0).max(1);
+
+/**
+ * Usage: transactions per hour, published as a count metric, that the other signals follow.
+ * A device's rate is perHour x its own busyness (lognormal, deviceSpread) x the daily cycle x
+ * weekendFactor on Saturdays and Sundays.
+ */
+export const usageSchema = z.strictObject({
+  metric: name,
+  perHour: positive,
+  daily: fraction.default(0),
+  peakHour: z.number().min(0).max(24).default(13),
+  weekendFactor: positive.default(1),
+  deviceSpread: nonNegative.default(0),
+  /** Per gauge: what one transaction an hour adds to it (a busy dispenser draws more current). */
+  effects: z.record(name, z.number()).default({}),
+  /** Counts whose rate follows usage (cash dispensed follows transactions). */
+  follows: z.array(name).default([]),
+});
+
+/**
+ * Each site's weather: a slow random swing (value noise with knots correlationHours apart,
+ * standard deviation sd) plus a daily cycle; effects add so much per degree to a gauge.
+ */
+export const weatherSchema = z.strictObject({
+  sd: nonNegative,
+  correlationHours: positive.default(36),
+  daily: nonNegative.default(0),
+  peakHour: z.number().min(0).max(24).default(15),
+  effects: z.record(name, z.number()).default({}),
+});
+
+/**
+ * How the symptoms of wear show. Each metric a failure mode drifts shows in a given failure
+ * with probability showProbability (one always does); symptoms come in bursts: on for about
+ * burstOnHours, then quiet (drift x quietLevel) for about burstOffHours; 0 hours: always on.
+ */
+export const symptomsSchema = z.strictObject({
+  showProbability: fraction.default(1),
+  burstOnHours: nonNegative.default(0),
+  burstOffHours: nonNegative.default(0),
+  quietLevel: fraction.default(1),
+});
+
+/**
+ * What a real fleet adds to the textbook one; every part is off by default (the classic
+ * profile). Devices are spread over sites (labelled site-01, ...), each device and site with
+ * lifelong offsets; wear grows in random jumps; a share of failures comes with no warning;
+ * technicians visit now and then and reset a part's wear before it fails.
+ */
+export const fieldSchema = z.strictObject({
+  sites: z.number().int().min(1).default(1),
+  /** Per gauge: the standard deviation of a device's lifelong offset from the profile's mean. */
+  deviceSpread: z.record(name, nonNegative).default({}),
+  /** Per gauge: the standard deviation of a site's offset. */
+  siteSpread: z.record(name, nonNegative).default({}),
+  /** A device's noise is the metric's x exp(noiseSpread x N(0, 1)): some run noisy all their life. */
+  noiseSpread: nonNegative.default(0),
+  usage: usageSchema.optional(),
+  weather: weatherSchema.optional(),
+  symptoms: symptomsSchema.default({ showProbability: 1, burstOnHours: 0, burstOffHours: 0, quietLevel: 1 }),
+  /** Wear grows in this many random jumps (at least, at most) on top of smoothShare of steady growth. */
+  wearJumps: z.tuple([z.number().int().min(0), z.number().int().min(0)]).default([0, 0]),
+  smoothShare: fraction.default(1),
+  /** The share of failures that come with no warning: no drift before them. */
+  suddenShare: fraction.default(0),
+  /** Mean days between a technician's routine visits (a `service` and a `door-open` event); absent: none. */
+  serviceEveryDays: positive.optional(),
+});
+
 export const profileSchema = z.strictObject({
   /** The device model, sent as a label; defaults to the profile's name. */
   model: z.string().min(1).optional(),
   metrics: z.record(name, metricSchema).refine((metrics) => Object.keys(metrics).length > 0, 'at least one metric'),
   events: z.record(name, eventSchema).default({}),
   failure: failureSchema.optional(),
+  field: fieldSchema.optional(),
 });
 
 /** A profiles file: `profiles: { <name>: <profile> }`, YAML or JSON. */
@@ -92,6 +163,7 @@ export type MetricSpec = z.output<typeof metricSchema>;
 export type EventSpec = z.output<typeof eventSchema>;
 export type FailureSpec = z.output<typeof failureSchema>;
 export type FailureModeSpec = z.output<typeof failureModeSchema>;
+export type FieldSpec = z.output<typeof fieldSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;
 
 /** A validated profile with its name. */
