@@ -1,17 +1,24 @@
 export { createApi } from './api/api.js';
 export { Cloud, type CloudPorts } from './cloud.js';
 export { type CloudConfig, cloudConfigSchema, loadCloudConfig, parseCloudConfig } from './config/cloud-config.js';
-export { evaluateAgainstTruth, type TruthRecord, type TruthScore } from './maintenance/evaluate-against-truth.js';
-export { addReading, type DeviceHistory, type HourMoments, mergeHours } from './maintenance/hourly-history.js';
-export { type Example, type LogisticModel, predict, trainLogistic } from './maintenance/logistic-regression.js';
-export { featureNames, featuresAt } from './maintenance/maintenance-features.js';
 export {
-  examplesOf,
+  evaluateAgainstTruth,
+  type HourScorer,
+  hiddenWearScorer,
+  oracleThreshold,
+  type TruthRecord,
+  type TruthScore,
+} from './maintenance/evaluate-against-truth.js';
+export { addReading, type DeviceHistory, type HourMoments, hourMomentsOf, mergeHours } from './maintenance/hourly-history.js';
+export { type Example, type LogisticModel, predict, trainLogistic } from './maintenance/logistic-regression.js';
+export { type FeatureRow, featureNames } from './maintenance/maintenance-features.js';
+export {
+  heldOutRows,
   horizonHours,
   isHeldOut,
   leadWindowHours,
   type MaintenanceModel,
-  scoreDevice,
+  scoreDevices,
   trainMaintenanceModel,
 } from './maintenance/maintenance-model.js';
 export { bestF1Threshold, rocAuc } from './maintenance/roc.js';

@@ -1,22 +1,19 @@
-import { type DeviceHistory, hourMs } from './hourly-history.js';
-import { predict } from './logistic-regression.js';
-import {
-  examplesOf,
-  horizonHours,
-  leadHours,
-  leadWindowHours,
-  type MaintenanceModel,
-  median,
-  type ScoredHour,
-} from './maintenance-model.js';
-import { rocAuc } from './roc.js';
+import { hourMs } from './hourly-history.js';
+import { scoreWith } from './learners.js';
+import type { FeatureRow } from './maintenance-features.js';
+import { horizonHours, leadHours, leadWindowHours, type MaintenanceModel, median, type ScoredHour } from './maintenance-model.js';
+import { prAuc, rocAuc } from './roc.js';
 
-/** A ground-truth line as fogline-sim writes it (failures are read, with their mode when it has one). */
+/** A ground-truth line as fogline-sim writes it (failures with their mode and whether they were sudden; the hidden wear). */
 export interface TruthRecord {
   readonly event: string;
   readonly deviceId: string;
   readonly ts: number;
   readonly mode?: string;
+  /** On a failure: it came with no warning. */
+  readonly sudden?: boolean;
+  /** On a health record: the hidden wear, 0 to 1. */
+  readonly severity?: number;
 }
 
 /**
@@ -44,6 +41,8 @@ export function parseTruthLines(text: string): TruthRecord[] {
       deviceId: record.deviceId,
       ts: record.ts as number,
       ...(typeof record.mode === 'string' ? { mode: record.mode } : {}),
+      ...(record.sudden === true ? { sudden: true } : {}),
+      ...(typeof record.severity === 'number' ? { severity: record.severity } : {}),
     });
   }
   if (problems.length > 0)
@@ -83,6 +82,41 @@ export interface TruthScore {
   readonly medianRunLeadTimeHours: number | null;
   /** The same, per failure mode (from the ground truth; "unknown" for a failure without one). */
   readonly byMode: Readonly<Record<string, ModeScore>>;
+  /** The same for the failures that came with no warning (also counted in their modes). */
+  readonly sudden: ModeScore;
+  /** ROC AUC without the hours before a sudden failure (and no other): how much of the gap they explain. */
+  readonly rocAucWithoutSudden: number;
+}
+
+/** The oracle alerts once the hidden wear passes this: a symptom has then grown to about half its size at the failure. */
+export const oracleThreshold = 0.3;
+
+/** What a score is given: an hour's features, the device, and when the hour ends. */
+export type HourScorer = (x: Float64Array, deviceId: string, endMs: number) => number;
+
+/**
+ * The oracle: a score that sees the simulator's hidden wear, the last `health` record before
+ * the hour's end (0 after a failure, a repair or a service resets it). It cannot foresee a
+ * sudden failure, nor tell a slow wear from a fast one: the ceiling of what signals could show.
+ */
+export function hiddenWearScorer(truth: readonly TruthRecord[]): HourScorer {
+  const byDevice = new Map<string, TruthRecord[]>();
+  for (const record of truth)
+    if (['health', 'failure', 'repair', 'service'].includes(record.event))
+      byDevice.set(record.deviceId, [...(byDevice.get(record.deviceId) ?? []), record]);
+  for (const records of byDevice.values()) records.sort((a, b) => a.ts - b.ts);
+  return (_x, deviceId, endMs) => {
+    const records = byDevice.get(deviceId) ?? [];
+    let low = 0;
+    let high = records.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (records[middle].ts < endMs) low = middle + 1;
+      else high = middle;
+    }
+    const last = records[low - 1];
+    return last?.event === 'health' ? (last.severity ?? 0) : 0;
+  };
 }
 
 /**
@@ -106,25 +140,6 @@ export function runLeadHours(scored: readonly ScoredHour[], fromMs: number, fail
   return (failureMs - scored[first].endMs) / hourMs;
 }
 
-/** Average precision: the precision at each positive, over the ranking by score (ties as one step). */
-export function prAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
-  let totalPositives = 0;
-  for (let i = 0; i < labels.length; i++) totalPositives += labels[i];
-  if (totalPositives === 0) return Number.NaN;
-  let truePositives = 0;
-  let area = 0;
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    let tiedPositives = labels[order[start]];
-    while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) tiedPositives += labels[order[++end]];
-    truePositives += tiedPositives;
-    area += (tiedPositives / totalPositives) * (truePositives / (end + 1));
-    start = end + 1;
-  }
-  return area;
-}
-
 /** Alert runs on one device that no failure followed within the horizon: false alarms. */
 function falseAlarmRuns(scored: readonly ScoredHour[], failures: readonly number[], threshold: number): number {
   let count = 0;
@@ -143,13 +158,13 @@ function falseAlarmRuns(scored: readonly ScoredHour[], failures: readonly number
  * every hour a device reported is labelled by whether the truth has a failure in the 24 hours
  * after it; the lead time runs from the first hour at or above the model's threshold (within
  * the week before, and after the previous failure) to the true failure time.
- * `score` defaults to the model; pass another to score a baseline on the same hours.
+ * `score` defaults to the model; pass another (a rule, the oracle) to score it on the same hours.
  */
 export function evaluateAgainstTruth(
   model: MaintenanceModel,
-  devices: ReadonlyMap<string, DeviceHistory>,
+  rowsByDevice: ReadonlyMap<string, readonly FeatureRow[]>,
   truth: readonly TruthRecord[],
-  score: (x: Float64Array) => number = (x) => predict(model.model, x),
+  score: HourScorer = (x) => scoreWith(model.model, x),
   threshold = model.validation.threshold,
 ): TruthScore {
   const failuresOf = new Map<string, TruthRecord[]>();
@@ -157,21 +172,24 @@ export function evaluateAgainstTruth(
     if (record.event === 'failure') failuresOf.set(record.deviceId, [...(failuresOf.get(record.deviceId) ?? []), record]);
   const scores: number[] = [];
   const labels: number[] = [];
+  const suddenOnly: boolean[] = [];
   const leads: number[] = [];
   const runLeads: number[] = [];
   const modes = new Map<string, { failures: number; leads: number[] }>();
+  const sudden = { failures: 0, leads: [] as number[] };
   let failures = 0;
   let falseAlarms = 0;
   let hoursObserved = 0;
-  for (const [deviceId, history] of devices) {
+  for (const [deviceId, rows] of rowsByDevice) {
     const records = (failuresOf.get(deviceId) ?? []).sort((a, b) => a.ts - b.ts);
     const trueFailures = records.map((r) => r.ts);
-    const scored = examplesOf(history, model.metrics).map((e) => {
-      const end = e.hourMs + hourMs;
-      const y = trueFailures.some((f) => f >= end && f < end + horizonHours * hourMs) ? 1 : 0;
-      const s = score(e.x);
+    const scored = rows.map((row) => {
+      const end = row.hourMs + hourMs;
+      const ahead = records.filter((r) => r.ts >= end && r.ts < end + horizonHours * hourMs);
+      const s = score(row.x, deviceId, end);
       scores.push(s);
-      labels.push(y);
+      labels.push(ahead.length > 0 ? 1 : 0);
+      suddenOnly.push(ahead.length > 0 && ahead.every((r) => r.sudden === true));
       return { endMs: end, score: s } satisfies ScoredHour;
     });
     hoursObserved += scored.length;
@@ -184,9 +202,11 @@ export function evaluateAgainstTruth(
       const runLead = runLeadHours(scored, fromMs, failure, threshold);
       const mode = modes.get(records[i].mode ?? 'unknown') ?? { failures: 0, leads: [] };
       mode.failures++;
+      if (records[i].sudden) sudden.failures++;
       if (runLead !== undefined) {
         runLeads.push(runLead);
         mode.leads.push(runLead);
+        if (records[i].sudden) sudden.leads.push(runLead);
       }
       modes.set(records[i].mode ?? 'unknown', mode);
     }
@@ -201,8 +221,14 @@ export function evaluateAgainstTruth(
       alertingPositives += labels[i];
     }
   }
+  const kept = scores.map((_, i) => i).filter((i) => !suddenOnly[i]);
+  const modeScore = ({ failures: n, leads: l }: { failures: number; leads: number[] }): ModeScore => ({
+    failures: n,
+    detected: l.length,
+    medianLeadTimeHours: median(l),
+  });
   return {
-    devices: devices.size,
+    devices: rowsByDevice.size,
     examples: scores.length,
     positives,
     rocAuc: rocAuc(scores, labels),
@@ -216,10 +242,11 @@ export function evaluateAgainstTruth(
     medianLeadTimeHours: median(leads),
     detectedByRun: runLeads.length,
     medianRunLeadTimeHours: median(runLeads),
-    byMode: Object.fromEntries(
-      [...modes]
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([mode, { failures: n, leads: l }]) => [mode, { failures: n, detected: l.length, medianLeadTimeHours: median(l) }]),
+    byMode: Object.fromEntries([...modes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([mode, m]) => [mode, modeScore(m)])),
+    sudden: modeScore(sudden),
+    rocAucWithoutSudden: rocAuc(
+      kept.map((i) => scores[i]),
+      kept.map((i) => labels[i]),
     ),
   };
 }

@@ -5,6 +5,8 @@ export interface ModelEvaluation {
   readonly kind: string;
   readonly trainedAtMs: number;
   readonly heldOut: TruthScore;
+  /** The same hours scored by the hidden wear, when the truth records it: the ceiling. */
+  readonly oracle?: TruthScore;
 }
 
 const fixed = (value: number | null | undefined, digits: number) =>
@@ -17,7 +19,7 @@ const fixed = (value: number | null | undefined, digits: number) =>
  */
 export function evaluationTable(models: readonly ModelEvaluation[]): string {
   const lines: string[] = [];
-  for (const { kind, trainedAtMs, heldOut: h } of models) {
+  for (const { kind, trainedAtMs, heldOut: h, oracle: o } of models) {
     lines.push(
       `${kind}: trained ${new Date(trainedAtMs).toISOString()}; ${h.devices} held-out devices, ${h.examples} hours, ${h.failures} failures`,
       `  ROC AUC ${fixed(h.rocAuc, 3)}   PR AUC ${fixed(h.prAuc, 3)}   threshold ${fixed(h.threshold, 3)}`,
@@ -25,6 +27,15 @@ export function evaluationTable(models: readonly ModelEvaluation[]): string {
       `  lead time, unbroken alert run to the failure: ${h.detectedByRun} of ${h.failures} failures, median ${fixed(h.medianRunLeadTimeHours, 1)} h`,
       `  lead time, first alert in the week before (counts false alarms): ${h.detected} of ${h.failures}, median ${fixed(h.medianLeadTimeHours, 1)} h`,
     );
+    if (o)
+      lines.push(
+        `  the ceiling, an oracle reading the hidden wear: ROC AUC ${fixed(o.rocAuc, 3)}, precision ${fixed(o.precision, 3)}, recall ${fixed(o.recall, 3)}, median lead ${fixed(o.medianRunLeadTimeHours, 1)} h`,
+      );
+    // Sudden failures (no warning, by the ground truth) are counted in their modes too.
+    if (h.sudden && h.sudden.failures > 0)
+      lines.push(
+        `  sudden failures (no warning): ${h.sudden.failures} of ${h.failures}, ${h.sudden.detected} led up to; ROC AUC without their hours ${fixed(h.rocAucWithoutSudden, 3)}`,
+      );
     const modes = Object.entries(h.byMode ?? {});
     if (modes.length > 0) {
       const width = Math.max(4, ...modes.map(([mode]) => mode.length));

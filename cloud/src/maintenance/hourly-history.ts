@@ -1,9 +1,20 @@
+import type { MetricState } from '@fogline/shared';
+
 /** What an hour of one metric of one device comes to: enough to merge hours exactly (Chan et al.). */
 export interface HourMoments {
   readonly count: number;
   readonly mean: number;
   /** Sum of squared deviations from the mean (variance x count). */
   readonly m2: number;
+  /** The hour's median and 95th percentile (from its sketch), when the rollup has them: how bursty the hour was. */
+  readonly p50?: number;
+  readonly p95?: number;
+}
+
+/** An hour rollup's moments and quantiles, as the maintenance models read them. */
+export function hourMomentsOf(state: MetricState): HourMoments {
+  if (state.count === 0) return { count: 0, mean: 0, m2: 0 };
+  return { count: state.count, mean: state.mean, m2: state.variance * state.count, p50: state.quantile(0.5), p95: state.quantile(0.95) };
 }
 
 /** One device's history by hour: metric -> hour start (epoch ms) -> moments. */

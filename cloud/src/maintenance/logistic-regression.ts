@@ -29,7 +29,8 @@ const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / 
 /** The probability of the positive class under the model. */
 export function predict(model: LogisticModel, x: ArrayLike<number>): number {
   let z = model.bias;
-  for (let i = 0; i < model.weights.length; i++) z += (model.weights[i] * (x[i] - model.means[i])) / model.stds[i];
+  // A missing value (NaN) stands at the training mean: it adds nothing to the score.
+  for (let i = 0; i < model.weights.length; i++) if (!Number.isNaN(x[i])) z += (model.weights[i] * (x[i] - model.means[i])) / model.stds[i];
   return sigmoid(z);
 }
 
@@ -47,15 +48,16 @@ export async function trainLogistic(rdd: RddContext, examples: readonly Example[
   const d = examples[0].x.length;
   const data = rdd.parallelize(examples, partitions).cache();
 
-  // Pass 1: means and standard deviations.
+  // Pass 1: means and standard deviations of the values present (a missing one is NaN).
   const moments = await data.treeAggregate(
-    new Float64Array(2 * d + 1),
+    new Float64Array(3 * d),
     (acc, { x }) => {
       for (let i = 0; i < d; i++) {
+        if (Number.isNaN(x[i])) continue;
         acc[i] += x[i];
         acc[d + i] += x[i] * x[i];
+        acc[2 * d + i]++;
       }
-      acc[2 * d]++;
       return acc;
     },
     (a, b) => {
@@ -63,9 +65,13 @@ export async function trainLogistic(rdd: RddContext, examples: readonly Example[
       return a;
     },
   );
-  const n = moments[2 * d];
-  const means = Array.from({ length: d }, (_, i) => moments[i] / n);
-  const stds = Array.from({ length: d }, (_, i) => Math.sqrt(Math.max(0, moments[d + i] / n - means[i] ** 2)) || 1);
+  const n = examples.length;
+  const present = (i: number) => moments[2 * d + i];
+  const means = Array.from({ length: d }, (_, i) => (present(i) > 0 ? moments[i] / present(i) : 0));
+  const stds = Array.from(
+    { length: d },
+    (_, i) => (present(i) > 0 ? Math.sqrt(Math.max(0, moments[d + i] / present(i) - means[i] ** 2)) : 0) || 1,
+  );
 
   // Newton passes: gradient and Hessian over [bias, standardised features].
   const k = d + 1;
@@ -81,7 +87,7 @@ export async function trainLogistic(rdd: RddContext, examples: readonly Example[
         z[0] = 1;
         let score = current[0];
         for (let i = 0; i < d; i++) {
-          z[i + 1] = (x[i] - means[i]) / stds[i];
+          z[i + 1] = Number.isNaN(x[i]) ? 0 : (x[i] - means[i]) / stds[i];
           score += current[i + 1] * z[i + 1];
         }
         const p = sigmoid(score);

@@ -1,25 +1,49 @@
 import type { RddContext } from '@fogline/shared';
 import { type DeviceHistory, eventHours, failureMetric, hourMs, repairMetric } from './hourly-history.js';
-import { type Example, type LogisticModel, predict, trainLogistic } from './logistic-regression.js';
-import { featureNames, featuresAt, signalMetrics } from './maintenance-features.js';
-import { bestF1Threshold, rocAuc } from './roc.js';
+import { contributionsOf, type LearnerName, learnerNames, scoreWith, type TrainedLearner, trainLearner } from './learners.js';
+import type { Example } from './logistic-regression.js';
+import {
+  type DeviceInput,
+  type FeatureRow,
+  type FeatureSpace,
+  featureHours,
+  featureRows,
+  fitFeatureSpace,
+  type SiteMedians,
+  siteMedians,
+} from './maintenance-features.js';
+import { bestF1Threshold, prAuc, rocAuc } from './roc.js';
 
 /** What the model predicts: a failure within this many hours. */
 export const horizonHours = 24;
 /** How far before a failure an alert still counts towards its lead time. */
 export const leadWindowHours = 7 * 24;
+/**
+ * The alert threshold maximises F-beta on the calibration devices, with this beta: F1. F0.5
+ * (precision first) was tried on the simulated fleets: more precise alerts, but a median lead
+ * time of 15 h instead of 21 on the classic ATMs, as the alert runs start later.
+ */
+export const thresholdBeta = 1;
+/** The feature set models are trained on; a stored model of another version is retrained before it scores. */
+export const featureVersion = 2;
 
 /** A trained model with what an operator needs to trust it. */
 export interface MaintenanceModel {
   readonly kind: string;
   readonly trainedAtMs: number;
+  readonly featureVersion: number;
   readonly metrics: string[];
   readonly featureNames: string[];
-  readonly model: LogisticModel;
+  readonly space: FeatureSpace;
+  readonly model: TrainedLearner;
+  /** Every learner tried, judged on the calibration devices (training devices the fits did not see). */
+  readonly selection: { readonly learner: LearnerName; readonly calibrationPrAuc: number; readonly calibrationRocAuc: number }[];
   readonly data: {
     readonly devices: number;
     readonly examples: number;
     readonly positives: number;
+    /** Hours with no failure ahead are many and alike: this share of them is learnt from (the score is corrected for it). */
+    readonly negativesKept: number;
     readonly fromMs: number;
     readonly toMs: number;
   };
@@ -30,13 +54,14 @@ export interface MaintenanceModel {
     readonly examples: number;
     readonly positives: number;
     readonly rocAuc: number;
+    readonly prAuc: number;
     /**
      * The alert threshold: the best F1 on calibration devices, training devices the model was
      * not fitted on (never the held-out ones it is judged on).
      */
     readonly threshold: number;
-    /** Training devices set aside to choose the threshold. */
-    readonly calibrationDevices?: number;
+    /** Training devices set aside to choose the learner and the threshold. */
+    readonly calibrationDevices: number;
     /** Hour-level precision and recall on the held-out devices at that threshold. */
     readonly precision: number;
     readonly recall: number;
@@ -48,28 +73,9 @@ export interface MaintenanceModel {
   };
 }
 
-interface HourExample extends Example {
+/** An hour's features and label: 1 when the device failed within the horizon after the hour. */
+export interface HourExample extends Example {
   readonly hourMs: number;
-}
-
-function hoursWithData(history: DeviceHistory, metrics: readonly string[]): number[] {
-  const hours = new Set<number>();
-  for (const metric of metrics) for (const hour of history.get(metric)?.keys() ?? []) hours.add(hour);
-  return [...hours].sort((a, b) => a - b);
-}
-
-/** Every hour a device reported: its features, and whether it failed within the horizon after. */
-export function examplesOf(history: DeviceHistory, metrics: readonly string[]): HourExample[] {
-  const failures = eventHours(history, failureMetric);
-  const repairs = eventHours(history, repairMetric);
-  const examples: HourExample[] = [];
-  for (const hour of hoursWithData(history, metrics)) {
-    const x = featuresAt(history, metrics, hour, repairs);
-    if (!x) continue;
-    const y = failures.some((f) => f >= hour + hourMs && f < hour + (horizonHours + 1) * hourMs) ? 1 : 0;
-    examples.push({ x, y, hourMs: hour });
-  }
-  return examples;
 }
 
 /** A stable split of devices: about `fraction` of ids (by their hash) are held out for validation. */
@@ -83,6 +89,34 @@ export function isHeldOut(deviceId: string, fraction: number): boolean {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return (h >>> 0) / 2 ** 32 < fraction;
+}
+
+/** The kind's devices as the features read them; a device without a site label shares the kind's. */
+export function deviceInputs(devices: ReadonlyMap<string, DeviceHistory>, sites?: ReadonlyMap<string, string>): DeviceInput[] {
+  return [...devices].map(([deviceId, history]) => ({ deviceId, history, site: sites?.get(deviceId) ?? '*' }));
+}
+
+/** Every reported hour's feature row of every device, computed on the engine, one task per slice of devices. */
+export async function featureRowsByDevice(
+  rdd: RddContext,
+  space: FeatureSpace,
+  devices: readonly DeviceInput[],
+  medians: ReadonlyMap<string, SiteMedians>,
+): Promise<Map<string, FeatureRow[]>> {
+  const rows = await rdd
+    .parallelize(devices, Math.max(1, Math.min(devices.length, 8)))
+    .map((device) => [device.deviceId, featureRows(device, medians.get(device.site), space)] as const)
+    .collect();
+  return new Map(rows);
+}
+
+/** Labels a device's rows: 1 when a failure follows within the horizon after the hour. */
+export function labelled(rows: readonly FeatureRow[], failures: readonly number[]): HourExample[] {
+  return rows.map(({ hourMs: hour, x }) => ({
+    x,
+    hourMs: hour,
+    y: failures.some((f) => f >= hour + hourMs && f < hour + (horizonHours + 1) * hourMs) ? 1 : 0,
+  }));
 }
 
 /** An hour's score, at the hour's end (when an alert on it would be raised). */
@@ -106,82 +140,112 @@ export function median(values: readonly number[]): number | null {
   return sorted.length === 0 ? null : sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
+/** A learner trained on a sample of the negatives scores too low by log(kept share): put it back. */
+function correctedForSampling(trained: TrainedLearner, negativesKept: number): TrainedLearner {
+  const shift = Math.log(negativesKept);
+  if (trained.learner === 'logistic') return { ...trained, logistic: { ...trained.logistic, bias: trained.logistic.bias + shift } };
+  return { ...trained, gbt: { ...trained.gbt, bias: trained.gbt.bias + shift } };
+}
+
+/** The three parts of a kind's devices: held out (to judge), calibration (to choose), fitting (to learn). */
+function splitDevices(devices: readonly DeviceInput[], holdoutFraction: number) {
+  // A quarter of the training devices choose the learner and the threshold.
+  const calibrationFraction = 0.25;
+  const part = (d: DeviceInput) =>
+    isHeldOut(d.deviceId, holdoutFraction)
+      ? 'heldOut'
+      : isHeldOut(`${d.deviceId}#calibration`, calibrationFraction)
+        ? 'calibration'
+        : 'fitting';
+  return {
+    heldOut: devices.filter((d) => part(d) === 'heldOut'),
+    calibration: devices.filter((d) => part(d) === 'calibration'),
+    fitting: devices.filter((d) => part(d) === 'fitting'),
+  };
+}
+
 /**
  * Trains one model for one kind of device (a model label: every ATM-9000 together) on the
- * whole fleet's history, in three parts by device: about 20% held out to judge it, a quarter
- * of the rest (calibration) to choose the alert threshold (the best F1 there), the rest to fit
- * it. Reports, on the held-out devices, ROC AUC for "fails within 24 h", precision and recall
- * at the threshold, and the lead time it gives. If the calibration devices saw no failure, the
- * threshold is the best F1 on the fitted devices themselves: never chosen on the held-out ones.
+ * whole fleet's hour rollups, in three parts by device: about 20% held out to judge it, a
+ * quarter of the rest (calibration) to choose between the learners and to choose the alert
+ * threshold (the best F1 there), the rest to fit them. The features' own parameters (usage
+ * slopes, scale floors) come from the fitting devices too. Reports, on the held-out devices,
+ * ROC and PR AUC for "fails within 24 h", precision and recall at the threshold, and the lead
+ * time it gives. If the calibration devices saw no failure, the fitting devices choose, in
+ * sample: never the held-out ones.
  */
 export async function trainMaintenanceModel(
   rdd: RddContext,
   kind: string,
   devices: ReadonlyMap<string, DeviceHistory>,
-  options: { holdoutFraction?: number; nowMs?: number; sinceMs?: number } = {},
+  options: {
+    holdoutFraction?: number;
+    nowMs?: number;
+    sinceMs?: number;
+    /** Device id -> site label, for the site-relative features. */
+    sites?: ReadonlyMap<string, string>;
+    learners?: readonly LearnerName[];
+  } = {},
 ): Promise<MaintenanceModel> {
   // sinceMs: hours before it are not learnt from (the training window).
-  const { holdoutFraction = 0.2, nowMs = Date.now(), sinceMs = Number.NEGATIVE_INFINITY } = options;
-  // A quarter of the training devices choose the threshold (see calibrated below).
-  const calibrationFraction = 0.25;
-  const metrics = signalMetrics(devices.values());
-  const training: Example[] = [];
-  const calibration: HourExample[] = [];
-  let calibrationDevices = 0;
-  const validation: { deviceId: string; examples: HourExample[] }[] = [];
-  let fromMs = Number.POSITIVE_INFINITY;
-  let toMs = Number.NEGATIVE_INFINITY;
-  for (const [deviceId, history] of devices) {
-    const examples = examplesOf(history, metrics).filter((e) => e.hourMs >= sinceMs);
-    if (examples.length === 0) continue;
-    fromMs = Math.min(fromMs, examples[0].hourMs);
-    toMs = Math.max(toMs, examples[examples.length - 1].hourMs + hourMs);
-    if (isHeldOut(deviceId, holdoutFraction)) validation.push({ deviceId, examples });
-    else if (isHeldOut(`${deviceId}#calibration`, calibrationFraction)) {
-      calibration.push(...examples);
-      calibrationDevices++;
-    } else training.push(...examples);
-  }
-  const positives = training.filter((e) => e.y === 1).length;
+  const { holdoutFraction = 0.2, nowMs = Date.now(), sinceMs = Number.NEGATIVE_INFINITY, learners = learnerNames } = options;
+  const inputs = deviceInputs(devices, options.sites);
+  const parts = splitDevices(inputs, holdoutFraction);
+  const { space, medians } = await fitFeatureSpace(rdd, parts.fitting, inputs);
+  const rows = await featureRowsByDevice(rdd, space, inputs, medians);
+  const examplesOf = (part: readonly DeviceInput[]) =>
+    part.map((d) => ({
+      deviceId: d.deviceId,
+      examples: labelled(rows.get(d.deviceId) ?? [], eventHours(d.history, failureMetric)).filter((e) => e.hourMs >= sinceMs),
+    }));
+  const fitting = examplesOf(parts.fitting).flatMap((d) => d.examples);
+  const calibration = examplesOf(parts.calibration).flatMap((d) => d.examples);
+  const validation = examplesOf(parts.heldOut).filter((d) => d.examples.length > 0);
+  const positives = fitting.filter((e) => e.y === 1).length;
   if (positives < 5) throw new Error(`${kind}: ${positives} hours before a failure in the training data; at least 5 are needed to train`);
-  const model = await trainLogistic(rdd, training);
-  // The threshold from training devices the fit did not see: choosing it on the held-out
-  // devices would flatter the precision and lead time reported for them.
-  const calibrated = bestF1Threshold(
-    calibration.map((e) => predict(model, e.x)),
-    calibration.map((e) => e.y),
-  );
+  // Learn from every positive hour and about five negatives for each (picked by a stable hash).
+  const negatives = fitting.length - positives;
+  const negativesKept = Math.min(1, (5 * positives) / Math.max(1, negatives));
+  const sample = fitting.filter((e, i) => e.y === 1 || isHeldOut(`${i}:${e.hourMs}`, negativesKept));
 
-  const scores: number[] = [];
-  const labels: number[] = [];
-  let failures = 0;
-  const leads: number[] = [];
-  const scoredByDevice = validation.map(({ deviceId, examples }) => ({
-    deviceId,
-    scored: examples.map((e): ScoredHour => {
-      const score = predict(model, e.x);
-      scores.push(score);
-      labels.push(e.y);
-      return { endMs: e.hourMs + hourMs, score };
-    }),
-  }));
+  const candidates: { trained: TrainedLearner; calibrationPrAuc: number; calibrationRocAuc: number }[] = [];
+  for (const learner of learners) {
+    const trained = correctedForSampling(await trainLearner(rdd, learner, sample), negativesKept);
+    const judged = calibration.length > 0 ? calibration : fitting;
+    const scores = judged.map((e) => scoreWith(trained, e.x));
+    const labels = judged.map((e) => e.y);
+    candidates.push({ trained, calibrationPrAuc: prAuc(scores, labels), calibrationRocAuc: rocAuc(scores, labels) });
+  }
+  // The learner with the best average precision on the calibration devices: failures are rare, and
+  // precision is what an operator feels.
+  const chosen = candidates.reduce((best, c) => ((c.calibrationPrAuc || 0) > (best.calibrationPrAuc || 0) ? c : best));
+  const model = chosen.trained;
+  const calibrated = bestF1Threshold(
+    calibration.map((e) => scoreWith(model, e.x)),
+    calibration.map((e) => e.y),
+    thresholdBeta,
+  );
   // Calibration devices that saw no failure cannot choose: then the fitted ones do, in sample.
   const best =
     calibrated.f1 > 0
       ? calibrated
       : bestF1Threshold(
-          training.map((e) => predict(model, e.x)),
-          training.map((e) => e.y),
+          fitting.map((e) => scoreWith(model, e.x)),
+          fitting.map((e) => e.y),
+          thresholdBeta,
         );
-  let alerting = 0;
-  let alertingPositives = 0;
-  for (let i = 0; i < scores.length; i++)
-    if (scores[i] >= best.threshold) {
-      alerting++;
-      alertingPositives += labels[i];
-    }
-  const heldOutPositives = labels.filter((y) => y === 1).length;
-  for (const { deviceId, scored } of scoredByDevice) {
+
+  const scores: number[] = [];
+  const labels: number[] = [];
+  const leads: number[] = [];
+  let failures = 0;
+  for (const { deviceId, examples } of validation) {
+    const scored = examples.map((e): ScoredHour => {
+      const score = scoreWith(model, e.x);
+      scores.push(score);
+      labels.push(e.y);
+      return { endMs: e.hourMs + hourMs, score };
+    });
     const history = devices.get(deviceId) as DeviceHistory;
     const repairs = eventHours(history, repairMetric);
     for (const failure of eventHours(history, failureMetric)) {
@@ -192,21 +256,45 @@ export async function trainMaintenanceModel(
       if (lead !== undefined) leads.push(lead);
     }
   }
+  let alerting = 0;
+  let alertingPositives = 0;
+  for (let i = 0; i < scores.length; i++)
+    if (scores[i] >= best.threshold) {
+      alerting++;
+      alertingPositives += labels[i];
+    }
+  const heldOutPositives = labels.filter((y) => y === 1).length;
+  const hours = [...rows.values()].flatMap((r) => (r.length > 0 ? [r[0].hourMs, r[r.length - 1].hourMs] : []));
   return {
     kind,
     trainedAtMs: nowMs,
-    metrics,
-    featureNames: featureNames(metrics),
+    featureVersion,
+    metrics: space.metrics,
+    featureNames: space.names,
+    space,
     model,
-    data: { devices: devices.size - validation.length - calibrationDevices, examples: training.length, positives, fromMs, toMs },
+    selection: candidates.map((c) => ({
+      learner: c.trained.learner,
+      calibrationPrAuc: c.calibrationPrAuc,
+      calibrationRocAuc: c.calibrationRocAuc,
+    })),
+    data: {
+      devices: parts.fitting.length,
+      examples: fitting.length,
+      positives,
+      negativesKept,
+      fromMs: Math.max(sinceMs, Math.min(...hours)),
+      toMs: Math.max(...hours) + hourMs,
+    },
     validation: {
       holdoutFraction,
       devices: validation.length,
       examples: scores.length,
-      positives: labels.filter((y) => y === 1).length,
+      positives: heldOutPositives,
       rocAuc: rocAuc(scores, labels),
+      prAuc: prAuc(scores, labels),
       threshold: best.threshold,
-      calibrationDevices,
+      calibrationDevices: parts.calibration.length,
       precision: alerting > 0 ? alertingPositives / alerting : 0,
       recall: heldOutPositives > 0 ? alertingPositives / heldOutPositives : 0,
       failures,
@@ -216,15 +304,72 @@ export async function trainMaintenanceModel(
   };
 }
 
-/** A device's risk now: the model's probability of a failure within 24 h, from its latest reported hour. */
-export function scoreDevice(
+/** The hours of a history from fromMs on: scoring needs only the last week and a day. */
+function recentHistory(history: DeviceHistory, fromMs: number): DeviceHistory {
+  return new Map([...history].map(([metric, hours]) => [metric, new Map([...hours].filter(([hour]) => hour >= fromMs))]));
+}
+
+/** A device's risk now, from its latest reported hour: the probability of a failure within 24 h, and why. */
+export interface DeviceScore {
+  readonly risk: number;
+  readonly hourMs: number;
+  readonly features: Record<string, number>;
+  /** Per feature, how much it moved the score (log-odds). */
+  readonly contributions: Record<string, number>;
+}
+
+/**
+ * Scores every device of a kind from its latest hour. The site medians are computed over all
+ * of them, as in training; only the last 8 days of each history are read.
+ */
+export async function scoreDevices(
+  rdd: RddContext,
   model: MaintenanceModel,
-  history: DeviceHistory,
-): { risk: number; hourMs: number; features: Record<string, number> } | undefined {
-  const hours = hoursWithData(history, model.metrics);
-  const latest = hours[hours.length - 1];
-  if (latest === undefined) return undefined;
-  const x = featuresAt(history, model.metrics, latest, eventHours(history, repairMetric));
-  if (!x) return undefined;
-  return { risk: predict(model.model, x), hourMs: latest, features: Object.fromEntries(model.featureNames.map((name, i) => [name, x[i]])) };
+  devices: ReadonlyMap<string, DeviceHistory>,
+  sites?: ReadonlyMap<string, string>,
+): Promise<Map<string, DeviceScore>> {
+  const scores = new Map<string, DeviceScore>();
+  if (model.featureVersion !== featureVersion) return scores;
+  let latestMs = Number.NEGATIVE_INFINITY;
+  for (const history of devices.values())
+    for (const hours of history.values()) for (const hour of hours.keys()) latestMs = Math.max(latestMs, hour);
+  const fromMs = latestMs - (featureHours.baselineFrom + featureHours.baselineGap) * hourMs;
+  const recent = new Map([...devices].map(([id, history]) => [id, recentHistory(history, fromMs)]));
+  const inputs = deviceInputs(recent, sites);
+  const medians = await siteMedians(rdd, inputs, model.space);
+  for (const [deviceId, rows] of await featureRowsByDevice(rdd, model.space, inputs, medians)) {
+    const latest = rows[rows.length - 1];
+    if (!latest) continue;
+    const contributions = contributionsOf(model.model, latest.x);
+    scores.set(deviceId, {
+      risk: scoreWith(model.model, latest.x),
+      hourMs: latest.hourMs,
+      features: Object.fromEntries(model.featureNames.map((name, i) => [name, latest.x[i]])),
+      contributions: Object.fromEntries(model.featureNames.map((name, i) => [name, contributions[i]])),
+    });
+  }
+  return scores;
+}
+
+/**
+ * The feature rows of the devices a model held out of training (the ones it may be judged on),
+ * with the site medians computed over the whole kind, as in training.
+ */
+export async function heldOutRows(
+  rdd: RddContext,
+  model: MaintenanceModel,
+  devices: ReadonlyMap<string, DeviceHistory>,
+  sites?: ReadonlyMap<string, string>,
+): Promise<Map<string, FeatureRow[]>> {
+  if (model.featureVersion !== featureVersion) return new Map();
+  const inputs = deviceInputs(devices, sites);
+  const medians = await siteMedians(rdd, inputs, model.space);
+  // Models stored before the fraction was recorded held out the default 20%.
+  const fraction = model.validation.holdoutFraction ?? 0.2;
+  return featureRowsByDevice(
+    rdd,
+    model.space,
+    inputs.filter((d) => isHeldOut(d.deviceId, fraction)),
+    medians,
+  );
 }

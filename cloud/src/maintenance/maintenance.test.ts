@@ -1,11 +1,22 @@
 import { RddContext } from '@fogline/shared';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateAgainstTruth, prAuc, runLeadHours, type TruthRecord } from './evaluate-against-truth.js';
-import { addReading, type DeviceHistory, failureMetric, hourMs, mergeHours, repairMetric } from './hourly-history.js';
+import { evaluateAgainstTruth, hiddenWearScorer, runLeadHours, type TruthRecord } from './evaluate-against-truth.js';
+import { addReading, type DeviceHistory, eventHours, failureMetric, hourMs, mergeHours, repairMetric } from './hourly-history.js';
+import { scoreWith } from './learners.js';
 import { predict, trainLogistic } from './logistic-regression.js';
-import { featuresAt } from './maintenance-features.js';
-import { examplesOf, isHeldOut, scoreDevice, trainMaintenanceModel } from './maintenance-model.js';
-import { bestF1Threshold, rocAuc } from './roc.js';
+import { siteMedians } from './maintenance-features.js';
+import {
+  deviceInputs,
+  featureRowsByDevice,
+  heldOutRows,
+  isHeldOut,
+  labelled,
+  type MaintenanceModel,
+  scoreDevices,
+  thresholdBeta,
+  trainMaintenanceModel,
+} from './maintenance-model.js';
+import { bestF1Threshold, prAuc, rocAuc } from './roc.js';
 
 const rdd = new RddContext({ defaultParallelism: 2 });
 afterAll(() => rdd.stop());
@@ -26,6 +37,9 @@ describe('rocAuc and the threshold', () => {
     expect(rocAuc([0.5, 0.5], [0, 1])).toBe(0.5);
     expect(rocAuc([1, 2], [0, 0])).toBeNaN();
     expect(bestF1Threshold([0.9, 0.8, 0.3, 0.2], [1, 1, 0, 0])).toEqual({ threshold: 0.8, precision: 1, recall: 1, f1: 1 });
+    // F1 takes the third hour (recall 1, precision 2/3); F0.5, weighing precision, stops at the first.
+    expect(bestF1Threshold([0.9, 0.8, 0.7], [1, 0, 1]).threshold).toBe(0.7);
+    expect(bestF1Threshold([0.9, 0.8, 0.7], [1, 0, 1], 0.5).threshold).toBe(0.9);
   });
 });
 
@@ -102,47 +116,72 @@ function syntheticFleet(devices: number, days: number): Map<string, DeviceHistor
   return fleet;
 }
 
+/** Every device's feature rows under a model's space, site medians over the whole fleet (as training computes them). */
+async function rowsOf(model: MaintenanceModel, fleet: ReadonlyMap<string, DeviceHistory>) {
+  const inputs = deviceInputs(fleet);
+  return featureRowsByDevice(rdd, model.space, inputs, await siteMedians(rdd, inputs, model.space));
+}
+
 describe('the maintenance model', () => {
   const fleet = syntheticFleet(60, 40);
 
-  it('labels each reported hour by a failure in the 24 hours after it, and skips hours without data', () => {
+  it('labels each reported hour by a failure in the 24 hours after it, and has no row for an hour without data', async () => {
+    const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
     const history = fleet.get('dev-0') as DeviceHistory;
-    const failure = [...(history.get(failureMetric)?.keys() ?? [])][0];
-    const examples = examplesOf(history, ['temperature']);
+    const failure = eventHours(history, failureMetric)[0];
+    const examples = labelled((await rowsOf(model, fleet)).get('dev-0') ?? [], eventHours(history, failureMetric));
     const label = (hour: number) => examples.find((e) => e.hourMs === hour)?.y;
     expect(label(failure - hourMs)).toBe(1);
     expect(label(failure - 24 * hourMs)).toBe(1);
     expect(label(failure - 25 * hourMs)).toBe(0);
-    expect(featuresAt(history, ['temperature'], failure + hourMs, [])).toBeUndefined(); // down for repair
+    expect(label(failure + hourMs)).toBeUndefined(); // down for repair
   });
 
   it('ranks hours before a failure above healthy ones on held-out devices, and gives alerts hours ahead', async () => {
     const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
-    expect(model.featureNames).toEqual(['temperature.level', 'temperature.trend', 'temperature.variability', 'hoursSinceRepair']);
+    expect(model.featureNames.slice(0, 8)).toEqual([
+      'temperature.level',
+      'temperature.trend',
+      'temperature.variability',
+      'temperature.z1',
+      'temperature.z6',
+      'temperature.z24',
+      'temperature.burst',
+      'temperature.excursions',
+    ]);
+    expect(model.featureNames.slice(-2)).toEqual(['hoursSinceRepair', 'hoursSinceService']);
     expect(model.validation.devices).toBe([...fleet.keys()].filter((id) => isHeldOut(id, 0.25)).length);
     expect(model.validation.devices).toBeGreaterThan(8);
     expect(model.validation.rocAuc).toBeGreaterThan(0.95);
     expect(model.validation.detected / model.validation.failures).toBeGreaterThan(0.8);
     expect(model.validation.medianLeadTimeHours).toBeGreaterThan(6);
-    const scored = scoreDevice(model, fleet.get('dev-1') as DeviceHistory);
+    const scored = (await scoreDevices(rdd, model, fleet)).get('dev-1');
     expect(scored?.risk).toBeGreaterThanOrEqual(0);
     expect(Object.keys(scored?.features ?? {})).toEqual(model.featureNames);
+    expect(Object.keys(scored?.contributions ?? {})).toEqual(model.featureNames);
   });
 
-  it('chooses the alert threshold on training devices the fit did not see, never on the held-out ones', async () => {
+  it('chooses the learner and the alert threshold on training devices the fit did not see, never on the held-out ones', async () => {
     const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
-    const calibration = [...fleet].filter(([id]) => !isHeldOut(id, 0.25) && isHeldOut(`${id}#calibration`, 0.25));
+    const calibration = [...fleet.keys()].filter((id) => !isHeldOut(id, 0.25) && isHeldOut(`${id}#calibration`, 0.25));
     expect(model.validation.calibrationDevices).toBe(calibration.length);
     expect(calibration.length).toBeGreaterThan(5);
-    const examples = calibration.flatMap(([, history]) => examplesOf(history, model.metrics));
+    expect(model.selection.map((c) => c.learner)).toEqual(['logistic', 'gbt']);
+    const best = model.selection.reduce((a, b) => (b.calibrationPrAuc > a.calibrationPrAuc ? b : a));
+    expect(model.model.learner).toBe(best.learner);
+    const rows = await rowsOf(model, fleet);
+    const examplesOf = (ids: string[]) =>
+      ids.flatMap((id) => labelled(rows.get(id) ?? [], eventHours(fleet.get(id) as DeviceHistory, failureMetric)));
+    const examples = examplesOf(calibration);
     const onCalibration = bestF1Threshold(
-      examples.map((e) => predict(model.model, e.x)),
+      examples.map((e) => scoreWith(model.model, e.x)),
       examples.map((e) => e.y),
+      thresholdBeta,
     );
     expect(model.validation.threshold).toBe(onCalibration.threshold);
     // Precision and recall are then what that threshold gives on the held-out devices.
-    const heldOut = [...fleet].filter(([id]) => isHeldOut(id, 0.25)).flatMap(([, history]) => examplesOf(history, model.metrics));
-    const alerting = heldOut.filter((e) => predict(model.model, e.x) >= model.validation.threshold);
+    const heldOut = examplesOf([...fleet.keys()].filter((id) => isHeldOut(id, 0.25)));
+    const alerting = heldOut.filter((e) => scoreWith(model.model, e.x) >= model.validation.threshold);
     expect(model.validation.precision).toBeCloseTo(alerting.filter((e) => e.y === 1).length / alerting.length, 12);
   });
 
@@ -191,22 +230,63 @@ describe('the evaluation against ground truth', () => {
     for (const [deviceId, history] of fleet)
       for (const [i, ts] of [...(history.get(failureMetric)?.keys() ?? [])].entries())
         truth.push({ event: 'failure', deviceId, ts, mode: i % 2 === 0 ? 'bearing' : 'winding' });
-    const result = evaluateAgainstTruth(model, fleet, truth);
-    expect(result.failures).toBe(truth.length);
-    expect(result.byMode.bearing.failures + result.byMode.winding.failures).toBe(truth.length);
+    const rows = await heldOutRows(rdd, model, fleet);
+    expect(rows.size).toBe(model.validation.devices);
+    const result = evaluateAgainstTruth(model, rows, truth);
+    const heldOutTruth = truth.filter((t) => rows.has(t.deviceId));
+    expect(result.failures).toBe(heldOutTruth.length);
+    expect(result.byMode.bearing.failures + result.byMode.winding.failures).toBe(heldOutTruth.length);
     expect(result.byMode.bearing.detected + result.byMode.winding.detected).toBe(result.detectedByRun);
     expect(result.detectedByRun).toBeLessThanOrEqual(result.detected);
     expect(result.precision).toBeGreaterThan(0.5);
     expect(result.recall).toBeGreaterThan(0.5);
     expect(result.prAuc).toBeGreaterThan(0.5);
     // A score that alerts on every hour: precision is the share of positive hours, recall 1.
-    const always = evaluateAgainstTruth(model, fleet, truth, () => 1, 0.5);
+    const always = evaluateAgainstTruth(model, rows, truth, () => 1, 0.5);
     expect(always.precision).toBeCloseTo(always.positives / always.examples, 12);
     expect(always.recall).toBe(1);
     // One that flickers, every other hour: an alert run of its own every two hours, nearly all false.
     let hour = 0;
-    const flicker = evaluateAgainstTruth(model, fleet, truth, () => hour++ % 2, 0.5);
+    const flicker = evaluateAgainstTruth(model, rows, truth, () => hour++ % 2, 0.5);
     expect(flicker.falseAlarmsPerDeviceMonth).toBeGreaterThan(300);
     expect(flicker.falseAlarmsPerDeviceMonth).toBeGreaterThan(result.falseAlarmsPerDeviceMonth * 10);
+  });
+});
+
+describe('sudden failures and the oracle', () => {
+  it('labels sudden failures, and says how much of the ROC AUC they cost', async () => {
+    const fleet = syntheticFleet(30, 30);
+    const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
+    const rows = await heldOutRows(rdd, model, fleet);
+    const truth: TruthRecord[] = [];
+    for (const [deviceId, history] of fleet)
+      for (const [i, ts] of eventHours(history, failureMetric).entries())
+        truth.push({ event: 'failure', deviceId, ts, mode: 'overheat', ...(i % 3 === 0 ? { sudden: true } : {}) });
+    // A score that sees every failure but the sudden ones coming: their hours score as healthy ones.
+    const sighted = (_x: Float64Array, deviceId: string, endMs: number) =>
+      truth.some((t) => t.deviceId === deviceId && !t.sudden && t.ts >= endMs && t.ts < endMs + 24 * hourMs) ? 1 : 0;
+    const result = evaluateAgainstTruth(model, rows, truth, sighted, 0.5);
+    const heldOutSudden = truth.filter((t) => rows.has(t.deviceId) && t.sudden).length;
+    expect(heldOutSudden).toBeGreaterThan(0);
+    expect(result.sudden).toEqual({ failures: heldOutSudden, detected: 0, medianLeadTimeHours: null });
+    expect(result.rocAuc).toBeLessThan(0.95);
+    expect(result.rocAucWithoutSudden).toBe(1);
+  });
+
+  it('reads the hidden wear from the ground truth: the last health record, 0 once a failure, repair or service resets it', () => {
+    const truth: TruthRecord[] = [
+      { event: 'health', deviceId: 'a', ts: 10 * hourMs, severity: 0.2 },
+      { event: 'health', deviceId: 'a', ts: 11 * hourMs, severity: 0.5 },
+      { event: 'service', deviceId: 'a', ts: 12 * hourMs + 5 },
+      { event: 'health', deviceId: 'b', ts: 11 * hourMs, severity: 0.9 },
+    ];
+    const oracle = hiddenWearScorer(truth);
+    const none = new Float64Array(0);
+    expect(oracle(none, 'a', 10 * hourMs)).toBe(0); // before the first record
+    expect(oracle(none, 'a', 11 * hourMs)).toBe(0.2);
+    expect(oracle(none, 'a', 12 * hourMs)).toBe(0.5);
+    expect(oracle(none, 'a', 13 * hourMs)).toBe(0); // the visit replaced the part
+    expect(oracle(none, 'b', 13 * hourMs)).toBe(0.9);
+    expect(oracle(none, 'c', 13 * hourMs)).toBe(0);
   });
 });

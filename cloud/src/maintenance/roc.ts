@@ -23,10 +23,15 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
-/** The threshold with the best F1 on these scores: how an alert level is chosen from validation data. */
+/**
+ * The threshold with the best F-score on these scores: how an alert level is chosen from
+ * validation data. beta < 1 weighs precision above recall (F0.5: a false alarm costs a
+ * technician's trip); `f1` is the F-beta reached.
+ */
 export function bestF1Threshold(
   scores: ArrayLike<number>,
   labels: ArrayLike<number>,
+  beta = 1,
 ): { threshold: number; precision: number; recall: number; f1: number } {
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   let totalPositives = 0;
@@ -38,8 +43,28 @@ export function bestF1Threshold(
     if (k + 1 < order.length && scores[order[k + 1]] === scores[order[k]]) continue;
     const precision = truePositives / (k + 1);
     const recall = totalPositives > 0 ? truePositives / totalPositives : 0;
-    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    const b2 = beta * beta;
+    const f1 = precision + recall > 0 ? ((1 + b2) * precision * recall) / (b2 * precision + recall) : 0;
     if (f1 > best.f1) best = { threshold: scores[order[k]], precision, recall, f1 };
   }
   return best;
+}
+
+/** Average precision: the precision at each positive, over the ranking by score (ties as one step). */
+export function prAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  let totalPositives = 0;
+  for (let i = 0; i < labels.length; i++) totalPositives += labels[i];
+  if (totalPositives === 0) return Number.NaN;
+  let truePositives = 0;
+  let area = 0;
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    let tiedPositives = labels[order[start]];
+    while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) tiedPositives += labels[order[++end]];
+    truePositives += tiedPositives;
+    area += (tiedPositives / totalPositives) * (truePositives / (end + 1));
+    start = end + 1;
+  }
+  return area;
 }

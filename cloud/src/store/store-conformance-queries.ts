@@ -28,7 +28,13 @@ export function describeQueryConformance(backend: string, harness: StoreHarness)
       ]);
       expect(await s.series.series('d', 'm', day0 + hourMs, all)).toHaveLength(1);
       const histories = await s.series.hourHistories();
-      expect(histories.get('d')?.get('m')?.get(day0)).toMatchObject({ count: 4, mean: 2.5 });
+      const hour = histories.get('d')?.get('m')?.get(day0);
+      expect(hour).toMatchObject({ count: 4, mean: 2.5 });
+      // With the hour's quantiles from its sketch (1% relative accuracy): how bursty it was.
+      expect(hour?.p95).toBeGreaterThan(2.9);
+      expect(hour?.p95).toBeLessThan(4.1);
+      expect(hour?.p50).toBeGreaterThan(1.9);
+      expect(hour?.p50).toBeLessThan(3.1);
     });
 
     it('applies retention per resolution: old windows go, recent ones and longer-kept rollups stay', async () => {

@@ -1,6 +1,6 @@
 import type { MetricState, RddContext, Sublevel } from '@fogline/shared';
 import { sortableKey } from '@fogline/shared';
-import type { DeviceHistory } from '../../maintenance/hourly-history.js';
+import { type DeviceHistory, hourMomentsOf } from '../../maintenance/hourly-history.js';
 import type { FleetGrouping, RegistryStore, Resolution, ScanFilter, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
 import { groupKeyOf } from '../fleet-grouping.js';
 import { decodeStored } from './level-merge-backend.js';
@@ -149,5 +149,5 @@ export function addHour(devices: Map<string, DeviceHistory>, deviceId: string, m
     hours = new Map();
     history.set(metric, hours);
   }
-  hours.set(startMs, { count: state.count, mean: state.mean, m2: state.count > 0 ? state.variance * state.count : 0 });
+  hours.set(startMs, hourMomentsOf(state));
 }
