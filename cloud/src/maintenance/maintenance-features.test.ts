@@ -91,4 +91,15 @@ describe('maintenance features', () => {
     // Never a repair or a service seen: the hours since are capped at 30 days.
     expect(row.x[space.names.indexOf('hoursSinceService')]).toBeCloseTo(Math.log1p(30 * 24), 12);
   });
+
+  it('gives the same latest rows when asked for them only, the hours before still feeding the baselines', async () => {
+    const devices = fleet();
+    const { space, medians } = await fitFeatureSpace(rdd, devices, devices);
+    const all = featureRows(devices[0], medians.get('a'), space);
+    const fromMs = all[all.length - 5].hourMs;
+    const latest = featureRows(devices[0], medians.get('a'), space, fromMs);
+    expect(latest.map((r) => r.hourMs)).toEqual(all.slice(-5).map((r) => r.hourMs));
+    expect(latest.map((r) => [...r.x])).toEqual(all.slice(-5).map((r) => [...r.x]));
+    expect(latest[4].x[space.names.indexOf('temperature.excursions')]).toBeGreaterThan(0); // reads z-scores of hours before fromMs
+  });
 });

@@ -296,12 +296,22 @@ export interface FeatureRow {
  * Then log(1 + hours) since the last repair and since the last service visit.
  * A metric the device did not report is missing (NaN), never 0; an event's count is 0 when none came.
  */
-export function featureRows(device: DeviceInput, medians: SiteMedians | undefined, space: FeatureSpace): FeatureRow[] {
+export function featureRows(
+  device: DeviceInput,
+  medians: SiteMedians | undefined,
+  space: FeatureSpace,
+  /** Rows for the hours from here on only (scoring wants the latest); the hours before still feed the baselines. */
+  fromMs = Number.NEGATIVE_INFINITY,
+): FeatureRow[] {
   const { history } = device;
   const series = deviceSeries(device, medians, space);
   const { hours } = series;
   const width = perMetric.length;
-  const rows = hours.map((hourMs_) => ({ hourMs: hourMs_, x: new Float64Array(space.metrics.length * width + 2).fill(Number.NaN) }));
+  let first = 0;
+  while (first < hours.length && hours[first] < fromMs) first++;
+  const rows = hours
+    .slice(first)
+    .map((hourMs_) => ({ hourMs: hourMs_, x: new Float64Array(space.metrics.length * width + 2).fill(Number.NaN) }));
   for (const [m, metric] of space.metrics.entries()) {
     const residual = series.residuals.get(metric) as Float64Array;
     const spread = series.spreads.get(metric) as Float64Array;
@@ -324,7 +334,13 @@ export function featureRows(device: DeviceInput, medians: SiteMedians | undefine
         if (!Number.isNaN(spread[low])) spreadWindow.remove(spread[low]);
         low++;
       }
-      const x = rows[i].x;
+      z[i] = Number.NaN;
+      const baselined = levelWindow.size >= featureHours.baselineHoursMin;
+      const centre = baselined ? levelWindow.quantile(0.5) : Number.NaN;
+      const scale = baselined ? Math.max(levelWindow.robustStd(), floor) : Number.NaN;
+      if (baselined && !Number.isNaN(residual[i])) z[i] = (residual[i] - centre) / scale;
+      if (i < first) continue;
+      const x = rows[i - first].x;
       const at = m * width;
       const endMs = hour + hourMs;
       const hoursOf = history.get(metric);
@@ -349,11 +365,7 @@ export function featureRows(device: DeviceInput, medians: SiteMedians | undefine
           x[at + 2] = recent.count > 1 ? Math.sqrt(recent.m2 / (recent.count - 1)) : Number.NaN;
         }
       }
-      z[i] = Number.NaN;
-      if (levelWindow.size < featureHours.baselineHoursMin) continue;
-      const centre = levelWindow.quantile(0.5);
-      const scale = Math.max(levelWindow.robustStd(), floor);
-      z[i] = Number.isNaN(residual[i]) ? Number.NaN : (residual[i] - centre) / scale;
+      if (!baselined) continue;
       for (const [k, horizon] of zHorizons.entries()) {
         let sum = 0;
         let n = 0;

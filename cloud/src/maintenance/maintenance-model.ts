@@ -96,16 +96,20 @@ export function deviceInputs(devices: ReadonlyMap<string, DeviceHistory>, sites?
   return [...devices].map(([deviceId, history]) => ({ deviceId, history, site: sites?.get(deviceId) ?? '*' }));
 }
 
-/** Every reported hour's feature row of every device, computed on the engine, one task per slice of devices. */
+/**
+ * Every reported hour's feature row of every device (from fromMs on, when given), computed on
+ * the engine, one task per slice of devices.
+ */
 export async function featureRowsByDevice(
   rdd: RddContext,
   space: FeatureSpace,
   devices: readonly DeviceInput[],
   medians: ReadonlyMap<string, SiteMedians>,
+  fromMs = Number.NEGATIVE_INFINITY,
 ): Promise<Map<string, FeatureRow[]>> {
   const rows = await rdd
     .parallelize(devices, Math.max(1, Math.min(devices.length, 8)))
-    .map((device) => [device.deviceId, featureRows(device, medians.get(device.site), space)] as const)
+    .map((device) => [device.deviceId, featureRows(device, medians.get(device.site), space, fromMs)] as const)
     .collect();
   return new Map(rows);
 }
@@ -337,7 +341,9 @@ export async function scoreDevices(
   const recent = new Map([...devices].map(([id, history]) => [id, recentHistory(history, fromMs)]));
   const inputs = deviceInputs(recent, sites);
   const medians = await siteMedians(rdd, inputs, model.space);
-  for (const [deviceId, rows] of await featureRowsByDevice(rdd, model.space, inputs, medians)) {
+  // Rows for the last day only (a device's latest hour is usually the fleet's); the week before feeds the baselines.
+  const rowsFromMs = latestMs - featureHours.baselineGap * hourMs;
+  for (const [deviceId, rows] of await featureRowsByDevice(rdd, model.space, inputs, medians, rowsFromMs)) {
     const latest = rows[rows.length - 1];
     if (!latest) continue;
     const contributions = contributionsOf(model.model, latest.x);
