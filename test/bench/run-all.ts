@@ -5,6 +5,7 @@ import { runEngineBench } from './engine-bench.js';
 import { runGatewayBench } from './gateway-bench.js';
 import { runJobBench } from './job-bench.js';
 import { runModelBench } from './model-bench.js';
+import { runModelStackBench } from './model-stack-bench.js';
 import { runSimulatorBench } from './simulator-bench.js';
 import { runSoakBench } from './soak-bench.js';
 import { runSqlBench } from './sql-bench.js';
@@ -22,9 +23,11 @@ const all: [string, () => Promise<BenchRow[]>][] = [
   ['model', runModelBench],
   ['soak', runSoakBench],
 ];
+// Run only when named: the model on the hard fleet through a real gateway and cloud (about 20 minutes).
+const named: [string, () => Promise<BenchRow[]>][] = [['model-stack', runModelStackBench]];
 // `npm run bench -- gateway` runs only the named ones.
 const only = process.argv.slice(2);
-const benches = only.length === 0 ? all : all.filter(([name]) => only.includes(name));
+const benches = only.length === 0 ? all : [...all, ...named].filter(([name]) => only.includes(name));
 
 const rows: BenchRow[] = [];
 for (const [name, run] of benches) {

@@ -92,8 +92,13 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
     await expect
       .poll(async () => (await api<{ readings: { total: number } }>('overview')).readings.total, { timeout: 150_000, interval: 1000 })
       .toBe(summary.readings.delivered - late);
-    const trained = await api<{ trained: { kind: string }[] }>('maintenance/train', { method: 'POST' });
+    const trained = await api<{ trained: { kind: string; learner: string; selection: { learner: string }[] }[] }>('maintenance/train', {
+      method: 'POST',
+    });
     expect(trained.trained.map((m) => m.kind)).toEqual(['ATM-9000']);
+    // Both learners tried on the calibration devices, one kept.
+    expect(trained.trained[0].selection.map((c) => c.learner)).toEqual(['logistic', 'gbt']);
+    expect(['logistic', 'gbt']).toContain(trained.trained[0].learner);
     // The yardstick: the model scored on its held-out ATMs against the simulator's ground truth.
     const evaluateArgs = [
       'maintenance',
@@ -104,8 +109,14 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
       `http://127.0.0.1:${cloud.ports.http}`,
     ];
     const evaluation = JSON.parse(await runCli(cloudCli, [...evaluateArgs, '--json'])) as {
-      models: { kind: string; heldOut: { devices: number; failures: number; rocAuc: number; prAuc: number } }[];
+      models: {
+        kind: string;
+        heldOut: { devices: number; failures: number; rocAuc: number; prAuc: number };
+        oracle?: { rocAuc: number };
+      }[];
     };
+    // The simulator's truth records the hidden wear: the oracle reading it is the ceiling.
+    expect(evaluation.models[0].oracle?.rocAuc).toBeGreaterThan(0.9);
     expect(evaluation.models).toMatchObject([{ kind: 'ATM-9000', heldOut: { failures: expect.any(Number) } }]);
     expect(evaluation.models[0].heldOut.devices).toBeGreaterThan(5);
     expect(evaluation.models[0].heldOut.failures).toBeGreaterThan(0);
@@ -116,6 +127,7 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
     expect(table).toMatch(/^ATM-9000: trained .* held-out devices/);
     expect(table).toMatch(/ROC AUC 0\.\d{3} {3}PR AUC 0\.\d{3}/);
     expect(table).toMatch(/false alarms per device-month/);
+    expect(table).toMatch(/the ceiling, an oracle reading the hidden wear: ROC AUC 0\.\d{3}/);
     expect(table).toMatch(/mode +failures +detected +median lead \(h\)\n {2}(dispenser|card-reader|cooling) /);
     const ranking = await api<{ devices: { deviceId: string }[] }>('maintenance/risk?limit=15');
     expect(ranking.devices.length).toBe(15);

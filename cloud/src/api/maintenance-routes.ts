@@ -38,7 +38,14 @@ export function addMaintenanceRoutes(app: Hono, parse: QueryParser, maintenance:
     if (!maintenance) return c.json(notRunning, 404);
     const { trained, skipped } = await maintenance.train();
     return c.json({
-      trained: trained.map((m) => ({ kind: m.kind, trainedAtMs: m.trainedAtMs, data: m.data, validation: m.validation })),
+      trained: trained.map((m) => ({
+        kind: m.kind,
+        trainedAtMs: m.trainedAtMs,
+        learner: m.model.learner,
+        selection: m.selection,
+        data: m.data,
+        validation: m.validation,
+      })),
       skipped,
     });
   });
