@@ -1,19 +1,12 @@
 import { RddContext } from '@fogline/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lcg } from '../testing/test-random.js';
 import { gbtContributions, predictGbt, trainGbt } from './gradient-boosted-trees.js';
 import { predict, trainLogistic } from './logistic-regression.js';
 import { rocAuc } from './roc.js';
 
 const rdd = new RddContext({ defaultParallelism: 2 });
 afterAll(() => rdd.stop());
-
-function lcg(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** A device fails when a signal leaves a band on either side: no single weight can say so. */
 function bandExamples(n: number, seed: number, missingShare = 0) {

@@ -1,18 +1,11 @@
 import { RddContext } from '@fogline/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lcg } from '../testing/test-random.js';
 import { type DeviceHistory, type HourMoments, hourMs } from './hourly-history.js';
 import { type DeviceInput, featureRows, fitFeatureSpace } from './maintenance-features.js';
 
 const rdd = new RddContext({ defaultParallelism: 2 });
 afterAll(() => rdd.stop());
-
-function lcg(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const hours = 14 * 24;
 const hour = (mean: number): HourMoments => ({ count: 12, mean, m2: 11 * 0.01 });

@@ -1,5 +1,6 @@
 import { RddContext } from '@fogline/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lcg } from '../testing/test-random.js';
 import { evaluateAgainstTruth, hiddenWearScorer, runLeadHours, type TruthRecord } from './evaluate-against-truth.js';
 import { addReading, type DeviceHistory, eventHours, failureMetric, hourMs, mergeHours, repairMetric } from './hourly-history.js';
 import { scoreWith } from './learners.js';
@@ -20,15 +21,6 @@ import { bestF1Threshold, prAuc, rocAuc } from './roc.js';
 
 const rdd = new RddContext({ defaultParallelism: 2 });
 afterAll(() => rdd.stop());
-
-/** A small deterministic generator for test data. */
-function lcg(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe('rocAuc and the threshold', () => {
   it('is the probability that a positive outscores a negative, ties counting half', () => {

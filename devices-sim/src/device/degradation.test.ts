@@ -158,7 +158,7 @@ describe('degradation before failure, over a simulated week', () => {
       const healthy = own.filter((r) => !spans.some(([from, to]) => r.atMs >= from && r.atMs < to));
       const before = own.filter((r) => r.atMs >= failure.ts - 6 * hourMs && r.atMs < failure.ts);
       if (healthy.length < 50 || before.length < 20) continue;
-      for (const [metric, drift] of Object.entries(modes[failure.mode].drift)) {
+      for (const [metric, drift] of Object.entries(modes[failure.mode as string].drift)) {
         if (Math.abs(drift) < 0.3) continue; // the side effects (cooling draws a little more current) are too small to test one by one
         const h = healthy.map((r) => r.values[metric]);
         const b = before.map((r) => r.values[metric]);

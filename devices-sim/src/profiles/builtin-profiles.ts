@@ -6,6 +6,22 @@ import type { ProfileInput } from './profile-schema.js';
  * industrial motor's bearing runs at 50-60 degC with vibration of a few mm/s RMS (ISO 10816
  * class II "good"). Each failure mode drifts the signals a maintenance engineer would watch.
  */
+const atmEvents: ProfileInput['events'] = {
+  'door-open': { perHour: 0.05, daily: 0.5, peakHour: 10 },
+  'dispenser-jam': { perHour: 0.01, attrs: { code: 'E-DJ' } },
+};
+
+/** How an ATM fails, classic or in the field: what drifts on the way there. */
+const atmFailureModes: NonNullable<ProfileInput['failure']>['modes'] = {
+  dispenser: {
+    weight: 3,
+    drift: { dispenserVibration: 1.8, dispenserCurrent: 0.45 },
+    events: { 'dispenser-jam': 1.5 },
+  },
+  'card-reader': { weight: 1, drift: { cardReaderErrors: 6 } },
+  cooling: { weight: 1, drift: { cabinetTemperature: 9, dispenserCurrent: 0.15 } },
+};
+
 export const builtinProfiles: Readonly<Record<string, ProfileInput>> = {
   atm: {
     model: 'ATM-9000',
@@ -16,24 +32,13 @@ export const builtinProfiles: Readonly<Record<string, ProfileInput>> = {
       dispenserCurrent: { mean: 1.2, noise: 0.06, min: 0, decimals: 3 },
       dispenserVibration: { mean: 0.9, noise: 0.12, min: 0, decimals: 3 },
     },
-    events: {
-      'door-open': { perHour: 0.05, daily: 0.5, peakHour: 10 },
-      'dispenser-jam': { perHour: 0.01, attrs: { code: 'E-DJ' } },
-    },
+    events: atmEvents,
     failure: {
       mtbfDays: 30,
       degradationHours: [24, 72],
       repairHours: [2, 8],
       shape: 2,
-      modes: {
-        dispenser: {
-          weight: 3,
-          drift: { dispenserVibration: 1.8, dispenserCurrent: 0.45 },
-          events: { 'dispenser-jam': 1.5 },
-        },
-        'card-reader': { weight: 1, drift: { cardReaderErrors: 6 } },
-        cooling: { weight: 1, drift: { cabinetTemperature: 9, dispenserCurrent: 0.15 } },
-      },
+      modes: atmFailureModes,
     },
   },
   /**
@@ -53,24 +58,13 @@ export const builtinProfiles: Readonly<Record<string, ProfileInput>> = {
       dispenserCurrent: { mean: 1.05, noise: 0.06, min: 0, decimals: 3 },
       dispenserVibration: { mean: 0.72, noise: 0.12, min: 0, decimals: 3 },
     },
-    events: {
-      'door-open': { perHour: 0.05, daily: 0.5, peakHour: 10 },
-      'dispenser-jam': { perHour: 0.01, attrs: { code: 'E-DJ' } },
-    },
+    events: atmEvents,
     failure: {
       mtbfDays: 30,
       degradationHours: [24, 72],
       repairHours: [2, 8],
       shape: 1.5,
-      modes: {
-        dispenser: {
-          weight: 3,
-          drift: { dispenserVibration: 1.8, dispenserCurrent: 0.45 },
-          events: { 'dispenser-jam': 1.5 },
-        },
-        'card-reader': { weight: 1, drift: { cardReaderErrors: 6 } },
-        cooling: { weight: 1, drift: { cabinetTemperature: 9, dispenserCurrent: 0.15 } },
-      },
+      modes: atmFailureModes,
     },
     field: {
       sites: 20,
