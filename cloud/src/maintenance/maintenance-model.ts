@@ -308,9 +308,18 @@ export async function trainMaintenanceModel(
   };
 }
 
-/** The hours of a history from fromMs on: scoring needs only the last week and a day. */
-function recentHistory(history: DeviceHistory, fromMs: number): DeviceHistory {
-  return new Map([...history].map(([metric, hours]) => [metric, new Map([...hours].filter(([hour]) => hour >= fromMs))]));
+/**
+ * The hours of a history from fromMs on: scoring needs only the last week and a day of the
+ * signals. Events are kept whole (they are few): the hours since the last repair or service
+ * visit must read as they did in training, not capped at the cut.
+ */
+export function recentHistory(history: DeviceHistory, fromMs: number): DeviceHistory {
+  return new Map(
+    [...history].map(([metric, hours]) => [
+      metric,
+      metric.startsWith('event.') ? hours : new Map([...hours].filter(([hour]) => hour >= fromMs)),
+    ]),
+  );
 }
 
 /** A device's risk now, from its latest reported hour: the probability of a failure within 24 h, and why. */

@@ -153,6 +153,23 @@ describe('the maintenance model', () => {
     expect(Object.keys(scored?.contributions ?? {})).toEqual(model.featureNames);
   });
 
+  it('scores a device from its last days with the features training saw for the same hour', async () => {
+    const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
+    const scores = await scoreDevices(rdd, model, fleet);
+    const rows = await rowsOf(model, fleet);
+    let repairedLongAgo = 0;
+    for (const [deviceId, scored] of scores) {
+      const last = rows.get(deviceId)?.at(-1);
+      expect(scored.hourMs).toBe(last?.hourMs);
+      // The absolute features and the hours since the last repair, exactly; a repair long before
+      // the 8 days scoring reads still counts.
+      for (const feature of ['temperature.level', 'temperature.trend', 'temperature.variability', 'hoursSinceRepair'])
+        expect(scored.features[feature], `${deviceId} ${feature}`).toBe(last?.x[model.featureNames.indexOf(feature)]);
+      if (scored.features.hoursSinceRepair > Math.log1p(8 * 24)) repairedLongAgo++;
+    }
+    expect(repairedLongAgo).toBeGreaterThan(0);
+  });
+
   it('chooses the learner and the alert threshold on training devices the fit did not see, never on the held-out ones', async () => {
     const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
     const calibration = [...fleet.keys()].filter((id) => !isHeldOut(id, 0.25) && isHeldOut(`${id}#calibration`, 0.25));
