@@ -34,7 +34,7 @@ export interface DeviceInput {
   readonly history: DeviceHistory;
 }
 
-/** Per site, metric and hour: the median over the site's devices of their hour means. */
+/** Per metric and hour, for one site: the median over its devices of their departures from their usual levels. */
 export type SiteMedians = Map<string, Map<number, number>>;
 
 /**
@@ -48,7 +48,7 @@ export interface FeatureSpace {
   readonly usageMetric: string | null;
   /** Per metric: its change in site-relative level per unit of site-relative usage (least squares). */
   readonly usageSlopes: Record<string, number>;
-  /** Per metric: half the fleet's robust spread of the adjusted level, the floor of a z-score's scale. */
+  /** Per metric: half the typical device's own robust spread of its residual, the floor of a z-score's scale. */
   readonly scaleFloors: Record<string, number>;
   readonly names: string[];
 }
@@ -64,6 +64,7 @@ export function signalMetrics(histories: Iterable<DeviceHistory>): string[] {
 /** Events arrive as readings of 1 (`event.<type>`): their signal is how many an hour, and none is 0, not missing. */
 const isEvent = (metric: string) => metric.startsWith('event.');
 
+/** The feature vector's names, in order: eight per metric, then the hours since repair and since service. */
 export function featureNames(metrics: readonly string[]): string[] {
   return [...metrics.flatMap((m) => perMetric.map((f) => `${m}.${f}`)), 'hoursSinceRepair', 'hoursSinceService'];
 }

@@ -313,7 +313,7 @@ export async function trainMaintenanceModel(
  * signals. Events are kept whole (they are few): the hours since the last repair or service
  * visit must read as they did in training, not capped at the cut.
  */
-export function recentHistory(history: DeviceHistory, fromMs: number): DeviceHistory {
+function recentHistory(history: DeviceHistory, fromMs: number): DeviceHistory {
   return new Map(
     [...history].map(([metric, hours]) => [
       metric,
