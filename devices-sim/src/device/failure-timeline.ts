@@ -77,7 +77,7 @@ export class FailureTimeline {
     const drifting = Object.keys(cycle.drift.drift);
     const showing = new Set(drifting.filter(() => random.chance(field.symptoms.showProbability)));
     if (showing.size === 0 && drifting.length > 0) showing.add(drifting[random.below(drifting.length)]);
-    const count = Math.round(random.between(field.wearJumps[0], field.wearJumps[1] + 1 - 1e-9));
+    const count = Math.floor(random.between(field.wearJumps[0], field.wearJumps[1] + 1)); // least to most, evenly
     const sizes = Array.from({ length: count }, () => random.exponential(1));
     const total = sizes.reduce((a, b) => a + b, 0);
     const span = cycle.failMs - cycle.onsetMs;
@@ -90,7 +90,8 @@ export class FailureTimeline {
   /** How far wear has gone at atMs within the cycle's degradation, from 0 to 1. */
   private progress(cycle: FailureCycle, atMs: number): number {
     const steady = (atMs - cycle.onsetMs) / (cycle.failMs - cycle.onsetMs);
-    if (!this.wear) return steady;
+    // Without jumps (none drawn, or a classic profile) wear grows steadily all the way.
+    if (!this.wear || cycle.jumps.length === 0) return steady;
     let jumped = 0;
     for (const [at, share] of cycle.jumps) if (at <= atMs) jumped += share;
     return this.wear.field.smoothShare * steady + jumped;
