@@ -9,7 +9,7 @@ export {
   type TruthRecord,
   type TruthScore,
 } from './maintenance/evaluate-against-truth.js';
-export { addReading, type DeviceHistory, type HourMoments, hourMomentsOf, mergeHours } from './maintenance/hourly-history.js';
+export { addHour, addReading, type DeviceHistory, type HourMoments, hourMomentsOf, mergeHours } from './maintenance/hourly-history.js';
 export { type Example, type LogisticModel, predict, trainLogistic } from './maintenance/logistic-regression.js';
 export { type FeatureRow, featureNames } from './maintenance/maintenance-features.js';
 export {

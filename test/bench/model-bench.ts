@@ -1,9 +1,9 @@
 import {
+  addHour,
   type DeviceHistory,
   evaluateAgainstTruth,
   heldOutRows,
   hiddenWearScorer,
-  hourMomentsOf,
   oracleThreshold,
   type TruthRecord,
   trainMaintenanceModel,
@@ -56,17 +56,7 @@ export function simulateFleetHistory(
       const [deviceId, metric] = key.split('|');
       for (const [hour, state] of hours) {
         if (hour >= beforeMs) continue;
-        let history = devices.get(deviceId);
-        if (!history) {
-          history = new Map();
-          devices.set(deviceId, history);
-        }
-        let closed = history.get(metric);
-        if (!closed) {
-          closed = new Map();
-          history.set(metric, closed);
-        }
-        closed.set(hour, hourMomentsOf(state));
+        addHour(devices, deviceId, metric, hour, state);
         hours.delete(hour);
       }
     }

@@ -65,5 +65,6 @@ describe('gradient-boosted trees on the RDD engine', () => {
 
   it('refuses to train on nothing', async () => {
     await expect(trainGbt(rdd, [])).rejects.toThrow('no examples to train on');
+    await expect(trainGbt(rdd, bandExamples(10, 1), { bins: 256 })).rejects.toThrow('bins was 256, expected an integer from 2 to 255');
   });
 });

@@ -31,10 +31,13 @@ export interface GbtOptions {
   readonly l2?: number;
   /** A child needs at least this much hessian (about p(1 - p) per example). */
   readonly childHessianMin?: number;
-  /** Candidate split points per feature: its quantiles. */
+  /** Candidate split points per feature: its quantiles. At most 255: a bin is kept in a byte per example and feature. */
   readonly bins?: number;
   readonly partitions?: number;
 }
+
+/** Bins per feature, at most: bin numbers and the missing slot (bins) fit a Uint8Array. */
+export const binsMax = 255;
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
@@ -114,6 +117,8 @@ interface Split {
 export async function trainGbt(rdd: RddContext, examples: readonly Example[], options: GbtOptions = {}): Promise<GbtModel> {
   if (examples.length === 0) throw new Error('no examples to train on');
   const { trees: treeCount = 60, depth = 4, learningRate = 0.1, l2 = 1, childHessianMin = 1, bins = 32, partitions = 4 } = options;
+  if (!Number.isInteger(bins) || bins < 2 || bins > binsMax)
+    throw new RangeError(`bins was ${bins}, expected an integer from 2 to ${binsMax}`);
   const n = examples.length;
   const d = examples[0].x.length;
   const edges = binEdges(examples, d, bins);

@@ -61,3 +61,18 @@ export function addReading(hours: Map<number, HourMoments>, atMs: number, value:
   const mean = current.mean + delta / count;
   hours.set(hour, { count, mean, m2: current.m2 + delta * (value - mean) });
 }
+
+/** Adds one hour rollup to the devices' histories (count, mean, squared deviations). */
+export function addHour(devices: Map<string, DeviceHistory>, deviceId: string, metric: string, startMs: number, state: MetricState): void {
+  let history = devices.get(deviceId);
+  if (!history) {
+    history = new Map();
+    devices.set(deviceId, history);
+  }
+  let hours = history.get(metric);
+  if (!hours) {
+    hours = new Map();
+    history.set(metric, hours);
+  }
+  hours.set(startMs, hourMomentsOf(state));
+}

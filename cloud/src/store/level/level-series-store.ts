@@ -1,6 +1,6 @@
 import type { MetricState, RddContext, Sublevel } from '@fogline/shared';
 import { sortableKey } from '@fogline/shared';
-import { type DeviceHistory, hourMomentsOf } from '../../maintenance/hourly-history.js';
+import { addHour, type DeviceHistory } from '../../maintenance/hourly-history.js';
 import type { FleetGrouping, RegistryStore, Resolution, ScanFilter, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
 import { groupKeyOf } from '../fleet-grouping.js';
 import { decodeStored } from './level-merge-backend.js';
@@ -135,19 +135,4 @@ export class LevelSeriesStore implements SeriesStore {
     }
     return devices;
   }
-}
-
-/** Adds one hour rollup to the devices' histories (count, mean, squared deviations). */
-export function addHour(devices: Map<string, DeviceHistory>, deviceId: string, metric: string, startMs: number, state: MetricState): void {
-  let history = devices.get(deviceId);
-  if (!history) {
-    history = new Map();
-    devices.set(deviceId, history);
-  }
-  let hours = history.get(metric);
-  if (!hours) {
-    hours = new Map();
-    history.set(metric, hours);
-  }
-  hours.set(startMs, hourMomentsOf(state));
 }
