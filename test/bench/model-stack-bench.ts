@@ -37,7 +37,7 @@ interface Evaluated {
  * 600 ATMs provisioned and simulated over 30 days (a reading every 10 minutes, at 4,000
  * simulated seconds a second), the cloud's own training on what it merged, and `fogline-cloud
  * maintenance evaluate` against the simulator's ground truth. Not in the default run (it takes
- * about 20 minutes): `npm run bench -- model-stack`.
+ * about 15 minutes): `npm run bench -- model-stack`.
  */
 export async function runModelStackBench(): Promise<BenchRow[]> {
   const running: Running[] = [];

@@ -23,7 +23,7 @@ const all: [string, () => Promise<BenchRow[]>][] = [
   ['model', runModelBench],
   ['soak', runSoakBench],
 ];
-// Run only when named: the model on the hard fleet through a real gateway and cloud (about 20 minutes).
+// Run only when named: the model on the hard fleet through a real gateway and cloud (about 15 minutes).
 const named: [string, () => Promise<BenchRow[]>][] = [['model-stack', runModelStackBench]];
 // `npm run bench -- gateway` runs only the named ones.
 const only = process.argv.slice(2);

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { RddContext } from '@fogline/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from '../store/cloud-store.js';
-import { evaluateAgainstTruth, hiddenWearScorer, oracleThreshold, type TruthRecord, type TruthScore } from './evaluate-against-truth.js';
+import { evaluateAgainstTruth, hiddenWearScorer, oracleThreshold, type TruthRecord } from './evaluate-against-truth.js';
+import type { ModelEvaluation } from './evaluation-table.js';
 import type { DeviceHistory } from './hourly-history.js';
 import { heldOutRows, type MaintenanceModel, scoreDevices, trainMaintenanceModel } from './maintenance-model.js';
 
@@ -164,11 +165,9 @@ export class MaintenanceService {
    * Scores each stored model against the simulator's ground truth, on the devices it held out
    * of training (so none of them taught it): the yardstick for a simulated fleet.
    */
-  async evaluate(
-    truth: readonly TruthRecord[],
-  ): Promise<{ kind: string; trainedAtMs: number; heldOut: TruthScore; oracle?: TruthScore }[]> {
+  async evaluate(truth: readonly TruthRecord[]): Promise<ModelEvaluation[]> {
     const [models, { byKind, sites }] = await Promise.all([this.models(), this.historiesByKind()]);
-    const results: { kind: string; trainedAtMs: number; heldOut: TruthScore; oracle?: TruthScore }[] = [];
+    const results: ModelEvaluation[] = [];
     // A simulator's truth with the hidden wear in it: the oracle that reads it shows the ceiling.
     const oracle = truth.some((t) => t.event === 'health') ? hiddenWearScorer(truth) : undefined;
     for (const model of models) {
