@@ -40,7 +40,9 @@ function launchChromium(userDataDir: string) {
 
 describe('the dashboard, in headless Chromium, against a running stack', () => {
   it('shows the overview the API gives, charts with data, alerts (live too) and the risk ranking with drill-down', async () => {
-    // The stack: a cloud, a gateway with an alert rule, 60 ATMs over 12 simulated days.
+    // The stack: a cloud, a gateway with an alert rule, 100 ATMs over 12 simulated days. With 60,
+    // the model was judged on a dozen held-out ATMs and five failures, and its ROC AUC swung
+    // from 0.80 to 0.98 with how the hours fell; 100 give it about 20 and nine.
     const { cloud, gatewayDir, gatewayConfig } = await cloudAndGatewayConfig(start, 'gw-dash', {
       cloudHttp: { liveIntervalMs: 500 },
       gateway: () => ({
@@ -55,7 +57,8 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
       }),
     });
     const credentials = join(gatewayDir, 'devices.jsonl');
-    const fleet = ['--fleet', 'atm=60', '--site', 'porto'];
+    const atms = 100;
+    const fleet = ['--fleet', `atm=${atms}`, '--site', 'porto'];
     await promisify(execFile)(process.execPath, [simCli, 'provision', ...fleet, '--gateway-config', gatewayConfig, '--out', credentials]);
     const gateway = await start(gatewayCli, ['-c', gatewayConfig], 'gateway ready');
     await promisify(execFile)(process.execPath, [
@@ -85,13 +88,23 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
     const api = async <T>(path: string, init?: RequestInit): Promise<T> =>
       (await fetch(`http://127.0.0.1:${cloud.ports.http}/api/v1/${path}`, init)).json() as Promise<T>;
     // The last windows close when idle: then the cloud holds every reading the simulator delivered
-    // but those the gateway counted too late for their window (the stated policy).
-    const gatewayMetrics = await (await fetch(`http://127.0.0.1:${gateway.ports.ops}/metrics`)).text();
-    const late = Number(/^fogline_gateway_late_readings_total (\d+)$/m.exec(gatewayMetrics)?.[1]);
-    expect(late).toBeLessThan(summary.readings.delivered / 20); // a few, on a loaded machine
+    // but those the gateway counted too late for their window (the stated policy). The gateway's
+    // job may still be working through its log when the simulator exits (on a loaded machine it
+    // is), so the late count is read again with each look at the cloud.
+    const lateReadings = async () => {
+      const gatewayMetrics = await (await fetch(`http://127.0.0.1:${gateway.ports.ops}/metrics`)).text();
+      return Number(/^fogline_gateway_late_readings_total (\d+)$/m.exec(gatewayMetrics)?.[1]);
+    };
     await expect
-      .poll(async () => (await api<{ readings: { total: number } }>('overview')).readings.total, { timeout: 150_000, interval: 1000 })
-      .toBe(summary.readings.delivered - late);
+      .poll(
+        async () => {
+          const late = await lateReadings();
+          return (await api<{ readings: { total: number } }>('overview')).readings.total + late;
+        },
+        { timeout: 150_000, interval: 1000 },
+      )
+      .toBe(summary.readings.delivered);
+    expect(await lateReadings()).toBeLessThan(summary.readings.delivered / 20); // a few, on a loaded machine
     const trained = await api<{ trained: { kind: string; learner: string; selection: { learner: string }[] }[] }>('maintenance/train', {
       method: 'POST',
     });
@@ -158,7 +171,7 @@ describe('the dashboard, in headless Chromium, against a running stack', () => {
       expect(await card('gateways-online')).toBe(overview.gateways.online);
       expect(overview.gateways).toEqual({ total: 1, online: 1 });
       expect(await card('devices')).toBe(registered);
-      expect(registered).toBe(60);
+      expect(registered).toBe(atms);
       expect(await card('readings-total')).toBe(gateways.reduce((sum, g) => sum + g.readings, 0));
       expect(await card('devices-at-risk')).toBe(overview.risk.devicesAlerting);
 
