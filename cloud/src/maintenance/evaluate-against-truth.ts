@@ -155,8 +155,8 @@ function falseAlarmRuns(scored: readonly ScoredHour[], failures: readonly number
 
 /**
  * Scores a model against the simulator's ground truth, not against the events the cloud saw:
- * every hour a device reported is labelled by whether the truth has a failure in the 24 hours
- * after it; the lead time runs from the first hour at or above the model's threshold (within
+ * every hour a device reported, but those it failed in, is labelled by whether the truth has a
+ * failure in the 24 hours after it; the lead time runs from the first hour at or above the model's threshold (within
  * the week before, and after the previous failure) to the true failure time.
  * `score` defaults to the model; pass another (a rule, the oracle) to score it on the same hours.
  */
@@ -183,7 +183,10 @@ export function evaluateAgainstTruth(
   for (const [deviceId, rows] of rowsByDevice) {
     const records = (failuresOf.get(deviceId) ?? []).sort((a, b) => a.ts - b.ts);
     const trueFailures = records.map((r) => r.ts);
-    const scored = rows.map((row) => {
+    // The hours a device was in service at the end of: in an hour it failed in, the failure is
+    // reported by then, and there is nothing left to predict (the training leaves them out too).
+    const inService = rows.filter((row) => !records.some((r) => r.ts >= row.hourMs && r.ts < row.hourMs + hourMs));
+    const scored = inService.map((row) => {
       const end = row.hourMs + hourMs;
       const ahead = records.filter((r) => r.ts >= end && r.ts < end + horizonHours * hourMs);
       const s = score(row.x, deviceId, end);

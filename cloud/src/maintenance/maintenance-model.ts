@@ -114,13 +114,20 @@ export async function featureRowsByDevice(
   return new Map(rows);
 }
 
-/** Labels a device's rows: 1 when a failure follows within the horizon after the hour. */
+/**
+ * Labels a device's rows: 1 when a failure follows within the horizon after the hour. An hour
+ * in which the device failed (failures are the hours of its failure events) is no example: by
+ * its end the failure is reported and there is nothing left to predict, and its readings, the
+ * worst of the wear, labelled "no failure ahead" would teach the model the opposite of the truth.
+ */
 export function labelled(rows: readonly FeatureRow[], failures: readonly number[]): HourExample[] {
-  return rows.map(({ hourMs: hour, x }) => ({
-    x,
-    hourMs: hour,
-    y: failures.some((f) => f >= hour + hourMs && f < hour + (horizonHours + 1) * hourMs) ? 1 : 0,
-  }));
+  return rows
+    .filter(({ hourMs: hour }) => !failures.includes(hour))
+    .map(({ hourMs: hour, x }) => ({
+      x,
+      hourMs: hour,
+      y: failures.some((f) => f >= hour + hourMs && f < hour + (horizonHours + 1) * hourMs) ? 1 : 0,
+    }));
 }
 
 /** An hour's score, at the hour's end (when an alert on it would be raised). */

@@ -129,6 +129,22 @@ describe('the maintenance model', () => {
     expect(label(failure + hourMs)).toBeUndefined(); // down for repair
   });
 
+  it('learns from no hour a device failed in: by its end the failure is reported, and nothing is left to predict', async () => {
+    const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
+    const rows = await rowsOf(model, fleet);
+    let failedIn = 0;
+    for (const [deviceId, history] of fleet) {
+      const failures = eventHours(history, failureMetric);
+      const examples = labelled(rows.get(deviceId) ?? [], failures);
+      for (const failure of failures) {
+        // The device reported in most of the hours it failed in (readings before the failure): rows, but no examples.
+        if (rows.get(deviceId)?.some((row) => row.hourMs === failure)) failedIn++;
+        expect(examples.find((e) => e.hourMs === failure)).toBeUndefined();
+      }
+    }
+    expect(failedIn).toBeGreaterThan(100);
+  });
+
   it('ranks hours before a failure above healthy ones on held-out devices, and gives alerts hours ahead', async () => {
     const model = await trainMaintenanceModel(rdd, 'synthetic', fleet, { holdoutFraction: 0.25, nowMs: 1 });
     expect(model.featureNames.slice(0, 8)).toEqual([
@@ -259,6 +275,21 @@ describe('the evaluation against ground truth', () => {
     const flicker = evaluateAgainstTruth(model, rows, truth, () => hour++ % 2, 0.5);
     expect(flicker.falseAlarmsPerDeviceMonth).toBeGreaterThan(300);
     expect(flicker.falseAlarmsPerDeviceMonth).toBeGreaterThan(result.falseAlarmsPerDeviceMonth * 10);
+  });
+});
+
+describe('the hour a device failed in', () => {
+  it('is not judged: by its end the failure is reported (an alert in it is neither a hit nor a false alarm)', async () => {
+    const model = await trainMaintenanceModel(rdd, 'synthetic', syntheticFleet(30, 30), { holdoutFraction: 0.25, nowMs: 1 });
+    // Two days of one device, failing at 30:30; a score that alerts from hour 6 on.
+    const rows = new Map([['dev-x', Array.from({ length: 48 }, (_, h) => ({ hourMs: h * hourMs, x: Float64Array.of(h) }))]]);
+    const truth: TruthRecord[] = [{ event: 'failure', deviceId: 'dev-x', ts: 30.5 * hourMs }];
+    const result = evaluateAgainstTruth(model, rows, truth, (x) => (x[0] >= 6 ? 1 : 0), 0.5);
+    expect(result.examples).toBe(47);
+    // Hours 6 to 29 end within the 24 h before the failure; 6 to 47 alert, but for hour 30.
+    expect(result.positives).toBe(24);
+    expect(result.precision).toBeCloseTo(24 / 41, 12);
+    expect(result.detectedByRun).toBe(1);
   });
 });
 
