@@ -62,4 +62,18 @@ describe('the cluster on PostgreSQL: one leader runs the scheduled jobs', () => 
         [b.cluster.nodeId, b === other ? 'up' : 'down', b === other],
       ]);
     });
+
+  if (server)
+    it('shows a node stopped during its heartbeat as down, leading nothing, and the other takes the lead', async () => {
+      const { a, b } = await twoNodes();
+      const [leader, other] = a.cluster.isLeader() ? [a, b] : [b, a];
+      // A heartbeat under way when the node stops (the timer fires every 2 s; here it is made to).
+      const beat = (leader.cluster as unknown as { beat(): Promise<void> }).beat();
+      await leader.cluster.stop();
+      await beat;
+      expect(leader.cluster.isLeader()).toBe(false);
+      const row = (await other.cluster.nodes()).find((n) => n.nodeId === leader.cluster.nodeId);
+      expect(row).toMatchObject({ state: 'down', leader: false });
+      await expect.poll(() => leaders(a, b), { timeout: 10_000, interval: 100 }).toEqual([other.cluster.nodeId]);
+    });
 });

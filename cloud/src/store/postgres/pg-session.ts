@@ -89,14 +89,23 @@ export class PgSession implements ClusterCoordinator {
     session.end().catch(() => {});
   }
 
-  private beating = false;
+  /** The heartbeat under way, if any: stop() waits for it, so that it cannot write after the last word. */
+  private beating?: Promise<void>;
 
   /** One at a time: a beat waiting on an unreachable database must not start another session beside it. */
-  private async beat(): Promise<void> {
-    if (this.stopped || this.beating) return;
-    this.beating = true;
+  private beat(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.beating ??= this.beatOnce().finally(() => {
+      this.beating = undefined;
+    });
+    return this.beating;
+  }
+
+  private async beatOnce(): Promise<void> {
     try {
       const session = await this.connect();
+      // Stopped meanwhile: taking the lock or writing the heartbeat now would outlive the stop.
+      if (this.stopped) return;
       if (!this.leading) {
         const { rows } = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lockKeys.leader]);
         this.leading = rows[0].locked;
@@ -109,8 +118,6 @@ export class PgSession implements ClusterCoordinator {
       );
     } catch (error) {
       this.logger?.warn({ error: (error as Error).message }, 'cluster heartbeat failed');
-    } finally {
-      this.beating = false;
     }
   }
 
@@ -137,10 +144,15 @@ export class PgSession implements ClusterCoordinator {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    // A heartbeat under way finishes first: otherwise it could take the lead or write "up" after
+    // the row below says this node is down.
+    await this.beating;
     const session = this.session;
     this.session = undefined;
     this.leading = false;
-    await this.pool.query('UPDATE cluster_nodes SET heartbeat_ms = 0, leader = false WHERE node_id = $1', [this.nodeId]).catch(() => {});
+    // Twice: a pooled connection may have just been cut (the pool replaces it on the next query).
+    const markDown = () => this.pool.query('UPDATE cluster_nodes SET heartbeat_ms = 0, leader = false WHERE node_id = $1', [this.nodeId]);
+    await markDown().catch(() => markDown().catch(() => {}));
     await session?.end().catch(() => {});
   }
 }
