@@ -156,8 +156,9 @@ function falseAlarmRuns(scored: readonly ScoredHour[], failures: readonly number
 /**
  * Scores a model against the simulator's ground truth, not against the events the cloud saw:
  * every hour a device reported, but those it failed in, is labelled by whether the truth has a
- * failure in the 24 hours after it; the lead time runs from the first hour at or above the model's threshold (within
- * the week before, and after the previous failure) to the true failure time.
+ * failure in the 24 hours after it; the lead time runs from the first hour at or above the
+ * model's threshold (within the week before, and after the previous failure) to the true
+ * failure time.
  * `score` defaults to the model; pass another (a rule, the oracle) to score it on the same hours.
  */
 export function evaluateAgainstTruth(
