@@ -1,5 +1,5 @@
 import type { RddContext } from '@fogline/shared';
-import { type DeviceHistory, failureMetric, type HourMoments, hourMs, mergeHours, repairMetric } from './hourly-history.js';
+import { type DeviceHistory, eventHours, failureMetric, type HourMoments, hourMs, mergeHours, repairMetric } from './hourly-history.js';
 import { SlidingQuantiles } from './sliding-quantiles.js';
 
 /** The hours each feature looks back over. */
@@ -62,7 +62,7 @@ export function signalMetrics(histories: Iterable<DeviceHistory>): string[] {
 }
 
 /** Events arrive as readings of 1 (`event.<type>`): their signal is how many an hour, and none is 0, not missing. */
-const isEvent = (metric: string) => metric.startsWith('event.');
+export const isEvent = (metric: string) => metric.startsWith('event.');
 
 /** The feature vector's names, in order: eight per metric, then the hours since repair and since service. */
 export function featureNames(metrics: readonly string[]): string[] {
@@ -273,13 +273,6 @@ function logHoursSince(events: readonly number[], hour: number): number {
   return Math.log1p(last === undefined ? featureHours.sinceCap : Math.min(featureHours.sinceCap, (hour - last) / hourMs));
 }
 
-function eventHoursOf(history: DeviceHistory, metric: string): number[] {
-  return [...(history.get(metric) ?? [])]
-    .filter(([, m]) => m.count > 0)
-    .map(([hour]) => hour)
-    .sort((a, b) => a - b);
-}
-
 /** A feature row: the hour it describes (its start) and the vector, NaN where a value is missing. */
 export interface FeatureRow {
   readonly hourMs: number;
@@ -389,8 +382,8 @@ export function featureRows(
       x[at + 7] = excursions;
     }
   }
-  const repairs = eventHoursOf(history, repairMetric);
-  const services = eventHoursOf(history, serviceMetric);
+  const repairs = eventHours(history, repairMetric);
+  const services = eventHours(history, serviceMetric);
   const base = space.metrics.length * width;
   for (const row of rows) {
     row.x[base] = logHoursSince(repairs, row.hourMs);

@@ -9,6 +9,7 @@ import {
   featureHours,
   featureRows,
   fitFeatureSpace,
+  isEvent,
   type SiteMedians,
   siteMedians,
 } from './maintenance-features.js';
@@ -322,10 +323,7 @@ export async function trainMaintenanceModel(
  */
 function recentHistory(history: DeviceHistory, fromMs: number): DeviceHistory {
   return new Map(
-    [...history].map(([metric, hours]) => [
-      metric,
-      metric.startsWith('event.') ? hours : new Map([...hours].filter(([hour]) => hour >= fromMs)),
-    ]),
+    [...history].map(([metric, hours]) => [metric, isEvent(metric) ? hours : new Map([...hours].filter(([hour]) => hour >= fromMs))]),
   );
 }
 

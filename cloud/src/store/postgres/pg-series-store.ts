@@ -1,7 +1,6 @@
 import { decodeMetricState, type MetricState, type RddContext } from '@fogline/shared';
 import type pg from 'pg';
-import type { DeviceHistory } from '../../maintenance/hourly-history.js';
-import { addHour } from '../../maintenance/hourly-history.js';
+import { addHour, type DeviceHistory } from '../../maintenance/hourly-history.js';
 import type { FleetGrouping, Resolution, ScanFilter, SeriesPoint, SeriesStore, StoredState } from '../cloud-store.js';
 import type { PgKeeping } from './pg-keeping.js';
 import { type PartitionMaker, statesTable } from './pg-partitions.js';
